@@ -1,0 +1,127 @@
+"""Dress Code (Morelli et al., ECCV 2022) as an mmseg dataset, read in its published layout.
+
+::
+
+    data_root/
+      dresses/ upper_body/ lower_body/          (each:)
+        images/NNNNNN_0.jpg                     model photo (1024 x 768)
+        images/NNNNNN_1.jpg                     garment photo
+        keypoints/NNNNNN_2.json                 18 OpenPose joints in a 384 x 512 frame
+        label_maps/NNNNNN_4.png                 18-class human parsing
+        skeletons/NNNNNN_5.jpg                  OpenPose-style skeleton drawing
+        dense/NNNNNN_5.png, NNNNNN_5_uv.npz     DensePose labels and UV
+        train_pairs.txt, test_pairs_paired.txt  "<model image> <garment image>" per line
+
+Missing files are an error (naming the file) when the dataset is built: a split that silently shrinks
+is worse than a run that stops at once.
+"""
+import os.path as osp
+from typing import List, Optional, Sequence
+
+from mmengine.logging import print_log
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from .dresscode_meta import CATEGORIES, LABEL_MODES, label_map_for
+from .errors import DatasetError
+
+SPLIT_FILES = {'train': 'train_pairs.txt', 'test': 'test_pairs_paired.txt'}
+
+
+@DATASETS.register_module()
+class DressCodeDataset(BaseSegDataset):
+    """Dress Code model photos with label maps, keypoints, skeletons and dense annotations.
+
+    Args:
+        data_root: the ``DressCode`` folder.
+        split: 'train' (``train_pairs.txt``) or 'test' (``test_pairs_paired.txt``).
+        categories: subset of ('dresses', 'upper_body', 'lower_body').
+        label_mode: 'parsing' (the 18 classes), 'clothing4' (background / upper = upper_clothes /
+            lower = skirt + pants / whole = dress) or 'person' (person / background).
+        **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
+
+    Every data info holds ``img_path``, ``seg_map_path``, ``keypoints_path``, ``skeleton_path``,
+    ``dense_path``, ``dense_uv_path``, ``garment_path``, ``category`` and ``sample_id``; the
+    ``label_map`` of the chosen mode is applied by mmseg's ``LoadAnnotations``.
+    """
+    METAINFO = dict(classes=LABEL_MODES['parsing'][0], palette=LABEL_MODES['parsing'][1])
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 categories: Sequence[str] = CATEGORIES,
+                 label_mode: str = 'parsing',
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
+        if split not in SPLIT_FILES:
+            raise ValueError(f'split must be one of {sorted(SPLIT_FILES)}, got {split!r}')
+        unknown = set(categories) - set(CATEGORIES)
+        if unknown or not categories:
+            raise ValueError(f'categories must be a non-empty subset of {CATEGORIES}, got {categories}')
+        if label_mode not in LABEL_MODES:
+            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(LABEL_MODES)}')
+        if not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'Dress Code data_root {data_root!r} does not exist. Put the data set there, or generate the '
+                'synthetic stand-in: python tools/misc/make_synthetic_dresscode.py --out ' + data_root)
+        self.split = split
+        self.categories = tuple(categories)
+        self.label_mode = label_mode
+        classes, palette, _ = LABEL_MODES[label_mode]
+        metainfo = dict(dict(classes=classes, palette=palette), **(metainfo or {}))
+        super().__init__(data_root=data_root, metainfo=metainfo, img_suffix='_0.jpg', seg_map_suffix='_4.png',
+                         **kwargs)
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """Map the 18 Dress Code labels to the chosen label mode (None for 'parsing')."""
+        if self.label_mode == 'parsing':
+            return None
+        return label_map_for(self.label_mode)
+
+    def _read_split(self, category: str) -> List[str]:
+        split_file = osp.join(self.data_root, category, SPLIT_FILES[self.split])
+        if not osp.isfile(split_file):
+            raise DatasetError(split_file, f'pair list of the {self.split!r} split is missing')
+        ids, seen = [], set()
+        with open(split_file) as f:
+            for line_no, line in enumerate(f, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                if not fields[0].endswith(self.img_suffix):
+                    raise DatasetError(split_file, f'line {line_no}: expected "<NNNNNN_0.jpg> <garment>", '
+                                       f'got {line.strip()!r}')
+                sample_id = fields[0][:-len(self.img_suffix)]
+                if sample_id not in seen:  # the unpaired test lists repeat model images
+                    seen.add(sample_id)
+                    ids.append(sample_id)
+        if not ids:
+            raise DatasetError(split_file, 'pair list is empty')
+        return ids
+
+    def load_data_list(self) -> List[dict]:
+        data_list = []
+        for category in self.categories:
+            root = osp.join(self.data_root, category)
+            for sample_id in self._read_split(category):
+                info = dict(
+                    img_path=osp.join(root, 'images', sample_id + self.img_suffix),
+                    seg_map_path=osp.join(root, 'label_maps', sample_id + self.seg_map_suffix),
+                    keypoints_path=osp.join(root, 'keypoints', f'{sample_id}_2.json'),
+                    skeleton_path=osp.join(root, 'skeletons', f'{sample_id}_5.jpg'),
+                    dense_path=osp.join(root, 'dense', f'{sample_id}_5.png'),
+                    dense_uv_path=osp.join(root, 'dense', f'{sample_id}_5_uv.npz'),
+                    garment_path=osp.join(root, 'images', f'{sample_id}_1.jpg'),
+                    category=category,
+                    sample_id=sample_id,
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[])
+                for key in ('img_path', 'seg_map_path'):
+                    if not osp.isfile(info[key]):
+                        raise DatasetError(info[key], f'listed in {SPLIT_FILES[self.split]} of {category} but '
+                                           'missing')
+                data_list.append(info)
+        print_log(f'DressCodeDataset: {len(data_list)} samples ({self.split}, {", ".join(self.categories)}, '
+                  f'label_mode={self.label_mode})', logger='current')
+        return data_list

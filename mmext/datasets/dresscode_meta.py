@@ -1,0 +1,52 @@
+"""Dress Code facts: label set, label groupings, OpenPose COCO-18 keypoints and skeleton.
+
+Source: Morelli et al., "Dress Code: High-Resolution Multi-Category Virtual Try-On", ECCV 2022, and
+../shared/docs/REFERENCE.md section 2.
+"""
+from typing import Dict, List, Tuple
+
+CATEGORIES = ('dresses', 'upper_body', 'lower_body')
+
+# The 18 classes of Dress Code's label maps (an ATR-trained human parser).
+PARSING_CLASSES = ('background', 'hat', 'hair', 'sunglasses', 'upper_clothes', 'skirt', 'pants', 'dress',
+                   'belt', 'left_shoe', 'right_shoe', 'head', 'left_leg', 'right_leg', 'left_arm',
+                   'right_arm', 'bag', 'scarf')
+PARSING_PALETTE = [[0, 0, 0], [128, 0, 0], [254, 0, 0], [0, 85, 0], [169, 0, 51], [254, 85, 0], [0, 0, 85],
+                   [0, 119, 220], [85, 85, 0], [0, 85, 85], [85, 51, 0], [52, 86, 128], [0, 128, 0],
+                   [0, 0, 254], [51, 169, 220], [0, 254, 254], [85, 254, 169], [169, 254, 85]]
+# Label pairs that trade places under a horizontal flip.
+PARSING_FLIP_PAIRS = ((9, 10), (12, 13), (14, 15))
+
+# Label modes: name -> (classes, palette, {dress code label: new label}); labels not listed map to 0.
+LABEL_MODES: Dict[str, Tuple[tuple, list, Dict[int, int]]] = {
+    'parsing': (PARSING_CLASSES, PARSING_PALETTE, {i: i for i in range(len(PARSING_CLASSES))}),
+    # Study-1 clothing grouping: upper = upper_clothes; lower = skirt + pants; whole = dress.
+    'clothing4': (('background', 'upper', 'lower', 'whole'), [[0, 0, 0], [220, 20, 60], [0, 80, 200],
+                                                                [250, 170, 30]], {4: 1, 5: 2, 6: 2, 7: 3}),
+    'person': (('background', 'person'), [[0, 0, 0], [220, 220, 220]],
+               {i: 1 for i in range(1, len(PARSING_CLASSES))}),
+}
+
+
+def label_map_for(mode: str) -> Dict[int, int]:
+    """Full mapping of all 18 Dress Code labels to the labels of ``mode``."""
+    if mode not in LABEL_MODES:
+        raise ValueError(f'Unknown label_mode {mode!r}; choose from {sorted(LABEL_MODES)}')
+    grouping = LABEL_MODES[mode][2]
+    return {i: grouping.get(i, 0) for i in range(len(PARSING_CLASSES))}
+
+
+# OpenPose COCO-18 joints, in Dress Code's order.
+KEYPOINT_NAMES = ('nose', 'neck', 'r_shoulder', 'r_elbow', 'r_wrist', 'l_shoulder', 'l_elbow', 'l_wrist',
+                  'r_hip', 'r_knee', 'r_ankle', 'l_hip', 'l_knee', 'l_ankle', 'r_eye', 'l_eye', 'r_ear',
+                  'l_ear')
+NUM_KEYPOINTS = len(KEYPOINT_NAMES)
+KEYPOINT_FLIP_PAIRS = ((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13), (14, 15), (16, 17))
+# The limbs OpenPose draws for COCO-18 (joint index pairs) and their colours (RGB).
+SKELETON: List[Tuple[int, int]] = [(1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10),
+                                   (1, 11), (11, 12), (12, 13), (1, 0), (0, 14), (14, 16), (0, 15), (15, 17)]
+SKELETON_COLORS = [[255, 0, 0], [255, 85, 0], [255, 170, 0], [255, 255, 0], [170, 255, 0], [85, 255, 0],
+                   [0, 255, 0], [0, 255, 85], [0, 255, 170], [0, 255, 255], [0, 170, 255], [0, 85, 255],
+                   [0, 0, 255], [85, 0, 255], [170, 0, 255], [255, 0, 255], [255, 0, 170]]
+# Keypoints live in a 384 x 512 (W x H) frame whatever the photo size.
+KEYPOINT_FRAME_WH = (384, 512)

@@ -1,0 +1,3 @@
+from .loading import LoadDressCodeKeypoints
+
+__all__ = ['LoadDressCodeKeypoints']

@@ -1,0 +1,3 @@
+from .model_sync_check_hook import ModelSyncCheckHook, parameter_checksum
+
+__all__ = ['ModelSyncCheckHook', 'parameter_checksum']

@@ -1,0 +1,3 @@
+from .topformer import TopFormer
+
+__all__ = ['TopFormer']

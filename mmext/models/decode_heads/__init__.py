@@ -1,0 +1,3 @@
+from .topformer_head import TopFormerHead
+
+__all__ = ['TopFormerHead']

@@ -1,0 +1,6 @@
+from .checkpoint import register_checkpoint_safe_globals
+from .pretrained import extract_state_dict, load_checkpoint_file, load_pretrained_backbone
+
+__all__ = [
+    'extract_state_dict', 'load_checkpoint_file', 'load_pretrained_backbone', 'register_checkpoint_safe_globals'
+]

@@ -1,0 +1,104 @@
+"""Config adjustments and checks shared by tools/train.py and tools/test.py."""
+import os.path as osp
+from typing import Any, Iterator, List, Tuple
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+
+class ConfigCheckError(ValueError):
+    """A config that cannot run: names the key, the file and what to do."""
+
+
+def _walk(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
+    """Yield (dotted key, dict) for every dict inside a config node."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, f'{path}.{key}' if path else str(key))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _walk(value, f'{path}[{i}]')
+
+
+def replace_norm_type(node: Any, old: str, new: str) -> int:
+    """Replace ``type=old`` by ``type=new`` in every norm config below ``node``; returns the count."""
+    count = 0
+    for _, d in _walk(node):
+        if d.get('type') == old:
+            d['type'] = new
+            count += 1
+    return count
+
+
+def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
+    """Make a GPU-cluster config run where there is no GPU; returns what was changed.
+
+    Without CUDA: SyncBN becomes BN (SyncBN needs GPUs when several processes train), distributed runs use
+    the gloo backend, and DDP wraps a CPU model (``device_ids=None``).
+    """
+    if torch.cuda.is_available():
+        return []
+    notes = []
+    replaced = replace_norm_type(cfg.model, 'SyncBN', 'BN')
+    if replaced:
+        notes.append(f'no CUDA device: {replaced} SyncBN configs -> BN')
+    if launcher != 'none':
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if cfg.get('model_wrapper_cfg') is None:
+            cfg.model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel',
+                device_ids=None,
+                broadcast_buffers=False,
+                find_unused_parameters=cfg.get('find_unused_parameters', False))
+        notes.append('no CUDA device: distributed training on the CPU with the gloo backend')
+    return notes
+
+
+def init_cpu_process_group(launcher: str, timeout_s: float = 1800) -> None:
+    """Start the gloo process group for ``--launcher pytorch`` on a machine without CUDA.
+
+    mmengine's own initialisation calls ``torch.cuda.set_device``, which fails without a GPU; the Runner
+    skips it when the group already exists.
+    """
+    if torch.cuda.is_available() or launcher != 'pytorch' or dist.is_initialized():
+        return
+    from datetime import timedelta
+    dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout_s))
+
+
+def check_cfg_files(cfg: Config) -> None:
+    """Fail before training when a weight file or data root named by the config is missing.
+
+    Raises:
+        ConfigCheckError: naming the config key, the path and what to do.
+    """
+    problems = []
+    for key, d in _walk(cfg.get('model', {}), 'model'):
+        if d.get('type') == 'Pretrained' and d.get('checkpoint'):
+            problems += _check_weight_file(f'{key}.checkpoint', d['checkpoint'])
+    if cfg.get('load_from'):
+        problems += _check_weight_file('load_from', cfg.load_from)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for key, d in _walk(cfg.get(loader) or {}, loader):
+            root = d.get('data_root')
+            if isinstance(root, str) and 'type' in d and not osp.isdir(root):
+                problems.append(f'{key}.data_root: folder {root!r} does not exist (override it with '
+                                f'--cfg-options {key}.data_root=DIR)')
+    if problems:
+        raise ConfigCheckError('The config cannot run:\n  - ' + '\n  - '.join(problems))
+
+
+def _check_weight_file(key: str, path: str) -> List[str]:
+    if '://' in path:
+        return [f'{key}: {path!r} is a URL; nothing is downloaded at run time. Download it and pass the local '
+                f'path with --cfg-options {key}=PATH']
+    if not osp.isfile(path):
+        return [f'{key}: weight file {path!r} not found. Download the official file (README, "Pretrained '
+                f'weights") to that path, or pass another with --cfg-options {key}=PATH']
+    return []
+
+
+def default_work_dir(config_path: str) -> str:
+    return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])

@@ -1,0 +1,42 @@
+#!/usr/bin/env python
+"""Print the versions of the stack and whether mmcv has its compiled ops (run after installing)."""
+import argparse
+import platform
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    import mmcv
+    import mmdet
+    import mmengine
+    import mmpose
+    import mmseg
+    import timm
+    import torch
+    import torchvision
+
+    import mmext
+    from mmext.compat import has_compiled_mmcv_ops, is_fallback_installed
+    rows = [
+        ('Python', platform.python_version()),
+        ('torch', f'{torch.__version__} (CUDA available: {torch.cuda.is_available()})'),
+        ('torchvision', torchvision.__version__),
+        ('mmengine', mmengine.__version__),
+        ('mmcv', f'{mmcv.__version__} (compiled ops: {has_compiled_mmcv_ops()}; '
+         f'mmext.compat stand-in: {is_fallback_installed()})'),
+        ('mmsegmentation', mmseg.__version__),
+        ('mmpose', mmpose.__version__),
+        ('mmdet', mmdet.__version__),
+        ('timm', timm.__version__),
+        ('mmext', mmext.__version__),
+    ]
+    import mmdet.models  # noqa: F401  (these imports fail without mmext.compat on mmcv-lite)
+    import mmpose.models  # noqa: F401
+    import mmseg.models  # noqa: F401
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f'{name:<{width}}  {value}')
+
+
+if __name__ == '__main__':
+    main()
