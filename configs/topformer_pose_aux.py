@@ -12,7 +12,8 @@ _base_ = [
 ]
 num_classes = 4
 model = dict(
-    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='checkpoints/topformer-B-224-75.3.pth')),
+    backbone=dict(init_cfg=dict(
+        _delete_=True, type='Pretrained', checkpoint='checkpoints/topformer-B-224-75.3.pth')),
     decode_head=dict(num_classes=num_classes))
 # 8 GPUs x 2 images: the official TopFormer batch of 16.
 train_dataloader = dict(batch_size=2)

@@ -136,6 +136,13 @@ class _StandInOpsModule(types.ModuleType):
             raise AttributeError(name)
         return _REAL_OPS.get(name) or _placeholder(name)
 
+    def __setattr__(self, name: str, value) -> None:
+        # The import system binds each imported submodule (e.g. ``mmcv.ops.nms``) on its parent, which
+        # would hide the op of the same name; real mmcv rebinds the op in ``__init__``. Keep the op.
+        if isinstance(value, _StandInOpsModule):
+            return
+        super().__setattr__(name, value)
+
 
 class _StandInOpsFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Resolves ``import mmcv.ops.<anything>`` to stand-in modules."""

@@ -1,13 +1,34 @@
 """Let torch >= 2.6 load mmengine checkpoints with ``weights_only=True``.
 
-torch 2.6 made ``weights_only=True`` the default of ``torch.load``; mmengine 0.10.7 calls ``torch.load``
-without the argument, and its checkpoints hold a few non-tensor objects (the message hub's
-``HistoryBuffer`` with numpy arrays, numpy scalars in ``meta``). Instead of turning the check off, the
-exact types are allow-listed here.
+torch 2.6 made ``weights_only=True`` the default of ``torch.load``, and mmengine 0.10.7 calls
+``torch.load`` without the argument, so ``--resume`` fails on mmengine's own checkpoints. Two things in
+them are not plain data:
+
+* the message hub's ``HistoryBuffer`` objects, which mmengine pickles together with bound methods -- that
+  would need ``builtins.getattr`` allow-listed, which is far too broad. Instead they are pickled here
+  through a dedicated rebuild function of their data (two tensors and an int);
+* numpy arrays and scalars (e.g. in ``meta``), whose exact reconstruction types are allow-listed.
+
+Checkpoints saved before this module was imported (by plain mmengine) still carry the bound methods
+and keep failing with torch's error message; re-save them with ``weights_only=False`` once if trusted.
 """
+import copyreg
+
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+
+
+def rebuild_history_buffer(log_history: torch.Tensor, count_history: torch.Tensor,
+                           max_length: int) -> HistoryBuffer:
+    """Inverse of :func:`_reduce_history_buffer`."""
+    return HistoryBuffer(log_history.numpy(), count_history.numpy(), max_length)
+
+
+def _reduce_history_buffer(buffer: HistoryBuffer):
+    log_history = torch.from_numpy(np.asarray(buffer._log_history, dtype=np.float64))
+    count_history = torch.from_numpy(np.asarray(buffer._count_history, dtype=np.int64))
+    return rebuild_history_buffer, (log_history, count_history, int(buffer.max_length))
 
 
 def _numpy_globals() -> list:
@@ -17,5 +38,6 @@ def _numpy_globals() -> list:
 
 
 def register_checkpoint_safe_globals() -> None:
-    """Allow-list the types that mmengine checkpoints contain (idempotent)."""
-    torch.serialization.add_safe_globals([HistoryBuffer, *_numpy_globals()])
+    """Pickle HistoryBuffer by value and allow-list what mmengine checkpoints contain (idempotent)."""
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
+    torch.serialization.add_safe_globals([rebuild_history_buffer, *_numpy_globals()])

@@ -38,12 +38,12 @@ class ModelSyncCheckHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs: Optional[dict] = None) -> None:
         if self.interval and self.every_n_train_iters(runner, self.interval):
-            self._check(runner)
+            self._check(runner, runner.iter + 1)
 
     def after_train(self, runner) -> None:
-        self._check(runner)
+        self._check(runner, runner.iter)
 
-    def _check(self, runner) -> None:
+    def _check(self, runner, iterations_done: int) -> None:
         world_size = get_world_size()
         if world_size == 1:
             return
@@ -51,6 +51,6 @@ class ModelSyncCheckHook(Hook):
         checksums = all_gather(parameter_checksum(model))
         if any(not torch.equal(checksums[0], c) for c in checksums[1:]):
             table = ', '.join(f'rank {r}: {c.tolist()}' for r, c in enumerate(checksums))
-            raise RuntimeError(f'Ranks hold different weights at iteration {runner.iter}: {table}')
-        runner.logger.info(f'ModelSyncCheckHook: parameters identical on all {world_size} ranks at iteration '
-                           f'{runner.iter} (checksum {checksums[0][0].item():.12e})')
+            raise RuntimeError(f'Ranks hold different weights after {iterations_done} iterations: {table}')
+        runner.logger.info(f'ModelSyncCheckHook: parameters identical on all {world_size} ranks after '
+                           f'{iterations_done} iterations (checksum {checksums[0][0].item():.12e})')

@@ -1,0 +1,44 @@
+"""Shared fixtures: paths to ../shared, a small synthetic Dress Code set, and a tool runner."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get('MMEXT_SHARED', REPO.parent / 'shared'))
+
+
+def shared_file(relative: str) -> Path:
+    """A file under ../shared, or skip the test saying which file is missing."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f'{path} is not available (tests read reference data from ../shared)')
+    return path
+
+
+def run_tool(args: List[str], timeout: float = 600, env: Optional[dict] = None,
+             check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python <args>`` from the repository root; on unexpected failure show the output."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    result = subprocess.run([sys.executable, *args], cwd=REPO, env=full_env, capture_output=True, text=True,
+                            timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} exited with {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n'
+                             f'--- stderr\n{result.stderr[-6000:]}')
+    return result
+
+
+@pytest.fixture(scope='session')
+def synthetic_dresscode(tmp_path_factory) -> Path:
+    """10 photos per category at 128 x 96, written by the synthetic generator (seed 0)."""
+    from mmext.datasets.dresscode_meta import CATEGORIES
+    from mmext.datasets.synthetic_dresscode import generate_sample, make_dirs, write_pair_lists
+    root = tmp_path_factory.mktemp('dresscode')
+    make_dirs(str(root), CATEGORIES)
+    for category in CATEGORIES:
+        ids = [generate_sample(str(root), category, i, seed=0, size_hw=(128, 96)) for i in range(10)]
+        write_pair_lists(str(root), category, ids, seed=0)
+    return root
