@@ -1,0 +1,30 @@
+# Common tasks; every target works from a clean clone.
+PYTHON ?= .venv/bin/python
+
+.PHONY: install test test-all quickstart lint lock clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+install:  ## create .venv and install everything (MMCV_WITH_OPS=1 for mmcv's compiled ops)
+	bash tools/install.sh
+
+test:  ## the test suite CI runs (excludes tests marked slow)
+	$(PYTHON) -m pytest -q
+
+test-all:  ## every test, slow ones included
+	$(PYTHON) -m pytest -q -m ''
+
+quickstart:  ## synthetic data -> short CPU training -> evaluation
+	bash tools/quickstart.sh
+
+lint:  ## ruff
+	$(PYTHON) -m ruff check mmext tools tests configs
+
+lock:  ## re-pin requirements.lock from requirements.txt
+	.venv/bin/uv pip compile requirements.txt -o requirements.lock --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header
+
+clean:  ## remove caches (keeps .venv, data and work_dirs)
+	rm -rf .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
