@@ -8,7 +8,7 @@ train_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='RandomResize', scale=(768, 1024), ratio_range=(0.5, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    # Dress Code's 'parsing' labels have left/right classes: do not flip them without swapping.
+    # With label_mode='parsing' add swap_seg_labels=[(9, 10), (12, 13), (14, 15)] (left/right classes).
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs'),
