@@ -24,7 +24,9 @@ crop_size = (128, 96)
 randomness = dict(seed=0)
 model = dict(data_preprocessor=dict(size=crop_size), backbone=dict(drop_path_rate=0.0),
              decode_head=dict(dropout_ratio=0.0))
-pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
+            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
+            dict(type='PackMultiTaskInputs')]
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root, pipeline=pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root, pipeline=pipeline))
@@ -55,7 +57,8 @@ def test_train_logs_progress_and_says_where_results_went(uninterrupted_run):
     assert (tmp / 'full' / 'iter_4.pth').is_file()
     checkpoint = torch.load(tmp / 'full' / 'iter_4.pth')  # weights_only=True (torch >= 2.6)
     assert checkpoint['meta']['iter'] == 4
-    assert checkpoint['meta']['dataset_meta']['classes'] == ('background', 'upper', 'lower', 'whole')
+    assert checkpoint['meta']['dataset_meta']['classes'][:4] == ('background', 'hat', 'hair', 'sunglasses')
+    assert any(k.startswith('aux_task_heads.landmarks.') for k in checkpoint['state_dict'])
 
 
 def test_test_tool_reports_and_writes_metrics(uninterrupted_run, tmp_path):
@@ -65,6 +68,7 @@ def test_test_tool_reports_and_writes_metrics(uninterrupted_run, tmp_path):
                        str(tmp_path / 'test'), '--out', str(out)])
     metrics = json.loads(out.read_text())
     assert 0 <= metrics['mIoU'] <= 100 and 0 <= metrics['aAcc'] <= 100
+    assert 0 <= metrics['gIoU.person'] <= 100 and 0 <= metrics['PCK@0.1'] <= 100
     assert f'mIoU: {metrics["mIoU"]:.2f}' in result.stdout
     assert str(out) in result.stdout
 
@@ -157,11 +161,14 @@ def test_missing_weights_and_data_fail_before_training_with_one_clear_message(tm
     assert not (tmp_path / 'w').exists()
 
 
-def test_main_config_is_topformer_b_on_dresscode_with_overridable_roots():
+def test_main_config_is_topformer_b_with_landmark_and_skeleton_heads_on_dresscode():
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs/topformer_pose_aux.py'))
+    assert cfg.model.type == 'MultiTaskEncoderDecoder'
     assert cfg.model.backbone.type == 'TopFormer' and cfg.model.backbone.arch == 'base'
-    assert cfg.model.decode_head.type == 'TopFormerHead' and cfg.model.decode_head.num_classes == 4
+    assert cfg.model.decode_head.type == 'TopFormerHead' and cfg.model.decode_head.num_classes == 18
+    assert {k: v.type for k, v in cfg.model.aux_task_heads.items()} == dict(
+        landmarks='LandmarkHeatmapHead', skeleton='SkeletonHead')
     assert cfg.custom_imports == dict(imports=['mmext'], allow_failed_imports=False)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[loader].dataset.type == 'DressCodeDataset'

@@ -10,6 +10,8 @@
         label_maps/NNNNNN_4.png                 18-class human parsing
         skeletons/NNNNNN_5.jpg                  OpenPose-style skeleton drawing
         dense/NNNNNN_5.png, NNNNNN_5_uv.npz     DensePose labels and UV
+        depth/NNNNNN_0.png                      relative inverse depth, 16-bit (precomputed; not in the
+                                                published set)
         train_pairs.txt, test_pairs_paired.txt  "<model image> <garment image>" per line
 
 Missing files are an error (naming the file) when the dataset is built: a split that silently shrinks
@@ -41,7 +43,7 @@ class DressCodeDataset(BaseSegDataset):
         **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
 
     Every data info holds ``img_path``, ``seg_map_path``, ``keypoints_path``, ``skeleton_path``,
-    ``dense_path``, ``dense_uv_path``, ``garment_path``, ``category`` and ``sample_id``; the
+    ``dense_path``, ``dense_uv_path``, ``depth_path``, ``garment_path``, ``category`` and ``sample_id``; the
     ``label_map`` of the chosen mode is applied by mmseg's ``LoadAnnotations``.
     """
     METAINFO = dict(classes=LABEL_MODES['parsing'][0], palette=LABEL_MODES['parsing'][1])
@@ -111,6 +113,7 @@ class DressCodeDataset(BaseSegDataset):
                     skeleton_path=osp.join(root, 'skeletons', f'{sample_id}_5.jpg'),
                     dense_path=osp.join(root, 'dense', f'{sample_id}_5.png'),
                     dense_uv_path=osp.join(root, 'dense', f'{sample_id}_5_uv.npz'),
+                    depth_path=osp.join(root, 'depth', f'{sample_id}_0.png'),
                     garment_path=osp.join(root, 'images', f'{sample_id}_1.jpg'),
                     category=category,
                     sample_id=sample_id,

@@ -50,3 +50,10 @@ SKELETON_COLORS = [[255, 0, 0], [255, 85, 0], [255, 170, 0], [255, 255, 0], [170
                    [0, 0, 255], [85, 0, 255], [170, 0, 255], [255, 0, 255], [255, 0, 170]]
 # Keypoints live in a 384 x 512 (W x H) frame whatever the photo size.
 KEYPOINT_FRAME_WH = (384, 512)
+
+# Class groups reported by MultiTaskMetric, per label mode (study-1 groups; person / background).
+CLASS_GROUPS: Dict[str, Dict[str, List[int]]] = {
+    'parsing': dict(upper=[4], lower=[5, 6], whole=[7], person=list(range(1, 18)), background=[0]),
+    'clothing4': dict(upper=[1], lower=[2], whole=[3], clothing=[1, 2, 3], background=[0]),
+    'person': dict(person=[1], background=[0]),
+}

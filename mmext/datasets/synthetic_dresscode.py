@@ -10,7 +10,10 @@ background, with shading towards region borders. Outputs per sample:
 
 ``images/NNNNNN_0.jpg`` photo, ``images/NNNNNN_1.jpg`` garment, ``keypoints/NNNNNN_2.json``,
 ``label_maps/NNNNNN_4.png``, ``skeletons/NNNNNN_5.jpg``, ``dense/NNNNNN_5.png`` (coarse body-part index)
-and ``dense/NNNNNN_5_uv.npz`` (``uv``: 2 x H x W, part-relative coordinates), plus the pair lists.
+and ``dense/NNNNNN_5_uv.npz`` (``uv``: 2 x H x W, part-relative coordinates), plus the pair lists, and
+``depth/NNNNNN_0.png``: 16-bit relative inverse depth (larger = nearer, as MiDaS), the person nearer than
+the background, body parts rounded, arms slightly in front of the torso, the floor nearing the camera
+towards the bottom of the photo. (Dress Code itself has no depth; precomputed MiDaS maps go there.)
 
 Sample ``i`` of category ``c`` depends only on ``(seed, c, i)``: the output is deterministic per seed.
 """
@@ -53,9 +56,9 @@ def sample_pose(rng: np.random.Generator) -> Pose:
     """A random standing pose; the legs may run out of the frame (cropped photos)."""
     frame_w, frame_h = KEYPOINT_FRAME_WH
     cropped = rng.random() < 0.25
-    height = frame_h * (rng.uniform(1.05, 1.3) if cropped else rng.uniform(0.8, 0.95))
-    top = rng.uniform(0.02, 0.06) * frame_h
-    cx = frame_w / 2 + rng.uniform(-0.08, 0.08) * frame_w
+    height = frame_h * (rng.uniform(1.05, 1.3) if cropped else rng.uniform(0.62, 0.95))
+    top = rng.uniform(0.02, 0.06 if cropped else 0.98 - height / frame_h) * frame_h
+    cx = frame_w / 2 + rng.uniform(-0.16, 0.16) * frame_w
     yaw = rng.uniform(-0.6, 0.6)
     turn = float(np.cos(yaw))
     girth = rng.uniform(0.85, 1.2)
@@ -80,12 +83,12 @@ def sample_pose(rng: np.random.Generator) -> Pose:
     j[L_HIP] = at(hip, 0.50)
 
     for side, (sho, elb, wri) in ((-1, (R_SHO, R_ELB, R_WRI)), (1, (L_SHO, L_ELB, L_WRI))):
-        if rng.random() < 0.08:  # a raised arm
-            raise_angle = rng.uniform(1.8, 2.6)
-            bend = rng.uniform(-0.3, 0.3)
+        if rng.random() < 0.15:  # a raised arm
+            raise_angle = rng.uniform(1.6, 2.7)
+            bend = rng.uniform(-0.4, 0.4)
         else:
-            raise_angle = rng.uniform(0.08, 0.45)
-            bend = rng.uniform(-0.25, 0.7)
+            raise_angle = rng.uniform(0.05, 0.8)
+            bend = rng.uniform(-0.3, 0.9)
         upper = 0.165 * height * np.array([side * np.sin(raise_angle), np.cos(raise_angle)])
         fore_angle = raise_angle - bend
         fore = 0.145 * height * np.array([side * np.sin(fore_angle), np.cos(fore_angle)])
@@ -93,13 +96,13 @@ def sample_pose(rng: np.random.Generator) -> Pose:
         j[wri] = j[elb] + fore
 
     for side, (hip_j, knee, ankle) in ((-1, (R_HIP, R_KNEE, R_ANK)), (1, (L_HIP, L_KNEE, L_ANK))):
-        spread = rng.uniform(0.0, 0.12)
+        spread = rng.uniform(-0.02, 0.22)
         shin_angle = spread + rng.uniform(-0.08, 0.06)
         j[knee] = j[hip_j] + 0.235 * height * np.array([side * np.sin(spread), np.cos(spread)])
         j[ankle] = j[knee] + 0.235 * height * np.array([side * np.sin(shin_angle), np.cos(shin_angle)])
 
     # Lean the whole body a little around the hips.
-    lean = rng.uniform(-0.05, 0.05)
+    lean = rng.uniform(-0.08, 0.08)
     centre = (j[R_HIP] + j[L_HIP]) / 2
     rot = np.array([[np.cos(lean), -np.sin(lean)], [np.sin(lean), np.cos(lean)]])
     j = (j - centre) @ rot.T + centre
@@ -397,6 +400,22 @@ def render_skeleton(size_hw: Tuple[int, int], pose: Pose) -> np.ndarray:
     return canvas
 
 
+def render_depth(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
+    """Relative inverse depth in [0, 1] (float32): background far, person near and rounded."""
+    height, width = labels.shape
+    rows = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
+    depth = np.broadcast_to(0.08 + rng.uniform(0.1, 0.2) * rows**2, (height, width)).copy()
+    person = labels > 0
+    if person.any():
+        inside = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 5)
+        roundness = np.sqrt(inside / max(float(inside.max()), 1.0))
+        base = rng.uniform(0.55, 0.7)
+        depth[person] = base + 0.25 * roundness[person]
+        arms = np.isin(labels, (LEFT_ARM, RIGHT_ARM))
+        depth[arms] += 0.05
+    return np.clip(cv2.GaussianBlur(depth, (5, 5), 0), 0, 1)
+
+
 # Coarse DensePose-like part index per label (0 = background).
 _DENSE_PARTS = {UPPER: 1, DRESS: 1, SCARF: 1, BELT: 1, BAG: 0, PANTS: 2, SKIRT: 2, RIGHT_ARM: 3, LEFT_ARM: 4,
                 RIGHT_LEG: 5, LEFT_LEG: 6, RIGHT_SHOE: 7, LEFT_SHOE: 8, HEAD: 9, HAIR: 9, HAT: 9, SUNGLASSES: 9}
@@ -460,6 +479,8 @@ def generate_sample(out_root: str, category: str, index: int, seed: int, size_hw
     _imwrite(osp.join(root, 'images', f'{sample_id}_1.jpg'), render_garment(rng, size_hw, outfit, category), jpeg)
     _imwrite(osp.join(root, 'label_maps', f'{sample_id}_4.png'), labels)
     _imwrite(osp.join(root, 'skeletons', f'{sample_id}_5.jpg'), render_skeleton(size_hw, pose), jpeg)
+    depth = np.round(render_depth(rng, labels) * 65535).astype(np.uint16)
+    _imwrite(osp.join(root, 'depth', f'{sample_id}_0.png'), depth)
     parts, uv = render_dense(labels)
     _imwrite(osp.join(root, 'dense', f'{sample_id}_5.png'), parts)
     _write_atomic(osp.join(root, 'dense', f'{sample_id}_5_uv.npz'), lambda tmp: np.savez_compressed(tmp, uv=uv))
@@ -484,7 +505,7 @@ def write_pair_lists(out_root: str, category: str, ids: List[str], seed: int) ->
         _write_atomic(osp.join(out_root, category, name), lambda tmp: open(tmp, 'w').write(text))
 
 
-SUBFOLDERS = ('images', 'keypoints', 'label_maps', 'skeletons', 'dense')
+SUBFOLDERS = ('images', 'keypoints', 'label_maps', 'skeletons', 'dense', 'depth')
 
 
 def make_dirs(out_root: str, categories: Sequence[str]) -> None:

@@ -59,6 +59,8 @@ def load_pretrained_backbone(module: nn.Module,
         prefix = 'backbone.'
     if prefix:
         state = OrderedDict((k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
+    if hasattr(module, 'adapt_state_dict'):  # e.g. widen an RGB stem to extra input channels
+        module.adapt_state_dict(state)
 
     matched = {k: v for k, v in state.items() if k in own and v.shape == own[k].shape}
     mismatched = [k for k, v in state.items() if k in own and v.shape != own[k].shape]

@@ -1,3 +1,10 @@
-from .loading import LoadDressCodeKeypoints
+from .formatting import PackMultiTaskInputs
+from .geometry import PoseAwareRandomCrop, PoseAwareRandomFlip
+from .input_channels import ConcatExtraChannels
+from .loading import LoadDepthMap, LoadDressCodeKeypoints, LoadSkeletonMask
+from .targets import GenerateLandmarkHeatmaps, GenerateLimbMaps
 
-__all__ = ['LoadDressCodeKeypoints']
+__all__ = [
+    'ConcatExtraChannels', 'GenerateLandmarkHeatmaps', 'GenerateLimbMaps', 'LoadDepthMap', 'LoadDressCodeKeypoints',
+    'LoadSkeletonMask', 'PackMultiTaskInputs', 'PoseAwareRandomCrop', 'PoseAwareRandomFlip'
+]

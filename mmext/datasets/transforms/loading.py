@@ -1,8 +1,29 @@
 """Loading transforms for Dress Code annotations beyond the label map."""
+import cv2
+import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from ..errors import DatasetError
 from ..keypoints import load_dresscode_keypoints
+
+
+def _read_image(path: str, flag: int) -> np.ndarray:
+    image = cv2.imread(path, flag)
+    if image is None:
+        raise DatasetError(path, 'missing or unreadable image')
+    return image
+
+
+def _to_image_size(array: np.ndarray, results: dict, path: str, interpolation: int) -> np.ndarray:
+    """Resize an annotation image to the loaded photo when their sizes differ (e.g. a half-size map)."""
+    height, width = results['ori_shape'][:2]
+    if array.shape[:2] == (height, width):
+        return array
+    if abs(array.shape[0] / height - array.shape[1] / width) > 0.02:
+        raise DatasetError(path, f'size {array.shape[:2]} does not match the photo {(height, width)} '
+                           '(different aspect ratio)')
+    return cv2.resize(array, (width, height), interpolation=interpolation)
 
 
 @TRANSFORMS.register_module()
@@ -10,12 +31,69 @@ class LoadDressCodeKeypoints(BaseTransform):
     """Load ``keypoints_path`` and rescale the joints to the loaded image.
 
     Required keys: ``keypoints_path``, ``ori_shape`` (run after ``LoadImageFromFile``).
-    Added keys: ``keypoints`` (1, 18, 2) float32 pixels, ``keypoints_visible`` (1, 18) float32 -- the
-    mmpose layout (one instance), so mmpose codecs can encode them.
+
+    Added keys (mmpose's layout, one instance):
+
+    - ``gt_keypoints`` (1, 18, 2) float32 pixels and ``gt_keypoints_visible`` (1, 18): follow the geometric
+      transforms (mmcv's ``Resize`` scales ``gt_keypoints``; use ``PoseAwareRandomCrop`` /
+      ``PoseAwareRandomFlip`` for crops and flips).
+    - ``ori_keypoints`` / ``ori_keypoints_visible``: the same in the original image, for evaluation.
     """
 
     def transform(self, results: dict) -> dict:
         keypoints, visible = load_dresscode_keypoints(results['keypoints_path'], results['ori_shape'][:2])
-        results['keypoints'] = keypoints
-        results['keypoints_visible'] = visible
+        results['gt_keypoints'] = keypoints
+        results['gt_keypoints_visible'] = visible
+        results['ori_keypoints'] = keypoints.copy()
+        results['ori_keypoints_visible'] = visible.copy()
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadSkeletonMask(BaseTransform):
+    """Binary mask of Dress Code's OpenPose-style skeleton image (``skeleton_path``).
+
+    A pixel belongs to the skeleton when any colour channel exceeds ``threshold`` (the drawing is on
+    black). Added key ``gt_skeleton_mask`` (H, W) uint8, registered in ``seg_fields`` so that geometric
+    transforms move it with the image.
+    """
+
+    def __init__(self, threshold: int = 40):
+        self.threshold = threshold
+
+    def transform(self, results: dict) -> dict:
+        path = results['skeleton_path']
+        image = _read_image(path, cv2.IMREAD_COLOR)
+        mask = (image.max(axis=2) > self.threshold).astype(np.uint8)
+        results['gt_skeleton_mask'] = _to_image_size(mask, results, path, cv2.INTER_NEAREST)
+        results.setdefault('seg_fields', []).append('gt_skeleton_mask')
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadDepthMap(BaseTransform):
+    """Relative inverse depth from a 16-bit PNG (``depth_path``), normalised per image to [0, 1].
+
+    Larger values are nearer (MiDaS convention). Added key ``gt_depth`` (H, W) float32, registered in
+    ``seg_fields`` so that geometric transforms move it with the image.
+
+    Args:
+        normalize: min-max normalise each map to [0, 1] (a constant map becomes 0).
+    """
+
+    def __init__(self, normalize: bool = True):
+        self.normalize = normalize
+
+    def transform(self, results: dict) -> dict:
+        path = results['depth_path']
+        depth = _read_image(path, cv2.IMREAD_UNCHANGED)
+        if depth.ndim != 2 or depth.dtype not in (np.uint16, np.uint8):
+            raise DatasetError(path, f'expected a single-channel 8/16-bit depth PNG, got {depth.dtype} '
+                               f'{depth.shape}')
+        depth = _to_image_size(depth.astype(np.float32), results, path, cv2.INTER_LINEAR)
+        if self.normalize:
+            low, high = float(depth.min()), float(depth.max())
+            depth = (depth - low) / (high - low) if high > low else np.zeros_like(depth)
+        results['gt_depth'] = depth
+        results.setdefault('seg_fields', []).append('gt_depth')
         return results

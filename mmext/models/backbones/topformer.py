@@ -23,6 +23,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...utils.pretrained import load_pretrained_backbone
+from ..utils import EXTRA_CHANNEL_RULES, expand_input_conv_weight
 
 # Each layer of the token pyramid: (kernel size, expand ratio, output channels, stride).
 ARCH_SETTINGS: Dict[str, dict] = {
@@ -235,7 +236,11 @@ class TopFormer(BaseModule):
         arch: 'tiny', 'small', 'base', or a dict with the keys of :data:`ARCH_SETTINGS` entries
             (``layer_cfgs``, ``channels``, ``out_channels``, ``embed_out_indices``, ``num_heads``)
             for a custom size.
-        in_channels: input channels (3 for RGB).
+        in_channels: input channels (3 for RGB; more with pose / depth channels).
+        extra_in_channels_init: how a 3-channel checkpoint fills the stem weights of the extra input
+            channels when ``in_channels > 3`` (any loading path): 'zeros' (the default; the model then
+            computes exactly what the RGB model computes) or 'rgb_mean'. See
+            :func:`mmext.models.utils.expand_input_conv_weight`.
         stem_channels: channels of the stride-2 stem convolution.
         decode_out_indices: which token scales get a SIM and are returned (1/8, 1/16, 1/32 by default).
         depth: number of transformer blocks.
@@ -257,6 +262,7 @@ class TopFormer(BaseModule):
     def __init__(self,
                  arch: Union[str, dict] = 'base',
                  in_channels: int = 3,
+                 extra_in_channels_init: str = 'zeros',
                  stem_channels: int = 16,
                  decode_out_indices: Sequence[int] = (1, 2, 3),
                  depth: int = 4,
@@ -279,6 +285,10 @@ class TopFormer(BaseModule):
             missing = set(ARCH_SETTINGS['tiny']) - set(arch)
             if missing:
                 raise ValueError(f'Custom TopFormer arch is missing keys {sorted(missing)}')
+        if extra_in_channels_init not in EXTRA_CHANNEL_RULES:
+            raise ValueError(f'extra_in_channels_init must be one of {EXTRA_CHANNEL_RULES}')
+        self.in_channels = in_channels
+        self.extra_in_channels_init = extra_in_channels_init
         arch = copy.deepcopy(arch)
         self.channels = list(arch['channels'])
         self.decode_out_indices = list(decode_out_indices)
@@ -300,6 +310,17 @@ class TopFormer(BaseModule):
             SemanticInjection(self.channels[i], arch['out_channels'][i], norm_cfg)
             if i in self.decode_out_indices else nn.Identity() for i in range(len(self.channels))
         ])
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        self.adapt_state_dict(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def adapt_state_dict(self, state_dict: dict, prefix: str = '') -> None:
+        """Widen a 3-channel stem weight in ``state_dict`` (in place) to this model's ``in_channels``."""
+        key = prefix + 'tpm.stem.0.c.weight'
+        if key in state_dict and state_dict[key].shape[1] != self.in_channels:
+            state_dict[key] = expand_input_conv_weight(state_dict[key], self.in_channels,
+                                                       self.extra_in_channels_init)
 
     def init_weights(self) -> None:
         if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':

@@ -1,0 +1,31 @@
+# Auxiliary task heads for TopFormer-B's decoded levels (256 channels at 1/8, 1/16, 1/32), to plug into
+# MultiTaskEncoderDecoder: model = dict(aux_task_heads=dict(landmarks={{_base_.landmark_head}}, ...)).
+landmark_head = dict(
+    type='LandmarkHeatmapHead',
+    in_channels=[256, 256, 256],
+    in_index=[0, 1, 2],
+    channels=128,
+    num_keypoints=18,
+    target_stride=4,
+    sigma=2.0,
+    # Heatmap MSE is ~1e-3 where CE is ~1: the weight brings the two to the same scale.
+    loss_weight=100.0,
+    loss=dict(type='KeypointMSELoss', use_target_weight=True))
+skeleton_head = dict(
+    type='SkeletonHead',
+    in_channels=[256, 256],
+    in_index=[0, 1],
+    channels=64,
+    target='limbs',
+    target_stride=4,
+    loss_bce_weight=1.0,
+    loss_dice_weight=1.0,
+    loss_weight=0.5)
+depth_head = dict(
+    type='DepthHead',
+    in_channels=[256, 256, 256],
+    in_index=[0, 1, 2],
+    channels=64,
+    target_stride=4,
+    loss=dict(type='ScaleShiftInvariantLoss', mode='ssimse', gradient_weight=0.5),
+    loss_weight=1.0)

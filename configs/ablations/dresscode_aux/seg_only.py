@@ -1,0 +1,2 @@
+# Baseline: segmentation only.
+_base_ = ['../../_base_/ablations/dresscode_aux.py']

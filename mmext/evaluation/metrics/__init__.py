@@ -1,0 +1,3 @@
+from .multitask_metric import MultiTaskMetric, keypoint_box_size
+
+__all__ = ['MultiTaskMetric', 'keypoint_box_size']

@@ -1,0 +1,3 @@
+from .multi_channel import MultiChannelSegDataPreProcessor
+
+__all__ = ['MultiChannelSegDataPreProcessor']

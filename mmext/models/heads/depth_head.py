@@ -1,0 +1,52 @@
+"""Relative inverse depth as an auxiliary task, trained scale-and-shift invariantly (as MiDaS)."""
+import math
+from typing import Dict, List, Sequence, Union
+
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from torch import Tensor
+
+from .aux_task_head import AuxTaskHead
+
+
+@MODELS.register_module()
+class DepthHead(AuxTaskHead):
+    """Regresses one relative inverse depth map; targets are ``gt_depth`` (``LoadDepthMap``).
+
+    The target is average-pooled to ``target_stride``; the loss (``ScaleShiftInvariantLoss`` by default)
+    ignores the batch padding.
+
+    Args:
+        loss: loss config taking (pred, target, mask).
+        **kwargs: :class:`AuxTaskHead` arguments.
+    """
+
+    def __init__(self,
+                 in_channels: Union[int, Sequence[int]],
+                 in_index: Union[int, Sequence[int]],
+                 channels: int = 128,
+                 loss: dict = dict(type='ScaleShiftInvariantLoss'),
+                 **kwargs):
+        super().__init__(in_channels, in_index, channels, 1, **kwargs)
+        self.loss_fn = MODELS.build(loss)
+
+    def loss(self, inputs: List[Tensor], data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+        metas = self.metas(data_samples)
+        pred = self.forward_at_target(inputs, metas)
+        size = tuple(pred.shape[2:])
+        full_size = (size[0] * self.target_stride, size[1] * self.target_stride)
+        target = F.avg_pool2d(self.stack_padded([s.gt_depth.data for s in data_samples], full_size),
+                              self.target_stride).to(pred)
+        mask = self.valid_mask(metas, size, pred.device)
+        return {'loss_depth': self.loss_weight * self.loss_fn(pred, target, mask)}
+
+    def predict(self, inputs: List[Tensor], data_samples: List[SegDataSample]) -> None:
+        metas = self.metas(data_samples)
+        pred = self.forward_at_target(inputs, metas)
+        for sample, depth, meta in zip(data_samples, pred, metas):
+            height, width = meta['img_shape'][:2]
+            valid = depth[:, :math.ceil(height / self.target_stride), :math.ceil(width / self.target_stride)]
+            depth = F.interpolate(valid[None], size=meta['ori_shape'][:2], mode='bilinear', align_corners=False)
+            sample.pred_depth = PixelData(data=depth[0].detach())

@@ -1,0 +1,3 @@
+from .scale_shift_invariant import ScaleShiftInvariantLoss, align_scale_shift, gradient_matching_loss
+
+__all__ = ['ScaleShiftInvariantLoss', 'align_scale_shift', 'gradient_matching_loss']

@@ -1,0 +1,59 @@
+"""One backbone, a segmentation head and any number of auxiliary task heads trained next to it."""
+from typing import Dict, List, Optional, Sequence
+
+import torch.nn as nn
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import add_prefix
+from torch import Tensor
+
+
+@MODELS.register_module()
+class MultiTaskEncoderDecoder(EncoderDecoder):
+    """``EncoderDecoder`` with auxiliary task heads (landmarks, skeleton, depth, ...).
+
+    The auxiliary heads only add training losses (``aux_<name>.<loss>``, each weighted by its head's
+    ``loss_weight``). ``mode='tensor'`` and ``mode='predict'`` are exactly the segmentation model's, so
+    inference costs what the seg-only model costs -- unless ``test_cfg.aux_predict`` names heads whose
+    predictions an evaluation needs (e.g. ``('landmarks',)`` for PCK); segmentation outputs stay the same.
+
+    Args:
+        aux_task_heads: name -> head config, e.g. ``dict(landmarks=dict(type='LandmarkHeatmapHead', ...))``.
+        **kwargs: :class:`EncoderDecoder` arguments.
+    """
+
+    def __init__(self, *args, aux_task_heads: Optional[Dict[str, dict]] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.aux_task_heads = nn.ModuleDict({name: MODELS.build(cfg) for name, cfg in (aux_task_heads or {}).items()})
+        unknown = set(self._aux_predict_names()) - set(self.aux_task_heads)
+        if unknown:
+            raise ValueError(f'test_cfg.aux_predict names heads {sorted(unknown)} that are not in aux_task_heads '
+                             f'{sorted(self.aux_task_heads)}')
+
+    def _aux_predict_names(self) -> Sequence[str]:
+        return tuple((self.test_cfg or {}).get('aux_predict', ()))
+
+    def loss(self, inputs: Tensor, data_samples: List[SegDataSample]) -> dict:
+        features = self.extract_feat(inputs)
+        losses = dict()
+        losses.update(self._decode_head_forward_train(features, data_samples))
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(features, data_samples))
+        for name, head in self.aux_task_heads.items():
+            losses.update(add_prefix(head.loss(features, data_samples), f'aux_{name}'))
+        return losses
+
+    def predict(self, inputs: Tensor, data_samples: Optional[List[SegDataSample]] = None) -> List[SegDataSample]:
+        names = self._aux_predict_names()
+        if not names:
+            return super().predict(inputs, data_samples)
+        if self.test_cfg.get('mode', 'whole') != 'whole':
+            raise ValueError("test_cfg.aux_predict needs test_cfg.mode='whole'")
+        metas = [sample.metainfo for sample in data_samples]
+        features = self.extract_feat(inputs)
+        seg_logits = self.decode_head.predict(features, metas, self.test_cfg)
+        results = self.postprocess_result(seg_logits, data_samples)
+        for name in names:
+            self.aux_task_heads[name].predict(features, results)
+        return results

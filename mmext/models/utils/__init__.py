@@ -1,0 +1,3 @@
+from .input_channels import EXTRA_CHANNEL_RULES, expand_input_conv_weight
+
+__all__ = ['EXTRA_CHANNEL_RULES', 'expand_input_conv_weight']

@@ -1,0 +1,91 @@
+"""MultiTaskMetric on hand-made predictions: IoU, grouped IoU, PCK (and its mean-pose floor), depth."""
+import numpy as np
+import pytest
+import torch
+
+from mmext.evaluation import MultiTaskMetric, keypoint_box_size
+
+CLASSES = ('background', 'upper', 'lower', 'skin')
+
+
+def sample(pred, label, keypoints=None, gt_keypoints=None, visible=None, depth=None, gt_depth=None):
+    s = dict(pred_sem_seg=dict(data=torch.tensor(pred)[None]), gt_sem_seg=dict(data=torch.tensor(label)[None]),
+             ori_shape=tuple(np.asarray(label).shape))
+    if keypoints is not None:
+        s['pred_landmarks'] = dict(keypoints=torch.tensor(keypoints, dtype=torch.float32)[None])
+        s['gt_landmarks'] = dict(ori_keypoints=torch.tensor(gt_keypoints, dtype=torch.float32)[None],
+                                 ori_keypoints_visible=torch.tensor(visible, dtype=torch.float32)[None])
+    if depth is not None:
+        s['pred_depth'] = dict(data=torch.tensor(depth, dtype=torch.float32)[None])
+        s['gt_depth'] = dict(data=torch.tensor(gt_depth, dtype=torch.float32)[None])
+    return s
+
+
+def metric(**kwargs):
+    m = MultiTaskMetric(class_groups=dict(clothing=[1, 2], person=[1, 2, 3]), **kwargs)
+    m.dataset_meta = dict(classes=CLASSES)
+    return m
+
+
+def test_iou_and_grouped_iou():
+    label = np.array([[0, 1, 1, 2], [0, 3, 3, 2]])
+    pred = np.array([[0, 1, 2, 2], [3, 3, 3, 0]])  # an upper pixel called lower, background called skin, ...
+    m = metric()
+    m.process({}, [sample(pred, label)])
+    out = m.compute_metrics(m.results)
+    # Pixels numbered 0-7 row by row. background: pred {0,7}, gt {0,4}: 1/3; upper: 1/2; lower: pred {2,3},
+    # gt {3,7}: 1/3; skin: pred {4,5,6}, gt {5,6}: 2/3.
+    assert out['IoU.background'] == pytest.approx(100 / 3)
+    assert out['IoU.upper'] == pytest.approx(50.0)
+    assert out['IoU.lower'] == pytest.approx(100 / 3)
+    assert out['IoU.skin'] == pytest.approx(200 / 3)
+    assert out['mIoU'] == pytest.approx((100 / 3 + 50 + 100 / 3 + 200 / 3) / 4)
+    # clothing = {upper, lower}: pred {1,2,3}, gt {1,2,3,7} -> 3/4; person = non-background: pred {1,2,3,4,5,6}
+    # gt {1,2,3,5,6,7} -> 5/7.
+    assert out['gIoU.clothing'] == pytest.approx(75.0)
+    assert out['gIoU.person'] == pytest.approx(500 / 7)
+
+
+def test_pck_counts_visible_joints_within_the_threshold_and_reports_the_mean_pose_floor():
+    gt = np.zeros((18, 2), np.float32)
+    gt[:, 0] = np.linspace(10, 50, 18)
+    gt[:, 1] = np.linspace(0, 100, 18)  # box side 100
+    visible = np.ones(18, np.float32)
+    visible[17] = 0
+    pred = gt.copy()
+    pred[:4] += [0, 7.0]  # 7 px off: within 0.1 * 100, outside 0.05 * 100
+    pred[17] += 500  # invisible: ignored
+    label = np.zeros((120, 80), np.int64)
+    m = metric()
+    m.process({}, [sample(label, label, pred, gt, visible)])
+    out = m.compute_metrics(m.results)
+    assert out['PCK@0.1'] == pytest.approx(100.0)
+    assert out['PCK@0.05'] == pytest.approx(100 * 13 / 17)
+    assert out['PCK@0.1_mean_pose'] == pytest.approx(100.0)  # one image: its own pose is the mean
+    assert keypoint_box_size(gt, visible) == pytest.approx(100 * 16 / 17)
+
+
+def test_mean_pose_floor_is_low_for_varied_poses():
+    rng = np.random.default_rng(0)
+    m = metric()
+    label = np.zeros((200, 150), np.int64)
+    for _ in range(20):
+        gt = rng.uniform([0, 0], [150, 200], size=(18, 2)).astype(np.float32)
+        m.process({}, [sample(label, label, gt, gt, np.ones(18))])
+    out = m.compute_metrics(m.results)
+    assert out['PCK@0.1'] == pytest.approx(100.0)
+    assert out['PCK@0.1_mean_pose'] < 20
+
+
+def test_depth_errors_after_scale_and_shift_alignment():
+    target = np.linspace(0, 1, 48, dtype=np.float32).reshape(6, 8)
+    label = np.zeros((6, 8), np.int64)
+    m = metric()
+    m.process({}, [sample(label, label, depth=3 * target + 2, gt_depth=target)])
+    out = m.compute_metrics(m.results)
+    assert out['AbsRel'] == pytest.approx(0.0, abs=1e-6) and out['delta1'] == pytest.approx(100.0)
+    m = metric()
+    m.process({}, [sample(label, label, depth=target[::-1].copy(), gt_depth=target)])
+    worse = m.compute_metrics(m.results)
+    assert worse['AbsRel'] > 0.3 and worse['delta1'] < 60
+    assert 'PCK@0.1' not in worse

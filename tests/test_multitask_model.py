@@ -1,0 +1,189 @@
+"""MultiTaskEncoderDecoder, the auxiliary heads and their losses, and RGB checkpoints in wider stems."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS, MODELS
+
+from conftest import shared_file
+from mmext.models.losses import ScaleShiftInvariantLoss, align_scale_shift
+
+NORM = dict(type='BN', requires_grad=True)
+
+
+def heads(channels=128):
+    return dict(
+        landmarks=dict(type='LandmarkHeatmapHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=64,
+                       target_stride=4, loss_weight=100.0),
+        skeleton=dict(type='SkeletonHead', in_channels=[channels] * 2, in_index=[0, 1], channels=32,
+                      target_stride=4, loss_weight=0.5),
+        depth=dict(type='DepthHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=32, target_stride=4))
+
+
+def model_cfg(aux_task_heads=None, in_channels=3, **test_cfg):
+    mean, std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
+    cfg = dict(
+        type='MultiTaskEncoderDecoder' if aux_task_heads is not None else 'EncoderDecoder',
+        data_preprocessor=dict(type='MultiChannelSegDataPreProcessor', mean=mean + [0.0] * (in_channels - 3),
+                               std=std + [255.0] * (in_channels - 3), bgr_to_rgb=True, size=(128, 96)),
+        backbone=dict(type='TopFormer', arch='tiny', in_channels=in_channels, norm_cfg=NORM, drop_path_rate=0.0),
+        decode_head=dict(type='TopFormerHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=128, is_dw=True,
+                         num_classes=18, norm_cfg=NORM, dropout_ratio=0.0,
+                         loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+        test_cfg=dict(mode='whole', **test_cfg))
+    if aux_task_heads is not None:
+        cfg['aux_task_heads'] = aux_task_heads
+    return cfg
+
+
+def build(cfg):
+    init_default_scope('mmseg')
+    return MODELS.build(ConfigDict(cfg))  # as from a config file: attribute access to test_cfg
+
+
+@pytest.fixture(scope='module')
+def batch(synthetic_dresscode):
+    init_default_scope('mmseg')
+    pipeline = [
+        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
+        dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap'),
+        dict(type='GenerateLandmarkHeatmaps', stride=4, sigma=2.0), dict(type='GenerateLimbMaps', stride=4, width=6),
+        dict(type='PackMultiTaskInputs')]
+    dataset = DATASETS.build(dict(type='DressCodeDataset', data_root=str(synthetic_dresscode), pipeline=pipeline))
+    return pseudo_collate([dataset[i] for i in (0, 9, 17, 20)])
+
+
+def test_inference_outputs_equal_the_segmentation_model(batch):
+    torch.manual_seed(0)
+    multitask = build(model_cfg(heads())).eval()
+    plain = build(model_cfg()).eval()
+    state = {k: v for k, v in multitask.state_dict().items() if not k.startswith('aux_task_heads.')}
+    plain.load_state_dict(state, strict=True)
+    data = multitask.data_preprocessor(copy.deepcopy(batch), training=False)
+    with torch.no_grad():
+        assert torch.equal(multitask(data['inputs'], mode='tensor'), plain(data['inputs'], mode='tensor'))
+        ours = multitask(data['inputs'], copy.deepcopy(data['data_samples']), mode='predict')
+        theirs = plain(data['inputs'], copy.deepcopy(data['data_samples']), mode='predict')
+    for a, b in zip(ours, theirs):
+        assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+        assert torch.equal(a.seg_logits.data, b.seg_logits.data)
+        assert 'pred_landmarks' not in a
+    # Asking for landmark predictions (for PCK) adds them without touching the segmentation.
+    evaluating = build(model_cfg(heads(), aux_predict=('landmarks', 'depth'))).eval()
+    evaluating.load_state_dict(multitask.state_dict())
+    with torch.no_grad():
+        extra = evaluating(data['inputs'], copy.deepcopy(data['data_samples']), mode='predict')
+    for a, b in zip(extra, ours):
+        assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+        assert a.pred_landmarks.keypoints.shape == (1, 18, 2)
+        assert a.pred_depth.data.shape == (1, *a.ori_shape)
+    with pytest.raises(ValueError, match='not in aux_task_heads'):
+        build(model_cfg(dict(landmarks=heads()['landmarks']), aux_predict=('depth', )))
+
+
+def test_losses_are_prefixed_and_weighted(batch):
+    torch.manual_seed(0)
+    model = build(model_cfg(heads()))
+    data = model.data_preprocessor(copy.deepcopy(batch), training=True)
+    losses = model(**data, mode='loss')
+    assert {'decode.loss_ce', 'aux_landmarks.loss_kpt', 'aux_skeleton.loss_bce', 'aux_skeleton.loss_dice',
+            'aux_depth.loss_depth'} <= set(losses)
+    model.aux_task_heads.landmarks.loss_weight *= 3
+    tripled = model(**model.data_preprocessor(copy.deepcopy(batch), training=True), mode='loss')
+    assert tripled['aux_landmarks.loss_kpt'].item() == pytest.approx(3 * losses['aux_landmarks.loss_kpt'].item(),
+                                                                      rel=1e-4)
+
+
+def test_each_auxiliary_loss_falls_on_a_small_synthetic_set(batch):
+    torch.manual_seed(0)
+    model = build(model_cfg(heads()))
+    model.init_weights()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    history = []
+    for _ in range(60):
+        losses = model(**model.data_preprocessor(copy.deepcopy(batch), training=True), mode='loss')
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        per_task = {}
+        for key, value in losses.items():
+            if 'loss' in key:
+                task = key.split('.')[0]
+                per_task[task] = per_task.get(task, 0.0) + value.item()
+        history.append(per_task)
+    assert set(history[0]) == {'decode', 'aux_landmarks', 'aux_skeleton', 'aux_depth'}
+    for task in history[0]:
+        start = sum(h[task] for h in history[:3]) / 3
+        end = sum(h[task] for h in history[-3:]) / 3
+        assert end < 0.7 * start, (task, start, end)
+
+
+def test_ohkm_loss_and_skeleton_image_target(batch):
+    torch.manual_seed(0)
+    cfg = heads()
+    cfg['landmarks']['loss'] = dict(type='KeypointOHKMMSELoss', use_target_weight=True, topk=4)
+    cfg['skeleton'].update(target='skeleton_image', loss_dice_weight=0.0)
+    model = build(model_cfg(dict(landmarks=cfg['landmarks'], skeleton=cfg['skeleton'])))
+    assert model.aux_task_heads.skeleton.conv_out.out_channels == 1
+    losses = model(**model.data_preprocessor(copy.deepcopy(batch), training=True), mode='loss')
+    assert 'aux_skeleton.loss_dice' not in losses
+    assert torch.isfinite(losses['aux_landmarks.loss_kpt']) and losses['aux_skeleton.loss_bce'] > 0
+    with pytest.raises(ValueError, match='target'):
+        build(dict(cfg['skeleton'], target='pose'))
+
+
+def test_scale_shift_invariant_loss():
+    torch.manual_seed(0)
+    target = torch.rand(2, 1, 16, 12)
+    mask = torch.ones_like(target, dtype=torch.bool)
+    mask[:, :, -3:] = False
+    pred = torch.rand(2, 1, 16, 12)
+    for mode in ('ssimse', 'ssitrim'):
+        loss = ScaleShiftInvariantLoss(mode=mode)
+        assert loss(3.0 * target - 0.7, target, mask).item() == pytest.approx(0.0, abs=1e-5)
+        assert loss(2.5 * pred + 4.0, target, mask).item() == pytest.approx(loss(pred, target, mask).item(), rel=1e-3)
+        assert loss(pred, target, mask) > 0.01
+    # Pixels outside the mask do not matter.
+    changed = pred.clone()
+    changed[:, :, -3:] = 100.0
+    loss = ScaleShiftInvariantLoss()
+    assert loss(changed, target, mask).item() == pytest.approx(loss(pred, target, mask).item(), rel=1e-5)
+    scale, shift = align_scale_shift((target[:, 0] - 1) / 2, target[:, 0], mask[:, 0])
+    assert torch.allclose(scale, torch.tensor([2.0, 2.0])) and torch.allclose(shift, torch.tensor([1.0, 1.0]))
+    with pytest.raises(ValueError, match='mode'):
+        ScaleShiftInvariantLoss(mode='l1')
+
+
+@pytest.mark.parametrize('rule', ['zeros', 'rgb_mean'])
+def test_rgb_checkpoint_loads_into_a_wider_stem(rule):
+    golden = torch.load(shared_file('golden/topformer_tiny_official.pt'), weights_only=False)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in golden['state_dict'].items()}
+    init_default_scope('mmseg')
+    rgb = build(dict(model_cfg(), decode_head=dict(model_cfg()['decode_head'], num_classes=150))).eval()
+    wide_cfg = model_cfg(in_channels=5)
+    wide_cfg['backbone']['extra_in_channels_init'] = rule
+    wide_cfg['decode_head']['num_classes'] = 150
+    wide = build(wide_cfg).eval()
+    rgb.load_state_dict(state, strict=True)
+    wide.load_state_dict(state, strict=True)  # the 3-channel stem weight is widened on load
+    stem = wide.backbone.tpm.stem[0].c.weight
+    assert stem.shape[1] == 5
+    torch.testing.assert_close(stem[:, :3], state['backbone.tpm.stem.0.c.weight'])
+    expected_extra = torch.zeros_like(stem[:, 3:]) if rule == 'zeros' else stem[:, :3].mean(1, keepdim=True).expand(
+        -1, 2, -1, -1)
+    torch.testing.assert_close(stem[:, 3:], expected_extra)
+    x = golden['input']
+    with torch.no_grad():
+        reference = rgb(x, mode='tensor')
+        zero_extra = wide(torch.cat([x, torch.zeros(1, 2, *x.shape[2:])], 1), mode='tensor')
+        random_extra = wide(torch.cat([x, torch.randn(1, 2, *x.shape[2:])], 1), mode='tensor')
+    assert ((zero_extra - reference).abs().max() / reference.abs().max()) < 1e-5
+    assert ((zero_extra - golden['logits']).abs().max() / golden['logits'].abs().max()) < 1e-4
+    if rule == 'zeros':
+        assert ((random_extra - reference).abs().max() / reference.abs().max()) < 1e-5
+    else:
+        assert ((random_extra - reference).abs().max() / reference.abs().max()) > 1e-3
