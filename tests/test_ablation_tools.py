@@ -27,10 +27,10 @@ def test_table_averages_seeds_and_writes_md_csv_png(tmp_path):
     out = tmp_path / 'table'
     result = run_tool(['tools/analysis_tools/ablation_table.py', *map(str, runs), '--out', str(out), '--no-cost'])
     markdown = (out / 'ablation.md').read_text()
-    assert '| seg_only | 2 | 42.00 ± 2.83 | 52.00 ± 2.83 | - |' in markdown
-    assert '| landmarks | 1 | 45.00 | 56.00 | 70.00 | 30.00 | 5.029 | - | - | 100 |' in markdown.replace(
-        ' | - | - | 100', ' | - | - | 100')
-    assert markdown in result.stdout + '\n' or '| seg_only | 2 |' in result.stdout
+    assert '| config | seeds | mIoU | gIoU.upper | PCK@0.1 | PCK@0.1_mean_pose | params_M | train_time_s |' in markdown
+    assert '| seg_only | 2 | 42.00 ± 2.83 | 52.00 ± 2.83 | - | - | 5.029 | 110 ± 14 |' in markdown
+    assert '| landmarks | 1 | 45.00 | 56.00 | 70.00 | 30.00 | 5.029 | 100 |' in markdown
+    assert '| seg_only | 2 | 42.00 ± 2.83 |' in result.stdout and str(out / 'ablation.png') in result.stdout
     rows = list(csv.DictReader((out / 'ablation.csv').open()))
     assert [r['config'] for r in rows] == ['seg_only', 'landmarks']
     assert float(rows[0]['mIoU']) == 42.0 and float(rows[0]['mIoU_std']) == pytest.approx(2.828, rel=1e-3)
@@ -55,7 +55,7 @@ def test_inference_cost_excludes_auxiliary_heads():
     wide = inference_cost(str(REPO / 'configs/ablations/dresscode_aux/pose_input.py'), (64, 48), repeat=2, warmup=1)
     assert seg['GFLOPs'] > 0.01 and seg['latency_ms'] > 0
     assert aux['GFLOPs'] == seg['GFLOPs']
-    assert seg['GFLOPs'] < wide['GFLOPs'] < seg['GFLOPs'] * 1.01  # two more input channels in the stem
+    assert seg['GFLOPs'] < wide['GFLOPs'] < seg['GFLOPs'] * 1.05  # two more input channels in the stem
 
 
 def test_demo_runs_a_family_end_to_end(tmp_path):

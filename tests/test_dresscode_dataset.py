@@ -82,10 +82,10 @@ def test_pipeline_keypoints_agree_with_the_file(synthetic_dresscode):
     raw = json.loads(open(sample['keypoints_path']).read())['keypoints']
     for i, (x, y, _, _) in enumerate(raw):
         if x > 1 and y > 1:
-            np.testing.assert_allclose(sample['keypoints'][0, i], [x * 96 / 384, y * 128 / 512], rtol=1e-5)
-            assert sample['keypoints_visible'][0, i] == 1
+            np.testing.assert_allclose(sample['gt_keypoints'][0, i], [x * 96 / 384, y * 128 / 512], rtol=1e-5)
+            assert sample['gt_keypoints_visible'][0, i] == 1
         else:
-            assert sample['keypoints_visible'][0, i] == 0
+            assert sample['gt_keypoints_visible'][0, i] == 0
 
 
 @pytest.mark.parametrize('content, problem', [

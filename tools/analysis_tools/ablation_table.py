@@ -105,7 +105,7 @@ def build_rows(runs: List[dict], costs: Dict[str, Dict[str, float]]) -> List[dic
         row = OrderedDict(config=name, seeds=len(group))
         for column in METRIC_COLUMNS:
             row[column] = aggregate([r['metrics'].get(column) for r in group])
-        row['params_M'] = aggregate([r['params'] / 1e6 if r['params'] else None for r in group])
+        row['params_M'] = (aggregate([r['params'] / 1e6 if r['params'] else None for r in group])[0], None)
         row['GFLOPs'] = (costs[name]['GFLOPs'], None) if name in costs else (None, None)
         row['latency_ms'] = (costs[name]['latency_ms'], None) if name in costs else (None, None)
         row['train_time_s'] = aggregate([r['train_time_s'] for r in group])

@@ -8,8 +8,9 @@ landmark_head = dict(
     num_keypoints=18,
     target_stride=4,
     sigma=2.0,
-    # Heatmap MSE is ~1e-3 where CE is ~1: the weight brings the two to the same scale.
-    loss_weight=100.0,
+    # Heatmap MSE is ~1e-2 at the start (~1e-3 later) where CE is ~1. On the synthetic CPU demo, weight 100
+    # gave mIoU 8.2 / PCK@0.1 49.9 and weight 20 gave 9.4 / 56.5 (one seed, 400 iterations): 20 it is.
+    loss_weight=20.0,
     loss=dict(type='KeypointMSELoss', use_target_weight=True))
 skeleton_head = dict(
     type='SkeletonHead',
