@@ -49,26 +49,42 @@ def test_iou_and_grouped_iou():
 def test_pck_counts_visible_joints_within_the_threshold_and_reports_the_mean_pose_floor():
     gt = np.zeros((18, 2), np.float32)
     gt[:, 0] = np.linspace(10, 50, 18)
-    gt[:, 1] = np.linspace(0, 100, 18)  # box side 100
+    gt[:, 1] = np.linspace(0, 100, 18)
     visible = np.ones(18, np.float32)
     visible[17] = 0
     pred = gt.copy()
     pred[:4] += [0, 7.0]  # 7 px off: within 0.1 * 100, outside 0.05 * 100
     pred[17] += 500  # invisible: ignored
     label = np.zeros((120, 80), np.int64)
+    label[10:110, 20:60] = 3  # the person box is 100 x 40 -> normaliser 100
     m = metric()
     m.process({}, [sample(label, label, pred, gt, visible)])
     out = m.compute_metrics(m.results)
     assert out['PCK@0.1'] == pytest.approx(100.0)
     assert out['PCK@0.05'] == pytest.approx(100 * 13 / 17)
     assert out['PCK@0.1_mean_pose'] == pytest.approx(100.0)  # one image: its own pose is the mean
-    assert keypoint_box_size(gt, visible) == pytest.approx(100 * 16 / 17)
+    # A person twice as large halves the distances relative to the box.
+    label[:, :] = 3
+    m = metric()
+    m.process({}, [sample(label, label, pred * 0 + gt + [0, 11.0], gt, visible)])
+    assert m.compute_metrics(m.results)['PCK@0.1'] == pytest.approx(100.0)  # 11 px < 0.1 * 120
+
+
+def test_pck_falls_back_to_the_keypoint_box_without_a_person_group():
+    gt = np.stack([np.full(18, 30.0), np.linspace(0, 50, 18)], 1).astype(np.float32)
+    label = np.zeros((120, 80), np.int64)
+    m = MultiTaskMetric(class_groups=dict(clothing=[1, 2]))
+    m.dataset_meta = dict(classes=CLASSES)
+    m.process({}, [sample(label, label, gt + [4.0, 0], gt, np.ones(18))])
+    out = m.compute_metrics(m.results)
+    assert out['PCK@0.1'] == pytest.approx(100.0) and out['PCK@0.05'] == pytest.approx(0.0)  # box 50
+    assert keypoint_box_size(gt, np.ones(18)) == pytest.approx(50.0)
 
 
 def test_mean_pose_floor_is_low_for_varied_poses():
     rng = np.random.default_rng(0)
     m = metric()
-    label = np.zeros((200, 150), np.int64)
+    label = np.full((200, 150), 3, np.int64)
     for _ in range(20):
         gt = rng.uniform([0, 0], [150, 200], size=(18, 2)).astype(np.float32)
         m.process({}, [sample(label, label, gt, gt, np.ones(18))])

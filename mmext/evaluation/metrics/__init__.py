@@ -1,3 +1,3 @@
-from .multitask_metric import MultiTaskMetric, keypoint_box_size
+from .multitask_metric import MultiTaskMetric, keypoint_box_size, mask_box_size
 
-__all__ = ['MultiTaskMetric', 'keypoint_box_size']
+__all__ = ['MultiTaskMetric', 'keypoint_box_size', 'mask_box_size']

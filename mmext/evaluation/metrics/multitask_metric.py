@@ -15,11 +15,20 @@ from ...models.losses import align_scale_shift
 
 
 def keypoint_box_size(keypoints: np.ndarray, visible: np.ndarray) -> float:
-    """Longer side of the box around the visible joints (the PCK normaliser; 0 if < 2 joints)."""
+    """Longer side of the box around the visible joints (0 if fewer than 2)."""
     points = keypoints[visible > 0]
     if len(points) < 2:
         return 0.0
     return float((points.max(0) - points.min(0)).max())
+
+
+def mask_box_size(mask: torch.Tensor) -> float:
+    """Longer side of the bounding box of a boolean (H, W) mask (0 if empty)."""
+    rows = torch.nonzero(mask.any(dim=1))
+    cols = torch.nonzero(mask.any(dim=0))
+    if len(rows) == 0:
+        return 0.0
+    return float(max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
 
 
 @METRICS.register_module()
@@ -32,7 +41,9 @@ class MultiTaskMetric(BaseMetric):
       (``gIoU.<group>``), e.g. Dress Code's 18 classes into upper / lower / whole / person / background.
     - Landmarks (when the model predicts ``pred_landmarks``): ``PCK@<thr>`` with mmpose's
       ``keypoint_pck_accuracy`` over visible ground-truth joints, distances normalised by the longer side
-      of the person box -- the box of the visible ground-truth joints -- in the original image. Also
+      of the person box in the original image: the bounding box of the ground-truth pixels of the
+      ``person`` class group when there is one (Dress Code parsing / person modes), else of the visible
+      ground-truth joints. Also
       ``PCK@<thr>_mean_pose``: the same for a mean-pose predictor that places every joint at its mean
       position (relative to the image size) over the evaluated set, the floor a landmark head must beat.
     - Depth (when the model predicts ``pred_depth``): ``AbsRel`` and ``delta1`` (ratio < 1.25) on
@@ -71,11 +82,15 @@ class MultiTaskMetric(BaseMetric):
             }
             if 'pred_landmarks' in sample and 'gt_landmarks' in sample:
                 gt = sample['gt_landmarks']
+                keypoints = gt['ori_keypoints'][0].cpu().numpy()
+                visible = gt['ori_keypoints_visible'][0].cpu().numpy()
+                if 'person' in self.class_groups:
+                    box = mask_box_size(torch.isin(label, torch.tensor(self.class_groups['person'])) & valid)
+                else:
+                    box = keypoint_box_size(keypoints, visible)
                 result['landmarks'] = dict(
-                    pred=sample['pred_landmarks']['keypoints'][0].cpu().numpy(),
-                    gt=gt['ori_keypoints'][0].cpu().numpy(),
-                    visible=gt['ori_keypoints_visible'][0].cpu().numpy(),
-                    image_wh=np.array(sample['ori_shape'][::-1], np.float32))
+                    pred=sample['pred_landmarks']['keypoints'][0].cpu().numpy(), gt=keypoints, visible=visible,
+                    box_size=box, image_wh=np.array(sample['ori_shape'][::-1], np.float32))
             if 'pred_depth' in sample and 'gt_depth' in sample:
                 result['depth'] = self._depth_errors(sample['pred_depth']['data'][0].cpu(),
                                                      sample['gt_depth']['data'][0].cpu())
@@ -124,7 +139,7 @@ class MultiTaskMetric(BaseMetric):
         gt = np.stack([lm['gt'] for lm in landmarks])
         pred = np.stack([lm['pred'] for lm in landmarks])
         visible = np.stack([lm['visible'] for lm in landmarks]) > 0
-        sizes = np.array([keypoint_box_size(lm['gt'], lm['visible']) for lm in landmarks], np.float32)
+        sizes = np.array([lm['box_size'] for lm in landmarks], np.float32)
         usable = sizes > 0
         visible &= usable[:, None]
         norm = np.repeat(np.maximum(sizes, 1e-6)[:, None], 2, axis=1)
