@@ -1,10 +1,13 @@
-"""Config adjustments and checks shared by tools/train.py and tools/test.py."""
+"""Config adjustments, checks and runner set-up shared by tools/train.py and tools/test.py."""
+import argparse
+import os
 import os.path as osp
 from typing import Any, Iterator, List, Tuple
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
 
 
 class ConfigCheckError(ValueError):
@@ -102,3 +105,42 @@ def _check_weight_file(key: str, path: str) -> List[str]:
 
 def default_work_dir(config_path: str) -> str:
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def add_runner_args(parser: argparse.ArgumentParser, loader: str) -> None:
+    """--work-dir, --cfg-options and --launcher, as every OpenMMLab tool has them."""
+    parser.add_argument('--work-dir', help='where logs (and checkpoints) go (default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help=f'override config keys, e.g. {loader}.dataset.data_root=DIR')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher (the dist_*.sh scripts use pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+
+
+def load_cfg(args: argparse.Namespace) -> Config:
+    """The config of ``args.config`` with ``--cfg-options``, ``--launcher`` and the work dir applied."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Adapt ``cfg`` to this machine, check its files and build mmengine's Runner.
+
+    Raises:
+        ConfigCheckError: a weight file or data root named by the config is missing.
+    """
+    notes = adapt_cfg_to_device(cfg, cfg.launcher)
+    check_cfg_files(cfg)
+    init_cpu_process_group(cfg.launcher)
+    runner = Runner.from_cfg(cfg)
+    for note in notes:
+        runner.logger.info(note)
+    return runner

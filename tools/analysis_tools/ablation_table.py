@@ -28,7 +28,8 @@ from mmext.engine.hooks import SUMMARY_FILE
 
 # Metric columns in display order (those present in no run are dropped).
 METRIC_COLUMNS = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.clothing', 'gIoU.person',
-                  'gIoU.background', 'PCK@0.05', 'PCK@0.1', 'PCK@0.1_mean_pose', 'AbsRel', 'delta1']
+                  'gIoU.background', 'PCK@0.05', 'PCK@0.05_mean_pose', 'PCK@0.1', 'PCK@0.1_mean_pose', 'AbsRel',
+                  'delta1']
 COST_COLUMNS = ['params_M', 'GFLOPs', 'latency_ms', 'train_time_s']
 
 
@@ -156,21 +157,27 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
 
 
 def plot(rows: List[dict], metrics: List[str], path: str) -> None:
+    """Grouped bars: one group per metric, one bar per config (error bars = std over seeds)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(metrics) * max(1, len(rows)) / 3), 4.5))
+    fig, ax = plt.subplots(figsize=(min(16.0, 2.0 + 1.1 * len(metrics)), 5.0))
     width = 0.8 / max(1, len(rows))
     x = np.arange(len(metrics))
+    colours = plt.get_cmap('tab10').colors
     for i, row in enumerate(rows):
-        means = [row[m][0] if row[m][0] is not None else 0 for m in metrics]
-        errors = [row[m][1] or 0 for m in metrics]
-        ax.bar(x + (i - (len(rows) - 1) / 2) * width, means, width, yerr=errors, capsize=2, label=row['config'])
+        # A metric a config does not have (PCK without a landmark head) gets no bar, not a zero.
+        means = [np.nan if row[m][0] is None else row[m][0] for m in metrics]
+        errors = [np.nan if row[m][1] is None else row[m][1] for m in metrics]
+        ax.bar(x + (i - (len(rows) - 1) / 2) * width, means, width, label=row['config'],
+               color=colours[i % len(colours)],
+               yerr=None if all(np.isnan(errors)) else np.nan_to_num(errors), capsize=2)
     ax.set_xticks(x)
     ax.set_xticklabels(metrics, rotation=30, ha='right')
     ax.set_ylabel('%')
-    ax.set_title('Dress Code auxiliary-task ablation')
-    ax.legend(fontsize=8, ncol=2)
+    ax.set_ylim(0, 100)
+    ax.set_title('Auxiliary-task ablation' + (' (mean ± std over seeds)' if any(r['seeds'] > 1 for r in rows) else ''))
+    ax.legend(fontsize=8, ncol=2, loc='upper left')
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
