@@ -1,5 +1,6 @@
 """Depth providers (MiDaS v2.1 small parity, DPT from a local folder), the depth path rule, atomic writes and
 the precompute tool (resumable, survives SIGKILL, reports unreadable photos)."""
+import json
 import os
 import shutil
 import signal
@@ -218,3 +219,37 @@ def test_precompute_killed_mid_run_leaves_only_complete_maps_and_resumes(photos_
     assert f'Written {9 - len(done)}, skipped {len(done)}' in resumed.stdout
     assert len(list(root.glob('*/depth/*.png'))) == 9
     assert not list(root.glob('*/depth/.*.tmp'))
+
+
+def test_estimate_depth_transform_matches_a_loaded_precomputed_map(synthetic_dresscode, midas_weights, tmp_path):
+    """EstimateDepth (on the fly) gives what precompute_depth + LoadDepthMap give, up to 16-bit rounding."""
+    from mmcv.transforms import LoadImageFromFile
+
+    from mmext.datasets.transforms import EstimateDepth, LoadDepthMap
+    photo = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
+    results = LoadImageFromFile().transform(dict(img_path=str(photo)))
+    on_the_fly = EstimateDepth(provider=dict(type='MiDaSSmall', weights=str(midas_weights))).transform(results)
+    assert on_the_fly['gt_depth'].shape == (128, 96) and 'gt_depth' in on_the_fly['seg_fields']
+
+    provider = build_depth_provider('midas_small', str(midas_weights))
+    rgb = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
+    write_png_atomic(str(tmp_path / 'd.png'), encode_inverse_depth(provider.estimate([rgb])[0]))
+    loaded = LoadDepthMap().transform(dict(depth_path=str(tmp_path / 'd.png'), ori_shape=(128, 96)))
+    np.testing.assert_allclose(on_the_fly['gt_depth'], loaded['gt_depth'], atol=1e-4)
+
+
+def test_depth_cost_tool_reports_ratios_to_rgb_segmentation(tmp_path):
+    out = tmp_path / 'cost.json'
+    result = run_tool(['tools/analysis_tools/depth_cost.py', 'configs/ablations/dresscode_aux/depth_input.py',
+                       '--shape', '64', '64', '--repeat', '2', '--warmup', '0', '--out', str(out)])
+    assert f'Written {out}' in result.stdout
+    timings = json.loads(out.read_text())['timings']
+    assert list(timings) == ['seg_rgb', 'midas_small_256', 'seg_rgbd_precomputed', 'depth_and_seg']
+    assert timings['seg_rgb']['ratio_to_seg_rgb'] == 1.0
+    assert all(t['median_ms'] > 0 and t['p90_ms'] >= t['median_ms'] for t in timings.values())
+    # On the fly runs MiDaS and the RGB-D segmentor, so it costs more than either alone.
+    assert timings['depth_and_seg']['median_ms'] > timings['seg_rgbd_precomputed']['median_ms']
+
+    refused = run_tool(['tools/analysis_tools/depth_cost.py', 'configs/ablations/dresscode_aux/seg_only.py',
+                        '--repeat', '1'], check=False)
+    assert refused.returncode != 0 and 'expected an RGB + depth model' in refused.stderr

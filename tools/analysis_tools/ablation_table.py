@@ -16,7 +16,6 @@ import os
 import os.path as osp
 import platform
 import sys
-import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
@@ -53,41 +52,15 @@ def load_run(work_dir: str) -> dict:
 
 def inference_cost(config_path: str, shape: Tuple[int, int], repeat: int, warmup: int) -> Dict[str, float]:
     """GFLOPs and median CPU latency (batch 1) of the model's ``mode='tensor'`` path."""
-    from mmengine.analysis import get_model_complexity_info
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import MODELS
 
-    from mmext.utils.runtime import replace_norm_type
-    init_default_scope('mmseg')
+    from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, input_channels,
+                                          time_side_by_side)
     cfg = Config.fromfile(config_path)
-    replace_norm_type(cfg.model, 'SyncBN', 'BN')
-    cfg.model.pop('init_cfg', None)
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model).eval()
-    in_channels = len(cfg.model.data_preprocessor.get('mean') or [0, 0, 0])
-    x = torch.randn(1, in_channels, *shape)
-
-    class TensorMode(torch.nn.Module):
-
-        def __init__(self, segmentor):
-            super().__init__()
-            self.segmentor = segmentor
-
-        def forward(self, inputs):
-            return self.segmentor(inputs, mode='tensor')
-
-    wrapped = TensorMode(model)
-    with torch.no_grad():
-        flops = get_model_complexity_info(wrapped, inputs=(x, ), show_table=False, show_arch=False)['flops']
-        for _ in range(warmup):
-            wrapped(x)
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            wrapped(x)
-            times.append(time.perf_counter() - start)
-    return dict(GFLOPs=flops / 1e9, latency_ms=1000 * float(np.median(times)))
+    model = TensorMode(build_inference_segmentor(cfg))
+    x = torch.randn(1, input_channels(cfg), *shape)
+    latency = time_side_by_side({'model': lambda: model(x)}, repeat, warmup)['model']['median_ms']
+    return dict(GFLOPs=count_gflops(model, x), latency_ms=latency)
 
 
 def aggregate(values: List[Optional[float]]) -> Tuple[Optional[float], Optional[float]]:

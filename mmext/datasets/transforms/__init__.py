@@ -1,3 +1,4 @@
+from .depth import EstimateDepth
 from .formatting import PackMultiTaskInputs
 from .geometry import PoseAwareRandomCrop, PoseAwareRandomFlip
 from .input_channels import ConcatExtraChannels
@@ -5,6 +6,6 @@ from .loading import LoadDepthMap, LoadDressCodeKeypoints, LoadSkeletonMask
 from .targets import GenerateLandmarkHeatmaps, GenerateLimbMaps
 
 __all__ = [
-    'ConcatExtraChannels', 'GenerateLandmarkHeatmaps', 'GenerateLimbMaps', 'LoadDepthMap', 'LoadDressCodeKeypoints',
-    'LoadSkeletonMask', 'PackMultiTaskInputs', 'PoseAwareRandomCrop', 'PoseAwareRandomFlip'
+    'ConcatExtraChannels', 'EstimateDepth', 'GenerateLandmarkHeatmaps', 'GenerateLimbMaps', 'LoadDepthMap',
+    'LoadDressCodeKeypoints', 'LoadSkeletonMask', 'PackMultiTaskInputs', 'PoseAwareRandomCrop', 'PoseAwareRandomFlip'
 ]
