@@ -1,7 +1,7 @@
 """Loading pretrained weights from local files, with loud failures instead of silent partial loads."""
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 import torch
 from mmengine.logging import print_log
@@ -40,7 +40,8 @@ def load_checkpoint_file(path: str, what: str = 'checkpoint') -> dict:
 def load_pretrained_backbone(module: nn.Module,
                              checkpoint: str,
                              prefix: Optional[str] = None,
-                             min_matched: float = 0.5) -> None:
+                             min_matched: float = 0.5,
+                             adapt: Optional[Callable[[dict], None]] = None) -> None:
     """Load a backbone's weights from a classification or segmentor checkpoint.
 
     Args:
@@ -51,6 +52,8 @@ def load_pretrained_backbone(module: nn.Module,
         min_matched: fail when fewer than this fraction of the module's tensors are found with the
             right shape -- the usual sign of a wrong file or prefix, which a non-strict load would
             otherwise hide.
+        adapt: edits the state dict in place before matching (e.g. widens an RGB stem to extra input
+            channels); defaults to the module's own ``adapt_state_dict`` when it has one.
     """
     name = type(module).__name__
     state = extract_state_dict(load_checkpoint_file(checkpoint, f'Pretrained {name} checkpoint'), checkpoint)
@@ -59,8 +62,9 @@ def load_pretrained_backbone(module: nn.Module,
         prefix = 'backbone.'
     if prefix:
         state = OrderedDict((k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
-    if hasattr(module, 'adapt_state_dict'):  # e.g. widen an RGB stem to extra input channels
-        module.adapt_state_dict(state)
+    adapt = adapt or getattr(module, 'adapt_state_dict', None)
+    if adapt is not None:
+        adapt(state)
 
     matched = {k: v for k, v in state.items() if k in own and v.shape == own[k].shape}
     mismatched = [k for k, v in state.items() if k in own and v.shape != own[k].shape]

@@ -1,3 +1,5 @@
+from .sernet_former import SERNetFormer
+from .sersegformer import SERSegFormer
 from .topformer import TopFormer
 
-__all__ = ['TopFormer']
+__all__ = ['SERNetFormer', 'SERSegFormer', 'TopFormer']

@@ -1,0 +1,200 @@
+#!/usr/bin/env python
+"""Rebuild study 5's table on this codebase: cost of every variant, and person IoU after a fixed CPU budget.
+
+For each variant config (configs/sersegformer/, configs/sernet_former/):
+1. cost at --cost-shape (default 512 x 512, batch 1, CPU, fp32): parameters, model size (MB of the fp32
+   state dict), GFLOPs (mmengine's counter), latency (median of interleaved rounds: every model is timed in
+   the same run, so ratios are fair);
+2. unless --no-train: the config adapted to the CCP person masks (tools/dataset_converters/ccp.py tree) and
+   a CPU budget -- from scratch, --iters iterations of batch --batch-size at --crop x --crop, the same seed
+   and data for every variant -- trained with tools/train.py and evaluated on the val split (person IoU).
+Runs with a finished summary in their work dir are reused. Writes results.json and results.md to --work-dir.
+
+Example:
+    python projects/fast_person_segmentation/run_study.py --data-root data/ccp --work-dir work_dirs/fast_person
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+VARIANTS = {
+    'segformer_b0': 'configs/sersegformer/segformer_b0_8xb2-160k_easyportrait-person-512x512.py',
+    'convdec': 'configs/sersegformer/sersegformer_b0-convdec_8xb2-160k_easyportrait-person-512x512.py',
+    'convdec_abg_dbn_dam': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam_8xb2-160k_easyportrait-person-'
+    '512x512.py',
+    'convdec_abg_dbn_dam_afn': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-afn_8xb2-160k_easyportrait-'
+    'person-512x512.py',
+    'convdec_abg_dbn_dam_depth': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-depth_8xb2-160k_ccp-'
+    'person-512x512.py',
+    'sernet_former_effb0': 'configs/sernet_former/sernet_former_effb0_8xb2-160k_easyportrait-person-512x512.py',
+    'sernet_former_r50': 'configs/sernet_former/sernet_former_r50_8xb2-160k_easyportrait-person-512x512.py',
+}
+# Variants trained by default (ResNet-50 SERNet-Former is measured for cost only: too slow for the CPU budget).
+TRAINED = ('segformer_b0', 'convdec', 'convdec_abg_dbn_dam', 'convdec_abg_dbn_dam_afn', 'convdec_abg_dbn_dam_depth',
+           'sernet_former_effb0')
+
+
+def adapt_config(cfg, data_root: str, iters: int, batch_size: int, crop: int, seed: int, lr: float):
+    """A study-5 config turned into a short from-scratch CPU run on the CCP person masks."""
+    depth = any(step.type == 'LoadDepthMap' for step in cfg.train_dataloader.dataset.pipeline)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader_cfg = cfg[loader]
+        split = 'train' if loader == 'train_dataloader' else 'val'
+        pipeline = loader_cfg.dataset.pipeline
+        for step in pipeline:
+            if step.type in ('RandomResize', 'Resize'):
+                step.scale = (crop * 832 // 512, crop * 550 // 512)  # the CCP photo scaled like the crop
+            elif step.type == 'RandomCrop':
+                step.crop_size = (crop, crop)
+        loader_cfg.dataset = dict(type='CCPDataset', data_root=data_root, split=split, label_mode='person',
+                                  pipeline=pipeline)
+        loader_cfg.num_workers = 2 if loader == 'train_dataloader' else 1
+        loader_cfg.persistent_workers = False
+    # Per-class IoU as named metrics (mmseg's IoUMetric only logs them).
+    cfg.val_evaluator = cfg.test_evaluator = dict(type='MultiTaskMetric', class_groups=dict(person=[1], background=[0]))
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.model.data_preprocessor.size = (crop, crop)
+    cfg.model.backbone.init_cfg = None
+    cfg.optim_wrapper.optimizer.lr = lr
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
+    warmup = max(1, iters // 12)
+    cfg.param_scheduler = [
+        dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup),
+        dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=warmup, end=iters),
+    ]
+    cfg.default_hooks.logger.interval = max(1, iters // 10)
+    cfg.default_hooks.checkpoint.update(interval=iters, max_keep_ckpts=1, save_best=None)
+    cfg.default_hooks.visualization = dict(type='SegVisualizationHook', draw=False)
+    cfg.custom_hooks = [dict(type='RunSummaryHook')]
+    cfg.randomness = dict(seed=seed)
+    return cfg, depth
+
+
+def measure_costs(names: List[str], shape, repeat: int, warmup: int) -> Dict[str, dict]:
+    import torch
+    from mmengine.config import Config
+
+    from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, input_channels,
+                                          time_side_by_side)
+    models, inputs, costs = {}, {}, {}
+    for name in names:
+        cfg = Config.fromfile(osp.join(REPO, VARIANTS[name]))
+        model = TensorMode(build_inference_segmentor(cfg))
+        x = torch.randn(1, input_channels(cfg), *shape)
+        models[name], inputs[name] = model, x
+        params = sum(p.numel() for p in model.parameters())
+        size_mb = sum(t.numel() * t.element_size() for t in model.state_dict().values()) / 2**20
+        costs[name] = dict(params_M=params / 1e6, size_MB=size_mb, GFLOPs=count_gflops(model, x))
+        print(f'    {name}: {params / 1e6:.3f} M parameters, {costs[name]["GFLOPs"]:.2f} GFLOPs', flush=True)
+    timings = time_side_by_side({n: (lambda m=models[n], x=inputs[n]: m(x)) for n in names}, repeat, warmup)
+    base = timings[names[0]]['median_ms']
+    for name in names:
+        costs[name].update(latency_ms=timings[name]['median_ms'], latency_p90_ms=timings[name]['p90_ms'],
+                           latency_ratio=timings[name]['median_ms'] / base)
+    return costs
+
+
+def train(name: str, args) -> dict:
+    from mmengine.config import Config
+    run_dir = osp.join(args.work_dir, name)
+    summary_path = osp.join(run_dir, 'run_summary.json')
+    if osp.isfile(summary_path):
+        with open(summary_path) as f:
+            summary = json.load(f)
+        if 'val_metrics' in summary:
+            print(f'==> {name}: finished run found in {run_dir}')
+            return summary
+    cfg, needs_depth = adapt_config(Config.fromfile(osp.join(REPO, VARIANTS[name])), args.data_root, args.iters,
+                                    args.batch_size, args.crop, args.seed, args.lr)
+    if needs_depth and not osp.isdir(osp.join(args.data_root, 'depth')):
+        raise SystemExit(f'error: {name} reads depth maps from {args.data_root}/depth: run '
+                         f'tools/misc/precompute_depth.py --data-root {args.data_root} --provider midas_small '
+                         '--weights midas_v21_small_256.pt first')
+    os.makedirs(run_dir, exist_ok=True)
+    config_path = osp.join(run_dir, f'{name}.py')
+    cfg.dump(config_path)
+    print(f'==> training {name} ({args.iters} iterations) in {run_dir}', flush=True)
+    start = time.time()
+    result = subprocess.run([sys.executable, osp.join(REPO, 'tools/train.py'), config_path, '--work-dir', run_dir],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        print(result.stdout[-3000:] + result.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f'error: training {name} failed; its log is in {run_dir}')
+    print(f'    done in {time.time() - start:.0f} s', flush=True)
+    with open(summary_path) as f:
+        return json.load(f)
+
+
+def write_table(rows: Dict[str, dict], args, path: str) -> None:
+    shape = f'{args.cost_shape[0]}x{args.cost_shape[1]}'
+    lines = [
+        f'| variant | params (M) | size (MB) | GFLOPs @{shape} | CPU latency @{shape} (ms) | x SegFormer-B0 | '
+        'person IoU | background IoU | mIoU | train time (s) |', '|---|---|---|---|---|---|---|---|---|---|'
+    ]
+    for name, row in rows.items():
+        metrics = row.get('metrics', {})
+
+        def fmt(key, digits=1):
+            return f'{metrics[key]:.{digits}f}' if key in metrics else '-'
+
+        lines.append(f'| {name} | {row["params_M"]:.3f} | {row["size_MB"]:.1f} | {row["GFLOPs"]:.2f} | '
+                     f'{row["latency_ms"]:.0f} | {row["latency_ratio"]:.2f} | {fmt("gIoU.person")} | '
+                     f'{fmt("gIoU.background")} | {fmt("mIoU")} | '
+                     + (f'{row["train_time_s"]:.0f}' if row.get('train_time_s') else '-') + ' |')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data-root', default='data/ccp', help='CCP tree written by tools/dataset_converters/ccp.py')
+    parser.add_argument('--work-dir', default='work_dirs/fast_person', help='one sub-folder per trained variant')
+    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument('--train', nargs='*', default=list(TRAINED), choices=list(VARIANTS),
+                        help='variants to train (default: all but SERNet-Former R50)')
+    parser.add_argument('--iters', type=int, default=300, help='training iterations per variant (default: 300)')
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--crop', type=int, default=256, help='training crop size (default: 256)')
+    parser.add_argument('--lr', type=float, default=0.001, help='AdamW lr for training from scratch')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--cost-shape', type=int, nargs=2, default=[512, 512], metavar=('H', 'W'))
+    parser.add_argument('--repeat', type=int, default=10, help='timed rounds per model (default: 10)')
+    parser.add_argument('--warmup', type=int, default=2)
+    args = parser.parse_args(argv)
+
+    import mmext  # noqa: F401
+    start = time.time()
+    os.makedirs(args.work_dir, exist_ok=True)
+    print(f'==> cost of {len(args.variants)} variants at {args.cost_shape[0]}x{args.cost_shape[1]}', flush=True)
+    rows = measure_costs(args.variants, tuple(args.cost_shape), args.repeat, args.warmup)
+    for name in args.variants:
+        if name in args.train:
+            summary = train(name, args)
+            metrics = summary.get('val_metrics', {})
+            rows[name].update(metrics=metrics, train_time_s=summary.get('train_time_s'))
+    import platform
+
+    import torch
+    result = dict(rows=rows, budget=dict(iters=args.iters, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
+                                         seed=args.seed, data_root=args.data_root),
+                  machine=dict(cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
+                               torch=torch.__version__))
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(result, f, indent=2)
+    write_table(rows, args, osp.join(args.work_dir, 'results.md'))
+    print(open(osp.join(args.work_dir, 'results.md')).read())
+    print(f'Study finished in {time.time() - start:.0f} s; results.json and results.md in '
+          f'{osp.abspath(args.work_dir)}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
