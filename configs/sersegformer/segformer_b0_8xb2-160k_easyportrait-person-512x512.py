@@ -3,4 +3,4 @@ _base_ = [
     '../_base_/models/segformer_b0.py', '../_base_/datasets/easyportrait_person.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_160k_adamw_segformer.py'
 ]
-model = dict(decode_head=dict(num_classes=2))
+model = dict(data_preprocessor=dict(size={{_base_.crop_size}}), decode_head=dict(num_classes=2))

@@ -11,6 +11,7 @@ model = dict(
     data_preprocessor=dict(
         type='MultiChannelSegDataPreProcessor',
         mean=[123.675, 116.28, 103.53, 0.0],
-        std=[58.395, 57.12, 57.375, 255.0]),
+        std=[58.395, 57.12, 57.375, 255.0],
+        size={{_base_.crop_size}}),
     backbone=dict(in_channels=4, extra_in_channels_init='zeros'),
     decode_head=dict(num_classes=2))

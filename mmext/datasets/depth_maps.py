@@ -39,7 +39,7 @@ class PhotoLayout:
 LAYOUTS = {
     'dresscode': PhotoLayout('images', ('*/images/*_0.jpg', 'images/*_0.jpg')),
     'easyportrait': PhotoLayout('images', ('images/*/*.jpg', )),
-    'ccp': PhotoLayout('photos', ('photos/*.jpg', )),
+    'ccp': PhotoLayout('photos', ('photos/*.jpg', 'photos/*.png')),
     'people_clothing': PhotoLayout('png_images', ('png_images/IMAGES/*.png', )),
     'folder': PhotoLayout('images', ('images/**/*.jpg', 'images/**/*.jpeg', 'images/**/*.png')),
 }

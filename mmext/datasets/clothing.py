@@ -1,0 +1,300 @@
+"""Clothing and portrait data sets as mmseg datasets: CCP / People Clothing, EasyPortrait, a generic folder.
+
+CCP and Kaggle's People Clothing are read in the layout that ``tools/dataset_converters/ccp.py`` and
+``tools/dataset_converters/people_clothing.py`` write::
+
+    data_root/
+      photos/NNNN.jpg (CCP) or NNNN.png (People Clothing)   photos (a symlink to the source, or copies)
+      labels/NNNN.png                                       uint8 label maps, values 0..58
+      splits/train.txt, splits/val.txt                      one stem (NNNN) per line
+      label_list.txt                                        the 59 label names, index = value
+      conversion.json                                       what the converter did (source, photo suffix)
+      depth/NNNN.png                                        precomputed depth (optional; see depth_maps.py)
+
+EasyPortrait is read as published: ``images/{train,val,test}/*.jpg`` and ``annotations/{split}/*.png``.
+
+Every data info carries ``img_path``, ``seg_map_path``, ``depth_path`` (by the rule of
+:func:`mmext.datasets.depth_maps.depth_path_for`; the file need not exist) and ``sample_id``. Missing files
+are an error naming the file when the dataset is built.
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.logging import print_log
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from .clothing_meta import (EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS,
+                            full_label_map)
+from .depth_maps import depth_path_for
+from .errors import DatasetError
+
+# The converted CCP / People Clothing layout (shared with the converters).
+PHOTOS_DIR = 'photos'
+LABELS_DIR = 'labels'
+SPLITS_DIR = 'splits'
+LABEL_LIST_FILE = 'label_list.txt'
+MANIFEST_FILE = 'conversion.json'
+PHOTO_SUFFIXES = ('.jpg', '.png')
+
+EASYPORTRAIT_SPLITS = ('train', 'val', 'test')
+
+
+def _require_root(data_root: str, what: str, how: str) -> None:
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(f'{what} data_root {data_root!r} does not exist. {how}')
+
+
+def _merge_metainfo(classes: Sequence[str], palette: Optional[list], metainfo: Optional[dict]) -> dict:
+    base = dict(classes=tuple(classes))
+    if palette is not None:
+        base['palette'] = palette
+    return dict(base, **(metainfo or {}))
+
+
+def read_stem_list(path: str) -> List[str]:
+    """Stems listed one per line in ``path`` (blank lines ignored); a repeated stem is an error."""
+    stems, seen = [], set()
+    with open(path) as f:
+        for line_no, line in enumerate(f, 1):
+            stem = line.strip()
+            if not stem:
+                continue
+            if stem in seen:
+                raise DatasetError(path, f'line {line_no}: {stem!r} is listed twice')
+            seen.add(stem)
+            stems.append(stem)
+    return stems
+
+
+@DATASETS.register_module()
+class CCPDataset(BaseSegDataset):
+    """CCP or People Clothing photos with the 59-label maps, in the converted layout (see module doc).
+
+    Args:
+        data_root: the output folder of ``tools/dataset_converters/ccp.py`` (or ``people_clothing.py``).
+        split: a split listed in ``splits/<split>.txt`` ('train' or 'val' as converted).
+        label_mode: 'native' (59 labels), 'clothing4' (study-1 grouping: background / upper / lower /
+            whole), 'person' (every label but 0) or 'fashion7' (study-4: background, skin, hair, t-shirt,
+            shoes, pants, dress); see :mod:`mmext.datasets.clothing_meta`.
+        **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
+
+    The photo suffix is the one recorded in ``conversion.json``; without that file, ``.jpg`` and ``.png`` are
+    both accepted. The depth map of ``photos/NNNN.jpg`` is ``depth/NNNN.png``.
+    """
+    METAINFO = dict(classes=LABEL_MODES['native'][0], palette=LABEL_MODES['native'][1])
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 label_mode: str = 'native',
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
+        if label_mode not in LABEL_MODES:
+            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(LABEL_MODES)}')
+        _require_root(data_root, 'CCP', 'Convert the data set first: python tools/dataset_converters/ccp.py '
+                      f'--src ../shared/data/ccp --out {data_root} (People Clothing: '
+                      'tools/dataset_converters/people_clothing.py)')
+        self.split = split
+        self.label_mode = label_mode
+        self.photo_suffix = self._recorded_photo_suffix(data_root)
+        classes, palette, _ = LABEL_MODES[label_mode]
+        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
+                         img_suffix=self.photo_suffix or '.jpg', seg_map_suffix='.png', **kwargs)
+
+    @staticmethod
+    def _recorded_photo_suffix(data_root: str) -> Optional[str]:
+        manifest = osp.join(data_root, MANIFEST_FILE)
+        if not osp.isfile(manifest):
+            return None
+        try:
+            with open(manifest) as f:
+                suffix = json.load(f).get('photo_suffix')
+        except (ValueError, AttributeError) as error:
+            raise DatasetError(manifest, f'not a JSON object written by the converter ({error})') from None
+        if suffix not in PHOTO_SUFFIXES:
+            raise DatasetError(manifest, f'photo_suffix must be one of {PHOTO_SUFFIXES}, got {suffix!r}')
+        return suffix
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """Map the 59 labels to the chosen label mode (None for 'native')."""
+        if self.label_mode == 'native':
+            return None
+        return full_label_map(self.label_mode, NUM_CCP_LABELS)
+
+    def _photo_path(self, stem: str) -> str:
+        if self.photo_suffix:
+            return osp.join(self.data_root, PHOTOS_DIR, stem + self.photo_suffix)
+        for suffix in PHOTO_SUFFIXES:
+            path = osp.join(self.data_root, PHOTOS_DIR, stem + suffix)
+            if osp.isfile(path):
+                return path
+        return osp.join(self.data_root, PHOTOS_DIR, stem + PHOTO_SUFFIXES[0])
+
+    def load_data_list(self) -> List[dict]:
+        split_file = osp.join(self.data_root, SPLITS_DIR, f'{self.split}.txt')
+        if not osp.isfile(split_file):
+            raise DatasetError(split_file, f'list of the {self.split!r} split is missing (the converter writes '
+                               f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
+        stems = read_stem_list(split_file)
+        if not stems:
+            raise DatasetError(split_file, 'split list is empty')
+        data_list = []
+        for stem in stems:
+            img_path = self._photo_path(stem)
+            info = dict(img_path=img_path,
+                        seg_map_path=osp.join(self.data_root, LABELS_DIR, stem + self.seg_map_suffix),
+                        depth_path=depth_path_for(img_path, self.data_root, PHOTOS_DIR),
+                        sample_id=stem,
+                        label_map=self.label_map,
+                        reduce_zero_label=self.reduce_zero_label,
+                        seg_fields=[])
+            for key in ('img_path', 'seg_map_path'):
+                if not osp.isfile(info[key]):
+                    raise DatasetError(info[key], f'listed in {SPLITS_DIR}/{self.split}.txt but missing')
+            data_list.append(info)
+        print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.split}, label_mode={self.label_mode})',
+                  logger='current')
+        return data_list
+
+
+@DATASETS.register_module()
+class EasyPortraitDataset(BaseSegDataset):
+    """EasyPortrait in its published layout: ``images/<split>/*.jpg`` with ``annotations/<split>/*.png``.
+
+    Args:
+        data_root: the EasyPortrait folder.
+        split: 'train', 'val' or 'test'.
+        label_mode: 'person' (person / background, value > 0) or 'native' (the 9 classes).
+        **kwargs: :class:`BaseSegDataset` arguments.
+
+    The depth map of ``images/train/<name>.jpg`` is ``depth/train/<name>.png``.
+    """
+    METAINFO = dict(classes=EASYPORTRAIT_LABEL_MODES['native'][0], palette=EASYPORTRAIT_LABEL_MODES['native'][1])
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 label_mode: str = 'person',
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
+        if split not in EASYPORTRAIT_SPLITS:
+            raise ValueError(f'split must be one of {EASYPORTRAIT_SPLITS}, got {split!r}')
+        if label_mode not in EASYPORTRAIT_LABEL_MODES:
+            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(EASYPORTRAIT_LABEL_MODES)}')
+        _require_root(data_root, 'EasyPortrait', 'Put the data set there (images/{train,val,test}/*.jpg, '
+                      'annotations/{train,val,test}/*.png).')
+        self.split = split
+        self.label_mode = label_mode
+        classes, palette, _ = EASYPORTRAIT_LABEL_MODES[label_mode]
+        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
+                         img_suffix='.jpg', seg_map_suffix='.png', **kwargs)
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """Map the 9 labels to the chosen label mode (None for 'native')."""
+        if self.label_mode == 'native':
+            return None
+        return full_label_map(self.label_mode, NUM_EASYPORTRAIT_LABELS)
+
+    def load_data_list(self) -> List[dict]:
+        img_dir = osp.join(self.data_root, 'images', self.split)
+        ann_dir = osp.join(self.data_root, 'annotations', self.split)
+        if not osp.isdir(img_dir):
+            raise DatasetError(img_dir, f'photo folder of the {self.split!r} split is missing')
+        names = sorted(name for name in os.listdir(img_dir) if name.endswith(self.img_suffix))
+        if not names:
+            raise DatasetError(img_dir, f'no {self.img_suffix} photos')
+        data_list = []
+        for name in names:
+            stem = name[:-len(self.img_suffix)]
+            img_path = osp.join(img_dir, name)
+            seg_map_path = osp.join(ann_dir, stem + self.seg_map_suffix)
+            if not osp.isfile(seg_map_path):
+                raise DatasetError(seg_map_path, f'annotation of {img_path} is missing')
+            data_list.append(dict(img_path=img_path,
+                                  seg_map_path=seg_map_path,
+                                  depth_path=depth_path_for(img_path, self.data_root, 'images'),
+                                  sample_id=stem,
+                                  label_map=self.label_map,
+                                  reduce_zero_label=self.reduce_zero_label,
+                                  seg_fields=[]))
+        print_log(f'EasyPortraitDataset: {len(data_list)} samples ({self.split}, label_mode={self.label_mode})',
+                  logger='current')
+        return data_list
+
+
+@DATASETS.register_module()
+class ImageMaskFolderDataset(BaseSegDataset):
+    """A folder of photos with a parallel folder of masks: ``<img_dir>/<rel>/<name><img_suffix>`` is paired
+    with ``<ann_dir>/<rel>/<name><seg_map_suffix>`` (sub folders are searched).
+
+    Args:
+        data_root: the folder holding ``img_dir`` and ``ann_dir``.
+        img_dir, ann_dir: folders of photos and masks, relative to ``data_root``.
+        img_suffix, seg_map_suffix: file name endings of photos and masks.
+        classes: class names, index = label value after ``label_map``.
+        label_map: optional ``{mask value: label}`` applied by ``LoadAnnotations``; values not listed keep
+            their value (mmseg's rule).
+        palette: optional colours, one per class (mmseg draws random ones when absent).
+        **kwargs: :class:`BaseSegDataset` arguments.
+
+    The depth map replaces the first folder of ``img_dir`` by ``depth``: ``images/a/b.jpg`` ->
+    ``depth/a/b.png``.
+    """
+
+    def __init__(self,
+                 data_root: str,
+                 img_dir: str = 'images',
+                 ann_dir: str = 'masks',
+                 img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png',
+                 classes: Sequence[str] = ('background', 'foreground'),
+                 label_map: Optional[Dict[int, int]] = None,
+                 palette: Optional[list] = None,
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
+        if not classes:
+            raise ValueError('classes must name at least one class')
+        if palette is not None and len(palette) != len(classes):
+            raise ValueError(f'palette has {len(palette)} colours for {len(classes)} classes')
+        _require_root(data_root, 'ImageMaskFolderDataset', f'Put the photos in {img_dir}/ and the masks in '
+                      f'{ann_dir}/ under it.')
+        self.img_dir = img_dir
+        self.ann_dir = ann_dir
+        self._label_map = {int(k): int(v) for k, v in label_map.items()} if label_map else None
+        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
+                         img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """The ``label_map`` given to the constructor (None: masks hold the class indices)."""
+        return self._label_map
+
+    def load_data_list(self) -> List[dict]:
+        img_root = osp.join(self.data_root, self.img_dir)
+        ann_root = osp.join(self.data_root, self.ann_dir)
+        if not osp.isdir(img_root):
+            raise DatasetError(img_root, 'photo folder is missing')
+        depth_dir = osp.normpath(self.img_dir).split(os.sep)[0]
+        photos = sorted(osp.relpath(osp.join(folder, name), img_root)
+                        for folder, _, names in os.walk(img_root, followlinks=True)
+                        for name in names if name.endswith(self.img_suffix))
+        if not photos:
+            raise DatasetError(img_root, f'no {self.img_suffix} photos')
+        data_list = []
+        for relative in photos:
+            stem = relative[:-len(self.img_suffix)]
+            img_path = osp.join(img_root, relative)
+            seg_map_path = osp.join(ann_root, stem + self.seg_map_suffix)
+            if not osp.isfile(seg_map_path):
+                raise DatasetError(seg_map_path, f'mask of {img_path} is missing')
+            data_list.append(dict(img_path=img_path,
+                                  seg_map_path=seg_map_path,
+                                  depth_path=depth_path_for(img_path, self.data_root, depth_dir),
+                                  sample_id=stem,
+                                  label_map=self.label_map,
+                                  reduce_zero_label=self.reduce_zero_label,
+                                  seg_fields=[]))
+        print_log(f'ImageMaskFolderDataset: {len(data_list)} samples from {img_root}', logger='current')
+        return data_list
