@@ -1,0 +1,198 @@
+"""iMaterialist (Fashion) 2019 as an mmseg dataset, in the layout ``tools/dataset_converters/imaterialist.py``
+writes::
+
+    data_root/
+      images/<ImageId>.jpg               photos (a symlink to <src>/train, or copies)
+      labels_fine/<ImageId>.png          uint8, 0 background, category id + 1 (1..46) for the 46 categories
+      labels_grouped4/<ImageId>.png      uint8, study-1 grouping: 0 background, 1 upper, 2 lower, 3 whole
+      splits/train.txt, splits/val.txt   one ImageId per line
+      conversion.json                    categories (names from label_descriptions.json), rules, source
+      depth/<ImageId>.png                precomputed depth (optional; see depth_maps.py)
+
+Label numbering (fine): the value of a pixel is its category id plus one, so category 0 ("shirt, blouse" in
+label_descriptions.json) is 1 and category 45 is 46; 0 is background (no mask).
+
+Study-1 grouping (grouped4): categories 0-5 upper, 6-8 lower, 9-12 whole body, every other category
+background.
+
+Overlapping masks (a pixel covered by masks of several rows), decided by the converter:
+
+- grouped4: the pixel gets the highest-priority group among the masks covering it: upper > lower > whole.
+  "upper wins" is study 1's rule (REFERENCE.md); lower over whole is this project's choice, study 1 does not
+  say. Categories outside the grouping never override a garment (they are background only where no grouped
+  mask covers the pixel).
+- fine: the smallest mask (fewest pixels) covering the pixel wins; ties go to the smaller category id, then
+  to the earlier row of train.csv. Garment parts (sleeve, pocket, neckline, ...) and decorations are small
+  masks drawn on top of the garment they belong to, so they stay visible in the fine map.
+
+Label modes: 'grouped4' (labels_grouped4), 'fine' (labels_fine, 47 classes) and 'person' (labels_fine,
+every category vs background). iMaterialist annotates garments, garment parts and accessories only -- never
+skin or hair -- so 'person' is "worn item vs rest", not a person silhouette.
+"""
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.logging import print_log
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from .clothing import _merge_metainfo, _require_root, read_stem_list
+from .clothing_meta import (CLOTHING4_CLASSES, CLOTHING4_PALETTE, PERSON_CLASSES, PERSON_PALETTE,
+                            _distinct_palette)
+from .depth_maps import depth_path_for
+from .errors import DatasetError
+
+# The converted layout (shared with the converter).
+IMAGES_DIR = 'images'
+LABEL_DIRS = {'fine': 'labels_fine', 'grouped4': 'labels_grouped4'}
+SPLITS_DIR = 'splits'
+MANIFEST_FILE = 'conversion.json'
+IMAGE_SUFFIX = '.jpg'
+
+NUM_IMAT_CATEGORIES = 46  # iMaterialist-2019 categories 0..45 (label_descriptions.json)
+BACKGROUND = 'background'
+
+# Study-1 grouping of the category ids (REFERENCE.md section 2).
+GROUPED4_CLASSES = CLOTHING4_CLASSES  # background, upper, lower, whole
+GROUPED4_PALETTE = CLOTHING4_PALETTE
+IMAT_UPPER = tuple(range(0, 6))  # shirt/blouse, top/t-shirt/sweatshirt, sweater, cardigan, jacket, vest
+IMAT_LOWER = tuple(range(6, 9))  # pants, shorts, skirt
+IMAT_WHOLE = tuple(range(9, 13))  # coat, dress, jumpsuit, cape
+# Where masks of several groups overlap, the first group of this order wins (upper: study 1).
+GROUPED4_PRIORITY = (1, 2, 3)
+
+IMAT_LABEL_MODES = ('grouped4', 'fine', 'person')
+
+
+def grouped4_of_category(category: int) -> int:
+    """The study-1 group of a category id: 1 upper, 2 lower, 3 whole, 0 background."""
+    if category in IMAT_UPPER:
+        return 1
+    if category in IMAT_LOWER:
+        return 2
+    if category in IMAT_WHOLE:
+        return 3
+    return 0
+
+
+def fine_value(category: int) -> int:
+    """The value of a category in the fine label maps: category id + 1 (0 is background)."""
+    return category + 1
+
+
+def generic_category_names(num: int = NUM_IMAT_CATEGORIES) -> List[str]:
+    return [f'category_{i}' for i in range(num)]
+
+
+def read_manifest(data_root: str) -> Optional[dict]:
+    """``conversion.json`` of a converted folder as a dict, or None when it is missing."""
+    path = osp.join(data_root, MANIFEST_FILE)
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except ValueError as error:
+        raise DatasetError(path, f'not JSON ({error})') from None
+    if not isinstance(manifest, dict):
+        raise DatasetError(path, 'not a JSON object written by the converter')
+    return manifest
+
+
+def category_names(data_root: str) -> Tuple[List[str], str]:
+    """(46 category names, index = category id; where they came from): from ``conversion.json``, or generic
+    ``category_<id>`` names when the file or its ``categories`` list is missing."""
+    manifest = read_manifest(data_root)
+    if manifest is None or not manifest.get('categories'):
+        return generic_category_names(), 'generic names (conversion.json has no categories)'
+    names = manifest['categories']
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise DatasetError(osp.join(data_root, MANIFEST_FILE), '`categories` must be a list of non-empty names')
+    if len(set(names)) != len(names) or BACKGROUND in names:
+        raise DatasetError(osp.join(data_root, MANIFEST_FILE),
+                           f'`categories` must be distinct and other than {BACKGROUND!r}')
+    return list(names), 'conversion.json'
+
+
+def label_mode_spec(label_mode: str, names: Sequence[str]) -> Tuple[tuple, list, str, Optional[Dict[int, int]]]:
+    """(classes, palette, label folder, label_map or None) of a label mode."""
+    if label_mode == 'grouped4':
+        return tuple(GROUPED4_CLASSES), list(GROUPED4_PALETTE), LABEL_DIRS['grouped4'], None
+    if label_mode == 'fine':
+        classes = (BACKGROUND, *names)
+        return classes, _distinct_palette(len(classes)), LABEL_DIRS['fine'], None
+    if label_mode == 'person':
+        label_map = {0: 0, **{fine_value(i): 1 for i in range(len(names))}}
+        return tuple(PERSON_CLASSES), list(PERSON_PALETTE), LABEL_DIRS['fine'], label_map
+    raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {IMAT_LABEL_MODES}')
+
+
+@DATASETS.register_module()
+class IMaterialistDataset(BaseSegDataset):
+    """iMaterialist-2019 photos with converted label maps (see the module doc for layout and rules).
+
+    Args:
+        data_root: the output folder of ``tools/dataset_converters/imaterialist.py``.
+        split: a split listed in ``splits/<split>.txt`` ('train' or 'val' as converted).
+        label_mode: 'grouped4' (background / upper / lower / whole, study-1 grouping), 'fine' (background +
+            the 46 categories, names from ``conversion.json``, generic names without it) or 'person' (any
+            category vs background, from the fine maps).
+        **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
+
+    The depth map of ``images/<ImageId>.jpg`` is ``depth/<ImageId>.png``.
+    """
+    METAINFO = dict(classes=tuple(GROUPED4_CLASSES), palette=list(GROUPED4_PALETTE))
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 label_mode: str = 'grouped4',
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
+        if label_mode not in IMAT_LABEL_MODES:
+            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {IMAT_LABEL_MODES}')
+        _require_root(data_root, 'iMaterialist', 'Convert the data set first: python '
+                      'tools/dataset_converters/imaterialist.py --src <iMaterialist folder with train/, train.csv, '
+                      f'label_descriptions.json> --out {data_root}')
+        self.split = split
+        self.label_mode = label_mode
+        self.category_names, self.names_from = category_names(data_root)
+        classes, palette, self.label_dir, self._label_map = label_mode_spec(label_mode, self.category_names)
+        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
+                         img_suffix=IMAGE_SUFFIX, seg_map_suffix='.png', **kwargs)
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """{fine value: 1} for 'person'; None for the other modes (the maps hold the class indices)."""
+        return self._label_map
+
+    def load_data_list(self) -> List[dict]:
+        split_file = osp.join(self.data_root, SPLITS_DIR, f'{self.split}.txt')
+        if not osp.isfile(split_file):
+            raise DatasetError(split_file, f'list of the {self.split!r} split is missing (the converter writes '
+                               f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
+        label_root = osp.join(self.data_root, self.label_dir)
+        if not osp.isdir(label_root):
+            mode = 'grouped4' if self.label_dir == LABEL_DIRS['grouped4'] else 'fine'
+            raise DatasetError(label_root, f'missing: label_mode={self.label_mode!r} reads it; convert with '
+                               f'--mode {mode} or --mode both')
+        stems = read_stem_list(split_file)
+        if not stems:
+            raise DatasetError(split_file, 'split list is empty')
+        data_list = []
+        for stem in stems:
+            img_path = osp.join(self.data_root, IMAGES_DIR, stem + self.img_suffix)
+            info = dict(img_path=img_path,
+                        seg_map_path=osp.join(label_root, stem + self.seg_map_suffix),
+                        depth_path=depth_path_for(img_path, self.data_root, IMAGES_DIR),
+                        sample_id=stem,
+                        label_map=self.label_map,
+                        reduce_zero_label=self.reduce_zero_label,
+                        seg_fields=[])
+            for key in ('img_path', 'seg_map_path'):
+                if not osp.isfile(info[key]):
+                    raise DatasetError(info[key], f'listed in {SPLITS_DIR}/{self.split}.txt but missing')
+            data_list.append(info)
+        print_log(f'IMaterialistDataset: {len(data_list)} samples ({self.split}, label_mode={self.label_mode}, '
+                  f'names from {self.names_from})', logger='current')
+        return data_list
