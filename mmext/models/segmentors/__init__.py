@@ -1,3 +1,5 @@
 from .multitask_encoder_decoder import MultiTaskEncoderDecoder
+from .postprocess import PostProcessEncoderDecoder
 
 __all__ = ['MultiTaskEncoderDecoder']
+__all__ += ['PostProcessEncoderDecoder']

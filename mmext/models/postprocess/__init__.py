@@ -1,0 +1,11 @@
+"""Test-time post-processing of segmentation scores: dense CRF, small-region removal, superpixel voting.
+
+Every step is registered in mmseg's ``MODELS`` and called as ``step(logits (N, C, H, W), images (N, 3, H, W)
+RGB 0..255)``, returning refined log-probabilities (N, C, H, W); see
+:class:`mmext.models.segmentors.PostProcessEncoderDecoder` for using them from a config.
+"""
+from .dense_crf import DenseCRF
+from .small_regions import RemoveSmallRegions
+from .superpixel import SuperpixelVote, felzenszwalb
+
+__all__ = ['DenseCRF', 'RemoveSmallRegions', 'SuperpixelVote', 'felzenszwalb']

@@ -1,0 +1,105 @@
+"""An ``EncoderDecoder`` that refines its segmentation scores with test-time post-processing steps."""
+from typing import List, Optional, Sequence
+
+import torch.nn.functional as F
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from torch import Tensor, nn
+
+CHANNEL_ORDERS = ('auto', 'rgb', 'bgr')
+
+
+def recover_rgb(inputs: Tensor, data_preprocessor: nn.Module, channel_order: str = 'auto') -> Tensor:
+    """The un-normalised RGB images (N, 3, H, W), 0..255, behind a data preprocessor's output ``inputs``.
+
+    Undoes ``(x - mean) / std`` of the first three channels (extra channels such as depth are dropped).
+    ``channel_order`` is the order of those channels in ``inputs``: 'auto' follows mmseg's convention that
+    images are loaded BGR (OpenCV), so they are RGB when the preprocessor converts channels (``bgr_to_rgb``)
+    and BGR otherwise; 'rgb' / 'bgr' state it. Padding added by the preprocessor comes back as the mean colour.
+    """
+    if channel_order not in CHANNEL_ORDERS:
+        raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, got {channel_order!r}')
+    if inputs.size(1) < 3:
+        raise ValueError(f'post-processing needs colour inputs (>= 3 channels), got {inputs.size(1)}')
+    images = inputs[:, :3].float()
+    if getattr(data_preprocessor, '_enable_normalize', False):
+        mean = data_preprocessor.mean.view(-1)[:3].to(images).view(1, 3, 1, 1)
+        std = data_preprocessor.std.view(-1)[:3].to(images).view(1, 3, 1, 1)
+        images = images * std + mean
+    if channel_order == 'auto':
+        channel_order = 'rgb' if getattr(data_preprocessor, 'channel_conversion', False) else 'bgr'
+    return images.flip(1) if channel_order == 'bgr' else images
+
+
+def build_postprocess_steps(cfgs: Optional[Sequence[dict]]) -> list:
+    """Build post-processing steps (configs or already built callables) from mmseg's ``MODELS``."""
+    return [MODELS.build(cfg) if isinstance(cfg, dict) else cfg for cfg in (cfgs or [])]
+
+
+@MODELS.register_module()
+class PostProcessEncoderDecoder(EncoderDecoder):
+    """``EncoderDecoder`` whose ``predict()`` refines the seg logits with post-processing steps.
+
+    The steps (e.g. ``DenseCRF``, ``RemoveSmallRegions``, ``SuperpixelVote`` of :mod:`mmext.models.postprocess`)
+    run in order on the seg logits at the network input size (after ``inference``, before mmseg's
+    ``postprocess_result`` removes padding, undoes flips and resizes to the original shape), so
+    ``pred_sem_seg``, ``seg_logits`` and the evaluation see the refined result. ``seg_logits`` then holds the
+    last step's log-probabilities. The images the steps get are the un-normalised RGB recovered from ``inputs``
+    with the data preprocessor's mean / std and channel conversion (:func:`recover_rgb`).
+
+    The steps are plain objects, not submodules: the state dict is exactly ``EncoderDecoder``'s, so checkpoints
+    load either way, and ``mode='tensor'`` / ``loss`` are unchanged (training is not affected).
+
+    Args:
+        postprocess: step configs, e.g. ``[dict(type='DenseCRF'), dict(type='RemoveSmallRegions', min_area=100)]``.
+            They may instead be given as ``test_cfg.postprocess`` (not both); empty: plain ``EncoderDecoder``.
+        postprocess_channel_order: order of the first three input channels after preprocessing ('auto', 'rgb'
+            or 'bgr'; see :func:`recover_rgb`).
+        **kwargs: :class:`EncoderDecoder` arguments.
+
+    Example::
+
+        model = dict(type='PostProcessEncoderDecoder', postprocess=[dict(type='DenseCRF', scale=0.5)], ...)
+    """
+
+    def __init__(self, *args, postprocess: Optional[List[dict]] = None, postprocess_channel_order: str = 'auto',
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        from_test_cfg = (self.test_cfg or {}).get('postprocess')
+        if postprocess and from_test_cfg:
+            raise ValueError('give the post-processing steps either as postprocess or as test_cfg.postprocess, '
+                             'not both')
+        if postprocess_channel_order not in CHANNEL_ORDERS:
+            raise ValueError(f'postprocess_channel_order must be one of {CHANNEL_ORDERS}, '
+                             f'got {postprocess_channel_order!r}')
+        self.postprocess_channel_order = postprocess_channel_order
+        # A plain list: the steps hold no parameters and must not enter the state dict.
+        self.postprocess_steps = build_postprocess_steps(postprocess or from_test_cfg)
+
+    def apply_postprocess(self, seg_logits: Tensor, inputs: Tensor) -> Tensor:
+        """Run the steps on ``seg_logits`` (N, C, H, W) of the preprocessed ``inputs``."""
+        if not self.postprocess_steps:
+            return seg_logits
+        if seg_logits.size(1) < 2:
+            raise ValueError('post-processing steps need softmax scores of >= 2 classes; this model predicts '
+                             f'{seg_logits.size(1)} channel(s)')
+        if seg_logits.shape[2:] != inputs.shape[2:]:
+            seg_logits = F.interpolate(seg_logits, size=inputs.shape[2:], mode='bilinear',
+                                       align_corners=self.align_corners)
+        images = recover_rgb(inputs, self.data_preprocessor, self.postprocess_channel_order)
+        for step in self.postprocess_steps:
+            seg_logits = step(seg_logits, images)
+        return seg_logits
+
+    def predict(self, inputs: Tensor, data_samples: Optional[List[SegDataSample]] = None) -> List[SegDataSample]:
+        if data_samples is not None:
+            batch_img_metas = [data_sample.metainfo for data_sample in data_samples]
+        else:
+            batch_img_metas = [
+                dict(ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:], pad_shape=inputs.shape[2:],
+                     padding_size=[0, 0, 0, 0])
+            ] * inputs.shape[0]
+        seg_logits = self.inference(inputs, batch_img_metas)
+        seg_logits = self.apply_postprocess(seg_logits, inputs)
+        return self.postprocess_result(seg_logits, data_samples)

@@ -1,0 +1,12 @@
+# Study 1, U2Net (full, 44 M) with the ce-dice-heavyaug recipe of topformer_b_ce-dice-heavyaug: the same data, schedule and loss,
+# applied to each of U2Net's seven side outputs (deep supervision).
+_base_ = ['./topformer_b_ce-dice-heavyaug_8xb2-160k_imaterialist-grouped4-768x768.py']
+model = dict(
+    data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),
+    backbone=dict(_delete_=True, type='U2Net', arch='full', in_channels=3, num_classes=4, init_cfg=None),
+    decode_head=dict(
+        _delete_=True,
+        type='U2NetHead',
+        num_classes=4,
+        align_corners=False,
+        loss_decode={{_base_.model.decode_head.loss_decode}}))
