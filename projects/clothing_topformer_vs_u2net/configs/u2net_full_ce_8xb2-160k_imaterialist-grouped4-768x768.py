@@ -1,5 +1,5 @@
-# Study 1, U2Net (full, 44 M) with the ce recipe of topformer_b_ce: the same data, schedule and loss,
-# applied to each of U2Net's seven side outputs (deep supervision).
+# Study 1, U2Net (full, 44 M) with the ce recipe of the TopFormer-B config it inherits: the same data,
+# schedule and loss, applied to each of U2Net's seven side outputs (deep supervision).
 _base_ = ['./topformer_b_ce_8xb2-160k_imaterialist-grouped4-768x768.py']
 model = dict(
     data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),
