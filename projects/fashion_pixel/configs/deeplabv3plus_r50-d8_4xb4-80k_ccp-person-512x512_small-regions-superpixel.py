@@ -1,4 +1,5 @@
-# deeplabv3plus_r50-d8_4xb4-80k_ccp-person-512x512 with small connected regions removed and labels voted within Felzenszwalb superpixels at test time.
+# deeplabv3plus_r50-d8_4xb4-80k_ccp-person-512x512 with small connected regions removed and labels voted within
+# Felzenszwalb superpixels at test time.
 _base_ = ['../../../configs/deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ccp-person-512x512.py']
 model = dict(
     type='PostProcessEncoderDecoder',

@@ -1,4 +1,5 @@
-# topformer_b_8xb2-80k_ccp-person-512x512 with small connected regions removed and labels voted within Felzenszwalb superpixels at test time.
+# topformer_b_8xb2-80k_ccp-person-512x512 with small connected regions removed and labels voted within Felzenszwalb
+# superpixels at test time.
 _base_ = ['./topformer_b_8xb2-80k_ccp-person-512x512.py']
 model = dict(
     type='PostProcessEncoderDecoder',
