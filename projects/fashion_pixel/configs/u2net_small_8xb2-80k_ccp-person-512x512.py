@@ -1,7 +1,7 @@
 # Study 4 with U2NETP (1.1 M parameters, deep supervision): CCP person (2 classes) at 512 x 512.
 _base_ = [
     '../../../configs/_base_/models/u2net_small.py', '../../../configs/_base_/datasets/ccp_person.py',
-    '../../../configs/_base_/default_runtime.py'
+    '../../../configs/_base_/default_runtime.py',
     '../../../configs/_base_/schedules/schedule_160k_adamw.py'
 ]
 model = dict(
