@@ -33,8 +33,8 @@ def test_without_compiled_ops_openmmlab_model_packages_import():
 @pytest.mark.skipif(compat.has_compiled_mmcv_ops(), reason='this mmcv has compiled ops')
 def test_placeholder_raises_at_use_naming_op_and_remedy():
     import mmcv.ops
-    with pytest.raises(compat.MissingCompiledOpError, match=r'mmcv\.ops\.nms .*MMCV_WITH_OPS=1'):
-        mmcv.ops.nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
+    with pytest.raises(compat.MissingCompiledOpError, match=r'mmcv\.ops\.nms_rotated .*MMCV_WITH_OPS=1'):
+        mmcv.ops.nms_rotated(torch.zeros(1, 5), torch.zeros(1), 0.5)
     from mmcv.ops import DeformConv2d
 
     class Subclass(DeformConv2d):  # subclassing at import time must work, instantiating must not
