@@ -10,7 +10,7 @@ install:  ## create .venv and install everything (MMCV_WITH_OPS=1 for mmcv's com
 	bash tools/install.sh
 
 test:  ## the test suite CI runs (excludes tests marked slow)
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q --durations=10
 
 test-all:  ## every test, slow ones included
 	$(PYTHON) -m pytest -q -m ''
@@ -22,7 +22,7 @@ demo:  ## the auxiliary-task ablation family on synthetic data, CPU (about 15 mi
 	$(PYTHON) tools/analysis_tools/ablation_demo.py --data-root data/dresscode_demo --work-dir work_dirs/ablation_demo
 
 lint:  ## ruff
-	$(PYTHON) -m ruff check mmext tools tests configs
+	$(PYTHON) -m ruff check mmext tools tests configs projects
 
 lock:  ## re-pin requirements.lock from requirements.txt
 	.venv/bin/uv pip compile requirements.txt -o requirements.lock --python-version 3.11 \
