@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 from typing import Dict, List
@@ -40,42 +39,6 @@ VARIANTS = {
 # Variants trained by default (ResNet-50 SERNet-Former is measured for cost only: too slow for the CPU budget).
 TRAINED = ('segformer_b0', 'convdec', 'convdec_abg_dbn_dam', 'convdec_abg_dbn_dam_afn', 'convdec_abg_dbn_dam_depth',
            'sernet_former_effb0')
-
-
-def adapt_config(cfg, data_root: str, iters: int, batch_size: int, crop: int, seed: int, lr: float):
-    """A study-5 config turned into a short from-scratch CPU run on the CCP person masks."""
-    depth = any(step.type == 'LoadDepthMap' for step in cfg.train_dataloader.dataset.pipeline)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader_cfg = cfg[loader]
-        split = 'train' if loader == 'train_dataloader' else 'val'
-        pipeline = loader_cfg.dataset.pipeline
-        for step in pipeline:
-            if step.type in ('RandomResize', 'Resize'):
-                step.scale = (crop * 832 // 512, crop * 550 // 512)  # the CCP photo scaled like the crop
-            elif step.type == 'RandomCrop':
-                step.crop_size = (crop, crop)
-        loader_cfg.dataset = dict(type='CCPDataset', data_root=data_root, split=split, label_mode='person',
-                                  pipeline=pipeline)
-        loader_cfg.num_workers = 2 if loader == 'train_dataloader' else 1
-        loader_cfg.persistent_workers = False
-    # Per-class IoU as named metrics (mmseg's IoUMetric only logs them).
-    cfg.val_evaluator = cfg.test_evaluator = dict(type='MultiTaskMetric', class_groups=dict(person=[1], background=[0]))
-    cfg.train_dataloader.batch_size = batch_size
-    cfg.model.data_preprocessor.size = (crop, crop)
-    cfg.model.backbone.init_cfg = None
-    cfg.optim_wrapper.optimizer.lr = lr
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
-    warmup = max(1, iters // 12)
-    cfg.param_scheduler = [
-        dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup),
-        dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=warmup, end=iters),
-    ]
-    cfg.default_hooks.logger.interval = max(1, iters // 10)
-    cfg.default_hooks.checkpoint.update(interval=iters, max_keep_ckpts=1, save_best=None)
-    cfg.default_hooks.visualization = dict(type='SegVisualizationHook', draw=False)
-    cfg.custom_hooks = [dict(type='RunSummaryHook')]
-    cfg.randomness = dict(seed=seed)
-    return cfg, depth
 
 
 def measure_costs(names: List[str], shape, repeat: int, warmup: int) -> Dict[str, dict]:
@@ -104,33 +67,23 @@ def measure_costs(names: List[str], shape, repeat: int, warmup: int) -> Dict[str
 
 def train(name: str, args) -> dict:
     from mmengine.config import Config
+
+    from mmext.utils.cpu_budget import adapt_to_cpu_budget, finished_summary, train_run
     run_dir = osp.join(args.work_dir, name)
-    summary_path = osp.join(run_dir, 'run_summary.json')
-    if osp.isfile(summary_path):
-        with open(summary_path) as f:
-            summary = json.load(f)
-        if 'val_metrics' in summary:
-            print(f'==> {name}: finished run found in {run_dir}')
-            return summary
-    cfg, needs_depth = adapt_config(Config.fromfile(osp.join(REPO, VARIANTS[name])), args.data_root, args.iters,
-                                    args.batch_size, args.crop, args.seed, args.lr)
-    if needs_depth and not osp.isdir(osp.join(args.data_root, 'depth')):
-        raise SystemExit(f'error: {name} reads depth maps from {args.data_root}/depth: run '
-                         f'tools/misc/precompute_depth.py --data-root {args.data_root} --provider midas_small '
-                         '--weights midas_v21_small_256.pt first')
-    os.makedirs(run_dir, exist_ok=True)
-    config_path = osp.join(run_dir, f'{name}.py')
-    cfg.dump(config_path)
-    print(f'==> training {name} ({args.iters} iterations) in {run_dir}', flush=True)
-    start = time.time()
-    result = subprocess.run([sys.executable, osp.join(REPO, 'tools/train.py'), config_path, '--work-dir', run_dir],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        print(result.stdout[-3000:] + result.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f'error: training {name} failed; its log is in {run_dir}')
-    print(f'    done in {time.time() - start:.0f} s', flush=True)
-    with open(summary_path) as f:
-        return json.load(f)
+    if finished_summary(run_dir) is None:
+        cfg = Config.fromfile(osp.join(REPO, VARIANTS[name]))
+        needs_depth = any(step.type == 'LoadDepthMap' for step in cfg.train_dataloader.dataset.pipeline)
+        if needs_depth and not osp.isdir(osp.join(args.data_root, 'depth')):
+            raise SystemExit(f'error: {name} reads depth maps from {args.data_root}/depth: run '
+                             f'tools/misc/precompute_depth.py --data-root {args.data_root} --provider midas_small '
+                             '--weights midas_v21_small_256.pt first')
+        # Per-class IoU as named metrics (mmseg's IoUMetric only logs them).
+        evaluator = dict(type='MultiTaskMetric', class_groups=dict(person=[1], background=[0]))
+        adapt_to_cpu_budget(cfg, args.data_root, 'person', args.iters, args.batch_size, args.crop, args.lr, args.seed,
+                            evaluator)
+    else:
+        cfg = None
+    return train_run(cfg, name, run_dir)
 
 
 def write_table(rows: Dict[str, dict], args, path: str) -> None:
