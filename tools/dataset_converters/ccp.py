@@ -245,6 +245,35 @@ def remove_path(path: str) -> None:
 
 
 # -------------------------------------------------------------------------------------------- the converter
+def write_split_lists(out: str, planned_splits: Dict[str, List[str]], bad: Sequence[str], overwrite: bool,
+                      what: str) -> Tuple[Dict[str, List[str]], List[str]]:
+    """Write each planned split list (relative path -> ids) without the ``bad`` ids.
+
+    An identical file is left as it is; a differing one is replaced only with ``overwrite``, otherwise it is
+    reported (``what`` names the set that changed) and returned among the conflicts.
+    Returns the final lists and the conflicting paths.
+    """
+    bad_set = set(bad)
+    split_conflicts = []
+    final_splits = {relative: [s for s in planned if s not in bad_set] for relative, planned in planned_splits.items()}
+    for relative, ids in final_splits.items():
+        path = osp.join(out, relative)
+        if osp.isfile(path) and read_text(path) == lines(ids):
+            continue  # identical: left as it is
+        if osp.lexists(path):
+            if not overwrite:
+                split_conflicts.append(path)
+                continue
+            print(f'--overwrite: replacing {path}', file=sys.stderr)
+            remove_path(path)
+        write_text_atomic(path, lines(ids))
+    if split_conflicts:
+        print(f'error: {", ".join(split_conflicts)} would change (the set of {what} differs from the earlier run). '
+              'Label maps were converted; the split lists were left as they were. Pass --overwrite to rewrite them.',
+              file=sys.stderr)
+    return final_splits, split_conflicts
+
+
 def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray], args: argparse.Namespace, *,
             name: str, photo_suffix: str, label_names: Sequence[str], names_from: str,
             photos_dir_link: Optional[str] = None) -> int:
@@ -338,24 +367,7 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
                 place_photo(sample.photo, destination, copy)
 
     # 4. Split lists without the bad samples.
-    bad_set = set(bad)
-    split_conflicts = []
-    final_splits = {relative: [s for s in planned if s not in bad_set] for relative, planned in planned_splits.items()}
-    for relative, stems_in_split in final_splits.items():
-        path = osp.join(out, relative)
-        if osp.isfile(path) and read_text(path) == lines(stems_in_split):
-            continue  # identical: left as it is
-        if osp.lexists(path):
-            if not overwrite:
-                split_conflicts.append(path)
-                continue
-            print(f'--overwrite: replacing {path}', file=sys.stderr)
-            remove_path(path)
-        write_text_atomic(path, lines(stems_in_split))
-    if split_conflicts:
-        print(f'error: {", ".join(split_conflicts)} would change (the set of convertible annotations differs from '
-              'the earlier run). Label maps were converted; the split lists were left as they were. Pass '
-              '--overwrite to rewrite them.', file=sys.stderr)
+    final_splits, split_conflicts = write_split_lists(out, planned_splits, bad, overwrite, 'convertible annotations')
 
     # 5. Summary.
     num_train, num_val = (len(v) for v in final_splits.values())

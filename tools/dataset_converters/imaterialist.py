@@ -48,8 +48,9 @@ from PIL import Image
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ccp import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, lines, photo_state,  # noqa: E402
-                 place_photo, read_lines, read_text, remove_path, same_target, split_stems, write_text_atomic)
+from ccp import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, photo_state,  # noqa: E402
+                 place_photo, read_lines, read_text, remove_path, same_target, split_stems, write_split_lists,
+                 write_text_atomic)
 
 from mmext.datasets.depth_maps import write_png_atomic  # noqa: E402
 from mmext.datasets.imaterialist import (GROUPED4_CLASSES, GROUPED4_PRIORITY, IMAGE_SUFFIX, IMAGES_DIR,  # noqa: E402
@@ -358,24 +359,7 @@ def convert(args: argparse.Namespace) -> int:
               'pass --overwrite to replace them.', file=sys.stderr)
 
     # 4. Split lists without the bad images.
-    bad_set = set(bad)
-    split_conflicts = []
-    final_splits = {relative: [s for s in planned if s not in bad_set] for relative, planned in planned_splits.items()}
-    for relative, ids in final_splits.items():
-        path = osp.join(out, relative)
-        if osp.isfile(path) and read_text(path) == lines(ids):
-            continue  # identical: left as it is
-        if osp.lexists(path):
-            if not overwrite:
-                split_conflicts.append(path)
-                continue
-            print(f'--overwrite: replacing {path}', file=sys.stderr)
-            remove_path(path)
-        write_text_atomic(path, lines(ids))
-    if split_conflicts:
-        print(f'error: {", ".join(split_conflicts)} would change (the set of convertible images differs from the '
-              'earlier run). Label maps were converted; the split lists were left as they were. Pass --overwrite '
-              'to rewrite them.', file=sys.stderr)
+    final_splits, split_conflicts = write_split_lists(out, planned_splits, bad, overwrite, 'convertible images')
 
     # 5. Summary.
     for problem in orphans:
