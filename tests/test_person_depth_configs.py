@@ -91,7 +91,8 @@ def test_depth_config_reads_precomputed_maps_and_trains(layout):
     # One training step of the 4-channel SERSegFormer on the training pipeline (512 x 512 crops).
     model = build_inference_segmentor(cfg).train()
     batch = pseudo_collate([train_set[0], train_set[1]])
-    assert batch['inputs'][0].shape == (4, 512, 512)
+    # Crops of a resized photo smaller than 512 px are padded to 512 x 512 by the data preprocessor.
+    assert model.data_preprocessor(batch, training=True)['inputs'].shape == (2, 4, 512, 512)
     optim = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=1e-4))
     losses = model.train_step(batch, optim)
     assert all(torch.isfinite(v) for v in losses.values())
