@@ -1,13 +1,16 @@
 # Common tasks; every target works from a clean clone.
 PYTHON ?= .venv/bin/python
 
-.PHONY: install test test-all quickstart demo lint lock clean help
+.PHONY: install install-browser test test-all quickstart demo lint lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 install:  ## create .venv and install everything (MMCV_WITH_OPS=1 for mmcv's compiled ops)
 	bash tools/install.sh
+
+install-browser:  ## Debian's chromium + chromium-driver for the web demo's browser test (apt, root)
+	bash tools/install_browser.sh
 
 test:  ## the test suite CI runs (excludes tests marked slow)
 	$(PYTHON) -m pytest -q --durations=10
