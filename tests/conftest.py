@@ -42,3 +42,27 @@ def synthetic_dresscode(tmp_path_factory) -> Path:
         ids = [generate_sample(str(root), category, i, seed=0, size_hw=(128, 96)) for i in range(10)]
         write_pair_lists(str(root), category, ids, seed=0)
     return root
+
+
+QUICKSTART_CONFIG = 'configs/quickstart/topformer_b_dresscode_cpu.py'
+
+
+@pytest.fixture(scope='session')
+def quickstart_checkpoint(tmp_path_factory) -> Path:
+    """A checkpoint of the quickstart model (TopFormer-B + landmark and skeleton heads), randomly initialised
+    (seed 0, mmengine's init_weights), saved the way the Runner saves one (state_dict + meta.dataset_meta)."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    import mmext  # noqa: F401
+    from mmext.datasets.dresscode_meta import PARSING_CLASSES, PARSING_PALETTE
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(REPO / QUICKSTART_CONFIG)).model)
+    model.init_weights()
+    path = tmp_path_factory.mktemp('quickstart_ckpt') / 'iter_0.pth'
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(classes=PARSING_CLASSES, palette=PARSING_PALETTE))), path)
+    return path

@@ -1,0 +1,3 @@
+from .overlay import colorize_depth, colorize_mask, draw_overlay, draw_skeleton, keypoint_records
+
+__all__ = ['colorize_depth', 'colorize_mask', 'draw_overlay', 'draw_skeleton', 'keypoint_records']

@@ -1,0 +1,70 @@
+"""Pictures of predictions: colour masks, mask-over-photo overlays with the predicted skeleton, depth maps.
+
+All images are BGR uint8 (OpenCV / OpenMMLab convention); palettes are RGB lists, as in dataset metainfo.
+"""
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from ..datasets.dresscode_meta import KEYPOINT_NAMES, SKELETON, SKELETON_COLORS
+
+
+def colorize_mask(seg_map: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
+    """(H, W) class indices -> (H, W, 3) BGR colour image; indices outside the palette are drawn black."""
+    lut = np.zeros((256, 3), np.uint8)
+    lut[:len(palette)] = np.asarray(palette, np.uint8)[:, ::-1]
+    return lut[np.clip(seg_map, 0, 255).astype(np.uint8)]
+
+
+def draw_skeleton(image: np.ndarray,
+                  landmarks: np.ndarray,
+                  score_thr: float = 0.3,
+                  skeleton: Sequence[Tuple[int, int]] = SKELETON,
+                  colors: Sequence[Sequence[int]] = SKELETON_COLORS) -> np.ndarray:
+    """Draw limbs between joints scoring at least ``score_thr`` (rows of x, y, score), then the joints."""
+    out = image.copy()
+    scale = max(1, round(max(out.shape[:2]) / 256))
+    visible = landmarks[:, 2] >= score_thr
+    for (a, b), rgb in zip(skeleton, colors):
+        if a < len(landmarks) and b < len(landmarks) and visible[a] and visible[b]:
+            pa, pb = (tuple(int(round(v)) for v in landmarks[i, :2]) for i in (a, b))
+            cv2.line(out, pa, pb, tuple(int(c) for c in rgb[::-1]), 2 * scale, cv2.LINE_AA)
+    for x, y, score in landmarks:
+        if score >= score_thr:
+            center = (int(round(x)), int(round(y)))
+            cv2.circle(out, center, 2 * scale + 1, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(out, center, 2 * scale + 1, (0, 0, 0), 1, cv2.LINE_AA)
+    return out
+
+
+def draw_overlay(image: np.ndarray,
+                 seg_map: np.ndarray,
+                 palette: Sequence[Sequence[int]],
+                 opacity: float = 0.5,
+                 landmarks: Optional[np.ndarray] = None,
+                 score_thr: float = 0.3) -> np.ndarray:
+    """Blend the colour mask over the photo (background, class 0, left untouched); draw the skeleton if given."""
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f'opacity must be in [0, 1], got {opacity}')
+    if image.shape[:2] != seg_map.shape:
+        raise ValueError(f'image {image.shape[:2]} and segmentation map {seg_map.shape} differ in size')
+    color = colorize_mask(seg_map, palette)
+    blended = cv2.addWeighted(image, 1.0 - opacity, color, opacity, 0.0)
+    out = np.where((seg_map > 0)[..., None], blended, image)
+    if landmarks is not None:
+        out = draw_skeleton(out, landmarks, score_thr)
+    return out
+
+
+def colorize_depth(depth: np.ndarray) -> np.ndarray:
+    """Relative inverse depth -> BGR image (min-max normalised, inferno colour map: bright = near)."""
+    low, high = float(depth.min()), float(depth.max())
+    scaled = (depth - low) / (high - low) if high > low else np.zeros_like(depth)
+    return cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
+
+
+def keypoint_records(landmarks: np.ndarray, names: Sequence[str] = KEYPOINT_NAMES) -> List[dict]:
+    """Rows of x, y, score -> JSON records with the joint names (Dress Code's OpenPose order)."""
+    return [dict(name=names[i] if i < len(names) else f'joint_{i}', x=float(x), y=float(y), score=float(s))
+            for i, (x, y, s) in enumerate(landmarks)]

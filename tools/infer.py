@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+"""Segment photos with a trained model and write, per photo, a colour mask, an overlay and a JSON summary.
+
+For each input NAME.jpg it writes to --out:
+    NAME_mask.png      class colours (the dataset palette, or --palette)
+    NAME_overlay.jpg   the mask blended over the photo (+ the predicted skeleton with --show-keypoints)
+    NAME_depth.png     the predicted relative depth (models with a depth head only)
+    NAME.json          image size, per-class pixel counts and area fractions, keypoints (x, y, score), depth
+                       statistics, latency
+Unreadable inputs are reported and skipped; the exit status is 1 if any input failed.
+
+Examples:
+    python tools/infer.py configs/quickstart/topformer_b_dresscode_cpu.py work_dirs/quickstart/RUN/iter_600.pth \\
+        data/dresscode/dresses/images --out work_dirs/infer --show-keypoints
+    python tools/infer.py CONFIG CKPT 'photos/*.jpg' one.png --out out --opacity 0.6 --palette random
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import sys
+import time
+from typing import List, Tuple
+
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('inputs', nargs='+', help='image files, folders (searched recursively) or glob patterns')
+    parser.add_argument('--out', required=True, help='output folder (created if missing)')
+    parser.add_argument('--palette', default='dataset',
+                        help="'dataset' (the model's class colours), 'random', or a JSON file with one RGB "
+                        'triple per class')
+    parser.add_argument('--opacity', type=float, default=0.5, help='mask opacity in the overlay, 0..1')
+    parser.add_argument('--show-keypoints', action='store_true',
+                        help='draw the predicted skeleton on the overlay (models with a landmark head)')
+    parser.add_argument('--kpt-thr', type=float, default=0.3, help='joints scoring below this are not drawn')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
+    parser.add_argument('--overwrite', action='store_true', help='replace output files that already exist')
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.opacity <= 1.0:
+        parser.error(f'--opacity must be in [0, 1], got {args.opacity}')
+    return args
+
+
+def collect_inputs(patterns: List[str]) -> Tuple[List[str], List[str]]:
+    """Expand files, folders and globs in order; returns (image paths, patterns that matched nothing)."""
+    found, unmatched = [], []
+    for pattern in patterns:
+        if osp.isdir(pattern):
+            matches = sorted(osp.join(root, name) for root, _, names in os.walk(pattern) for name in names
+                             if name.lower().endswith(IMAGE_SUFFIXES))
+        elif osp.isfile(pattern):
+            matches = [pattern]
+        else:
+            matches = sorted(p for p in glob.glob(pattern, recursive=True) if osp.isfile(p))
+        if not matches:
+            unmatched.append(pattern)
+        found.extend(m for m in matches if m not in found)
+    return found, unmatched
+
+
+def output_stems(paths: List[str]) -> List[str]:
+    """File stems, made unique with a numeric suffix where two inputs share a name."""
+    seen, stems = {}, []
+    for path in paths:
+        stem = osp.splitext(osp.basename(path))[0]
+        count = seen.get(stem, 0)
+        seen[stem] = count + 1
+        stems.append(stem if count == 0 else f'{stem}_{count}')
+    return stems
+
+
+def load_palette(option: str, dataset_palette: List[List[int]]) -> List[List[int]]:
+    import numpy as np
+    num_classes = len(dataset_palette)
+    if option == 'dataset':
+        return dataset_palette
+    if option == 'random':
+        rng = np.random.default_rng(0)
+        return [[0, 0, 0]] + rng.integers(40, 256, size=(num_classes - 1, 3)).tolist()
+    if not osp.isfile(option):
+        raise SystemExit(f"error: --palette {option!r} is neither 'dataset', 'random' nor an existing JSON file")
+    palette = json.load(open(option))
+    if (not isinstance(palette, list) or len(palette) < num_classes
+            or not all(isinstance(c, list) and len(c) == 3 for c in palette)):
+        raise SystemExit(f'error: {option}: expected a JSON list of at least {num_classes} [R, G, B] triples')
+    return palette
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    paths, unmatched = collect_inputs(args.inputs)
+    for pattern in unmatched:
+        print(f'warning: {pattern!r} matched no image file', file=sys.stderr)
+    if not paths:
+        print('error: no input images found', file=sys.stderr)
+        return 1
+
+    import cv2
+    from mmengine.utils import ProgressBar
+
+    import mmext  # noqa: F401  (registers mmext's modules)
+    from mmext.apis import inference_model, init_model
+    from mmext.visualization import colorize_depth, colorize_mask, draw_overlay
+
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    palette = load_palette(args.palette, model.dataset_meta['palette'])
+    os.makedirs(args.out, exist_ok=True)
+    failures = []
+    progress = ProgressBar(len(paths))
+    for path, stem in zip(paths, output_stems(paths)):
+        targets = {kind: osp.join(args.out, stem + suffix) for kind, suffix in
+                   (('mask', '_mask.png'), ('overlay', '_overlay.jpg'), ('depth', '_depth.png'), ('json', '.json'))}
+        existing = [p for p in targets.values() if osp.exists(p)]
+        if existing and not args.overwrite:
+            failures.append((path, f'output {existing[0]} exists (use --overwrite to replace it)'))
+            progress.update()
+            continue
+        image = cv2.imread(path, cv2.IMREAD_COLOR)
+        if image is None:
+            failures.append((path, 'cannot be read as an image (missing, truncated or not an image file)'))
+            progress.update()
+            continue
+        start = time.perf_counter()
+        result = inference_model(model, image)
+        latency_ms = (time.perf_counter() - start) * 1000
+        landmarks = result.landmarks if args.show_keypoints else None
+        cv2.imwrite(targets['mask'], colorize_mask(result.seg_map, palette))
+        cv2.imwrite(targets['overlay'], draw_overlay(image, result.seg_map, palette, args.opacity, landmarks,
+                                                     args.kpt_thr))
+        summary = dict(image=osp.abspath(path), latency_ms=latency_ms, **result.to_dict())
+        if result.depth is not None:
+            cv2.imwrite(targets['depth'], colorize_depth(result.depth))
+        with open(targets['json'], 'w') as f:
+            json.dump(summary, f, indent=1)
+        progress.update()
+    print()
+    done = len(paths) - len(failures)
+    print(f'{done} of {len(paths)} images segmented; results in {osp.abspath(args.out)}')
+    if failures:
+        print(f'{len(failures)} input(s) failed:', file=sys.stderr)
+        for path, problem in failures:
+            print(f'  {path}: {problem}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
