@@ -14,8 +14,9 @@ CCP and Kaggle's People Clothing are read in the layout that ``tools/dataset_con
 EasyPortrait is read as published: ``images/{train,val,test}/*.jpg`` and ``annotations/{split}/*.png``.
 
 Every data info carries ``img_path``, ``seg_map_path``, ``depth_path`` (by the rule of
-:func:`mmext.datasets.depth_maps.depth_path_for`; the file need not exist) and ``sample_id``. Missing files
-are an error naming the file when the dataset is built.
+:func:`mmext.datasets.depth_maps.depth_path_for`; the file need not exist) and ``sample_id``. Missing photos
+and label maps are found when the dataset is built: an error naming the file, or, with
+``on_bad_sample='skip'``, left out and counted (:mod:`mmext.datasets.bad_sample_policy`, docs/bad_data.md).
 """
 import json
 import os
@@ -26,6 +27,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing_meta import (EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS,
                             full_label_map)
 from .depth_maps import depth_path_for
@@ -70,7 +72,7 @@ def read_stem_list(path: str) -> List[str]:
 
 
 @DATASETS.register_module()
-class CCPDataset(BaseSegDataset):
+class CCPDataset(BadSamplePolicyMixin, BaseSegDataset):
     """CCP or People Clothing photos with the 59-label maps, in the converted layout (see module doc).
 
     Args:
@@ -79,7 +81,8 @@ class CCPDataset(BaseSegDataset):
         label_mode: 'native' (59 labels), 'clothing4' (study-1 grouping: background / upper / lower /
             whole), 'person' (every label but 0) or 'fashion7' (study-4: background, skin, hair, t-shirt,
             shoes, pants, dress); see :mod:`mmext.datasets.clothing_meta`.
-        **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
+        **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
+            :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
 
     The photo suffix is the one recorded in ``conversion.json``; without that file, ``.jpg`` and ``.png`` are
     both accepted. The depth map of ``photos/NNNN.jpg`` is ``depth/NNNN.png``.
@@ -151,24 +154,28 @@ class CCPDataset(BaseSegDataset):
                         label_map=self.label_map,
                         reduce_zero_label=self.reduce_zero_label,
                         seg_fields=[])
-            for key in ('img_path', 'seg_map_path'):
-                if not osp.isfile(info[key]):
-                    raise DatasetError(info[key], f'listed in {SPLITS_DIR}/{self.split}.txt but missing')
+            missing = [info[key] for key in ('img_path', 'seg_map_path') if not osp.isfile(info[key])]
+            if missing:
+                self.bad_at_index(DatasetError(missing[0], f'listed in {SPLITS_DIR}/{self.split}.txt but missing'))
+                continue
             data_list.append(info)
+        if not data_list:
+            raise DatasetError(split_file, 'no usable sample: every listed stem is bad (see the log)')
         print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.split}, label_mode={self.label_mode})',
                   logger='current')
         return data_list
 
 
 @DATASETS.register_module()
-class EasyPortraitDataset(BaseSegDataset):
+class EasyPortraitDataset(BadSamplePolicyMixin, BaseSegDataset):
     """EasyPortrait in its published layout: ``images/<split>/*.jpg`` with ``annotations/<split>/*.png``.
 
     Args:
         data_root: the EasyPortrait folder.
         split: 'train', 'val' or 'test'.
         label_mode: 'person' (person / background, value > 0) or 'native' (the 9 classes).
-        **kwargs: :class:`BaseSegDataset` arguments.
+        **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
+            :class:`BaseSegDataset` arguments.
 
     The depth map of ``images/train/<name>.jpg`` is ``depth/train/<name>.png``.
     """
@@ -212,7 +219,8 @@ class EasyPortraitDataset(BaseSegDataset):
             img_path = osp.join(img_dir, name)
             seg_map_path = osp.join(ann_dir, stem + self.seg_map_suffix)
             if not osp.isfile(seg_map_path):
-                raise DatasetError(seg_map_path, f'annotation of {img_path} is missing')
+                self.bad_at_index(DatasetError(seg_map_path, f'annotation of {img_path} is missing'))
+                continue
             data_list.append(dict(img_path=img_path,
                                   seg_map_path=seg_map_path,
                                   depth_path=depth_path_for(img_path, self.data_root, 'images'),
@@ -220,13 +228,15 @@ class EasyPortraitDataset(BaseSegDataset):
                                   label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label,
                                   seg_fields=[]))
+        if not data_list:
+            raise DatasetError(ann_dir, f'no annotation for any photo of {img_dir}')
         print_log(f'EasyPortraitDataset: {len(data_list)} samples ({self.split}, label_mode={self.label_mode})',
                   logger='current')
         return data_list
 
 
 @DATASETS.register_module()
-class ImageMaskFolderDataset(BaseSegDataset):
+class ImageMaskFolderDataset(BadSamplePolicyMixin, BaseSegDataset):
     """A folder of photos with a parallel folder of masks: ``<img_dir>/<rel>/<name><img_suffix>`` is paired
     with ``<ann_dir>/<rel>/<name><seg_map_suffix>`` (sub folders are searched).
 
@@ -238,7 +248,8 @@ class ImageMaskFolderDataset(BaseSegDataset):
         label_map: optional ``{mask value: label}`` applied by ``LoadAnnotations``; values not listed keep
             their value (mmseg's rule).
         palette: optional colours, one per class (mmseg draws random ones when absent).
-        **kwargs: :class:`BaseSegDataset` arguments.
+        **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
+            :class:`BaseSegDataset` arguments.
 
     The depth map replaces the first folder of ``img_dir`` by ``depth``: ``images/a/b.jpg`` ->
     ``depth/a/b.png``.
@@ -288,7 +299,8 @@ class ImageMaskFolderDataset(BaseSegDataset):
             img_path = osp.join(img_root, relative)
             seg_map_path = osp.join(ann_root, stem + self.seg_map_suffix)
             if not osp.isfile(seg_map_path):
-                raise DatasetError(seg_map_path, f'mask of {img_path} is missing')
+                self.bad_at_index(DatasetError(seg_map_path, f'mask of {img_path} is missing'))
+                continue
             data_list.append(dict(img_path=img_path,
                                   seg_map_path=seg_map_path,
                                   depth_path=depth_path_for(img_path, self.data_root, depth_dir),
@@ -296,5 +308,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
                                   label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label,
                                   seg_fields=[]))
+        if not data_list:
+            raise DatasetError(ann_root, f'no mask for any photo of {img_root}')
         print_log(f'ImageMaskFolderDataset: {len(data_list)} samples from {img_root}', logger='current')
         return data_list

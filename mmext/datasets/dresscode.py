@@ -14,8 +14,10 @@
                                                 published set)
         train_pairs.txt, test_pairs_paired.txt  "<model image> <garment image>" per line
 
-Missing files are an error (naming the file) when the dataset is built: a split that silently shrinks
-is worse than a run that stops at once.
+Missing photos and label maps are found when the dataset is built; with the default
+``on_bad_sample='error'`` they stop it (naming the file): a split that silently shrinks is worse than a run
+that stops at once. With ``on_bad_sample='skip'`` they are left out and counted (see
+:mod:`mmext.datasets.bad_sample_policy` and docs/bad_data.md).
 """
 import os.path as osp
 from typing import List, Optional, Sequence
@@ -24,6 +26,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .bad_sample_policy import BadSamplePolicyMixin
 from .dresscode_meta import CATEGORIES, LABEL_MODES, label_map_for
 from .errors import DatasetError
 
@@ -31,7 +34,7 @@ SPLIT_FILES = {'train': 'train_pairs.txt', 'test': 'test_pairs_paired.txt'}
 
 
 @DATASETS.register_module()
-class DressCodeDataset(BaseSegDataset):
+class DressCodeDataset(BadSamplePolicyMixin, BaseSegDataset):
     """Dress Code model photos with label maps, keypoints, skeletons and dense annotations.
 
     Args:
@@ -40,7 +43,8 @@ class DressCodeDataset(BaseSegDataset):
         categories: subset of ('dresses', 'upper_body', 'lower_body').
         label_mode: 'parsing' (the 18 classes), 'clothing4' (background / upper = upper_clothes /
             lower = skirt + pants / whole = dress) or 'person' (person / background).
-        **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
+        **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
+            :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
 
     Every data info holds ``img_path``, ``seg_map_path``, ``keypoints_path``, ``skeleton_path``,
     ``dense_path``, ``dense_uv_path``, ``depth_path``, ``garment_path``, ``category`` and ``sample_id``; the
@@ -84,7 +88,7 @@ class DressCodeDataset(BaseSegDataset):
         split_file = osp.join(self.data_root, category, SPLIT_FILES[self.split])
         if not osp.isfile(split_file):
             raise DatasetError(split_file, f'pair list of the {self.split!r} split is missing')
-        ids, seen = [], set()
+        ids, seen, repeats = [], set(), 0
         with open(split_file) as f:
             for line_no, line in enumerate(f, 1):
                 fields = line.split()
@@ -94,11 +98,15 @@ class DressCodeDataset(BaseSegDataset):
                     raise DatasetError(split_file, f'line {line_no}: expected "<NNNNNN_0.jpg> <garment>", '
                                        f'got {line.strip()!r}')
                 sample_id = fields[0][:-len(self.img_suffix)]
-                if sample_id not in seen:  # the unpaired test lists repeat model images
-                    seen.add(sample_id)
-                    ids.append(sample_id)
+                if sample_id in seen:  # pair lists may pair one model image with several garments
+                    repeats += 1
+                    continue
+                seen.add(sample_id)
+                ids.append(sample_id)
         if not ids:
             raise DatasetError(split_file, 'pair list is empty')
+        if repeats:
+            print_log(f'{split_file}: {repeats} repeated model image(s) listed once', logger='current')
         return ids
 
     def load_data_list(self) -> List[dict]:
@@ -120,11 +128,15 @@ class DressCodeDataset(BaseSegDataset):
                     label_map=self.label_map,
                     reduce_zero_label=self.reduce_zero_label,
                     seg_fields=[])
-                for key in ('img_path', 'seg_map_path'):
-                    if not osp.isfile(info[key]):
-                        raise DatasetError(info[key], f'listed in {SPLIT_FILES[self.split]} of {category} but '
-                                           'missing')
+                missing = [info[key] for key in ('img_path', 'seg_map_path') if not osp.isfile(info[key])]
+                if missing:
+                    self.bad_at_index(DatasetError(missing[0], f'listed in {SPLIT_FILES[self.split]} of {category} '
+                                                   'but missing'))
+                    continue
                 data_list.append(info)
+        if not data_list:
+            raise DatasetError(self.data_root, f'no usable sample in the {self.split!r} pair lists of '
+                               f'{", ".join(self.categories)} (every listed sample is bad; see the log)')
         print_log(f'DressCodeDataset: {len(data_list)} samples ({self.split}, {", ".join(self.categories)}, '
                   f'label_mode={self.label_mode})', logger='current')
         return data_list

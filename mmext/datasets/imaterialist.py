@@ -37,6 +37,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing import _merge_metainfo, _require_root, read_stem_list
 from .clothing_meta import (CLOTHING4_CLASSES, CLOTHING4_PALETTE, PERSON_CLASSES, PERSON_PALETTE,
                             _distinct_palette)
@@ -129,7 +130,7 @@ def label_mode_spec(label_mode: str, names: Sequence[str]) -> Tuple[tuple, list,
 
 
 @DATASETS.register_module()
-class IMaterialistDataset(BaseSegDataset):
+class IMaterialistDataset(BadSamplePolicyMixin, BaseSegDataset):
     """iMaterialist-2019 photos with converted label maps (see the module doc for layout and rules).
 
     Args:
@@ -138,7 +139,8 @@ class IMaterialistDataset(BaseSegDataset):
         label_mode: 'grouped4' (background / upper / lower / whole, study-1 grouping), 'fine' (background +
             the 46 categories, names from ``conversion.json``, generic names without it) or 'person' (any
             category vs background, from the fine maps).
-        **kwargs: :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
+        **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
+            :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
 
     The depth map of ``images/<ImageId>.jpg`` is ``depth/<ImageId>.png``.
     """
@@ -189,10 +191,13 @@ class IMaterialistDataset(BaseSegDataset):
                         label_map=self.label_map,
                         reduce_zero_label=self.reduce_zero_label,
                         seg_fields=[])
-            for key in ('img_path', 'seg_map_path'):
-                if not osp.isfile(info[key]):
-                    raise DatasetError(info[key], f'listed in {SPLITS_DIR}/{self.split}.txt but missing')
+            missing = [info[key] for key in ('img_path', 'seg_map_path') if not osp.isfile(info[key])]
+            if missing:
+                self.bad_at_index(DatasetError(missing[0], f'listed in {SPLITS_DIR}/{self.split}.txt but missing'))
+                continue
             data_list.append(info)
+        if not data_list:
+            raise DatasetError(split_file, 'no usable sample: every listed ImageId is bad (see the log)')
         print_log(f'IMaterialistDataset: {len(data_list)} samples ({self.split}, label_mode={self.label_mode}, '
                   f'names from {self.names_from})', logger='current')
         return data_list

@@ -12,7 +12,8 @@ Each row of ``train.csv`` is one instance: its category is the number before the
 EncodedPixels over Height x Width (:mod:`mmext.datasets.rle`), its box the tight box of the mask in mmdet's
 convention ``[x1, y1, x2, y2]`` with ``x2 = last column + 1`` and ``y2 = last row + 1`` (as
 ``BitmapMasks.get_bboxes``). Rows with an empty mask are skipped (their number is logged); a malformed row
-raises :class:`DatasetError` naming the csv and the row's line number.
+raises :class:`DatasetError` naming the csv and the row's line number, and so does a photo that does not exist
+-- or, with ``on_bad_sample='skip'``, the image is left out and counted (:mod:`.bad_sample_policy`).
 
 ``load_data_list`` keeps the run-length text (``instances[i]['rle']``); :class:`LoadIMaterialistAnnotations`
 decodes it in the data pipeline into ``gt_masks`` (BitmapMasks) next to ``gt_bboxes`` (HorizontalBoxes),
@@ -35,7 +36,8 @@ import csv
 import json
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections import Counter
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import torch
@@ -49,6 +51,7 @@ from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 from mmengine.logging import print_log
 
+from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing_meta import _distinct_palette
 from .errors import DatasetError
 from .rle import decode_rle, parse_rle
@@ -104,7 +107,7 @@ def split_image_ids(image_ids: Sequence[str], val_fraction: float, seed: int) ->
 
 
 @DET_DATASETS.register_module()
-class IMaterialistInstanceDataset(BaseDetDataset):
+class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
     """iMaterialist-2019 instances (46 categories, attributes ignored) from ``train.csv`` (see the module doc).
 
     Args:
@@ -117,7 +120,8 @@ class IMaterialistInstanceDataset(BaseDetDataset):
         split_file: text file of the ImageIds to use, one per line (relative to ``data_root`` or absolute);
             overrides ``split``.
         img_suffix: extension of the photos.
-        **kwargs: :class:`BaseDetDataset` arguments (pipeline, test_mode, filter_cfg, indices, ...).
+        **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
+            :class:`BaseDetDataset` arguments (pipeline, test_mode, filter_cfg, indices, ...).
             ``filter_cfg=dict(filter_empty_gt=True, min_size=32)`` drops, outside test mode, images without
             instances and images smaller than ``min_size`` on either side.
     """
@@ -160,13 +164,15 @@ class IMaterialistInstanceDataset(BaseDetDataset):
         name = image_id if image_id.lower().endswith(self.img_suffix.lower()) else image_id + self.img_suffix
         return osp.join(self.data_prefix['img_path'], name)
 
-    def _read_csv(self) -> Tuple[Dict[str, dict], int]:
-        """({ImageId: dict(height, width, instances)}, number of rows with an empty mask)."""
+    def _read_csv(self) -> Tuple[Dict[str, dict], Set[str], int]:
+        """({ImageId: dict(height, width, instances)}, ImageIds with a bad row (on_bad_sample='skip'), number of
+        rows with an empty mask)."""
         path = self.ann_file
         if not osp.isfile(path):
             raise DatasetError(path, 'annotation csv not found')
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # EncodedPixels of a large mask is a long field
         images: Dict[str, dict] = {}
+        bad_ids = set()
         num_empty = 0
         with open(path, newline='') as f:
             reader = csv.DictReader(f)
@@ -178,16 +184,20 @@ class IMaterialistInstanceDataset(BaseDetDataset):
                 try:
                     image_id, height, width, instance = self._parse_row(record)
                 except ValueError as error:
-                    raise DatasetError(path, f'row at line {row}: {error}') from None
+                    self.bad_at_index(DatasetError(path, f'row at line {row}: {error}'))
+                    bad_ids.add((record.get('ImageId') or '').strip())
+                    continue
                 image = images.setdefault(image_id, dict(height=height, width=width, instances=[]))
                 if (image['height'], image['width']) != (height, width):
-                    raise DatasetError(path, f'row at line {row}: {image_id} is {height} x {width} (H x W) here but '
-                                       f'{image["height"]} x {image["width"]} in an earlier row')
+                    self.bad_at_index(DatasetError(path, f'row at line {row}: {image_id} is {height} x {width} (H x W) '
+                                                   f'here but {image["height"]} x {image["width"]} in an earlier row'))
+                    bad_ids.add(image_id)
+                    continue
                 if instance is None:
                     num_empty += 1
                 else:
                     image['instances'].append(instance)
-        return images, num_empty
+        return images, bad_ids, num_empty
 
     def _parse_row(self, record: dict) -> Tuple[str, int, int, Optional[dict]]:
         """(ImageId, height, width, instance or None for an empty mask) of one csv record."""
@@ -221,6 +231,9 @@ class IMaterialistInstanceDataset(BaseDetDataset):
                 raise DatasetError(path, 'split file not found')
             with open(path) as f:
                 wanted = [line.strip() for line in f if line.strip() and not line.startswith('#')]
+            repeated = sorted(i for i, n in Counter(wanted).items() if n > 1)
+            if repeated:
+                raise DatasetError(path, f'ImageId(s) listed more than once: {", ".join(repeated[:5])}')
             known = set(image_ids)
             unknown = [i for i in wanted if i not in known]
             if unknown:
@@ -231,14 +244,23 @@ class IMaterialistInstanceDataset(BaseDetDataset):
         return split_image_ids(image_ids, self.val_fraction, self.split_seed)[self.split]
 
     def load_data_list(self) -> List[dict]:
-        images, num_empty = self._read_csv()
-        all_ids = sorted(images)
+        images, bad_ids, num_empty = self._read_csv()
+        all_ids = sorted(set(images) | bad_ids - {''})
         img_ids = {image_id: index for index, image_id in enumerate(all_ids)}
         data_list = []
         for image_id in self._selected_ids(all_ids):
+            if image_id in bad_ids:
+                continue  # recorded with its row by _read_csv
             image = images[image_id]
+            if not osp.isfile(self._image_path(image_id)):
+                self.bad_at_index(DatasetError(self._image_path(image_id), f'photo of {image_id} (listed in '
+                                               f'{osp.basename(self.ann_file)}) is missing'))
+                continue
             data_list.append(dict(img_id=img_ids[image_id], img_path=self._image_path(image_id), image_id=image_id,
                                   height=image['height'], width=image['width'], instances=image['instances']))
+        if not data_list:
+            raise DatasetError(self.ann_file, f'no usable image (split={self.split_file or self.split}); see the log '
+                               'for bad rows and missing photos')
         num_instances = sum(len(d['instances']) for d in data_list)
         print_log(f'IMaterialistInstanceDataset: {len(data_list)} images, {num_instances} instances '
                   f'(split={self.split_file or self.split}) from {self.ann_file}; {num_empty} row(s) of the csv '

@@ -137,7 +137,8 @@ def build_runner(cfg: Config) -> Runner:
     Raises:
         ConfigCheckError: a weight file or data root named by the config is missing.
     """
-    notes = adapt_cfg_to_device(cfg, cfg.launcher)
+    from mmext.engine.hooks.bad_sample_hook import apply_bad_sample_policy  # imports mmseg: only when needed
+    notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
     check_cfg_files(cfg)
     init_cpu_process_group(cfg.launcher)
     runner = Runner.from_cfg(cfg)
