@@ -14,7 +14,8 @@ and <src>/label_list.mat, and writes
 Only photos with a pixel-level annotation are used. Re-running with the same arguments skips label maps
 that are already there and leaves identical files alone; a file whose content would change (other seed,
 other source, ...) is never replaced without --overwrite. A bad annotation (unreadable .mat, no
-`groundtruth`, values above 58, size other than the photo's) is reported and skipped, and the exit status
+`groundtruth`, values above 58, size other than the photo's, a missing, unreadable or truncated photo) is
+reported and skipped, and the exit status
 is then 1 (2: nothing converted because the arguments or files were refused).
 
 Example:
@@ -22,6 +23,7 @@ Example:
 """
 import argparse
 import filecmp
+import io
 import json
 import os
 import os.path as osp
@@ -39,6 +41,8 @@ import mmext  # noqa: F401
 from mmext.datasets.clothing import LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR
 from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS
 from mmext.datasets.depth_maps import write_png_atomic
+from mmext.datasets.errors import DatasetError
+from mmext.datasets.sample_checks import check_image_file
 
 EXIT_OK, EXIT_BAD_FILES, EXIT_REFUSED = 0, 1, 2
 
@@ -134,10 +138,14 @@ def plan_split(stems: Sequence[str], args: argparse.Namespace) -> Tuple[List[str
 
 # ---------------------------------------------------------------------------------------- label validation
 def photo_size_hw(photo: str) -> Tuple[int, int]:
-    if not osp.isfile(photo):
-        raise BadSample(f'its photo {photo} is missing')
+    """(H, W) of a photo that exists and is complete (a truncated JPEG or PNG is refused: decoders read it
+    without an error and training would see grey rows)."""
     try:
-        with Image.open(photo) as image:
+        data = check_image_file(photo, 'photo')
+    except DatasetError as error:
+        raise BadSample(f'its photo {error}') from None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
     except Exception as error:  # PIL raises many types for broken files
         raise BadSample(f'its photo {photo} is unreadable ({error})') from None

@@ -22,7 +22,7 @@ visible. In the grouped4 maps upper beats lower beats whole ("upper" as in study
 converter's choice); categories outside the grouping never cover a garment.
 
 A bad row (EncodedPixels not integer pairs, a run outside the image, Height x Width other than the image's,
-an unknown category, a missing or unreadable image) is reported with its line and its image is skipped (left
+an unknown category, a missing, unreadable or truncated image) is reported with its line and its image is skipped (left
 out of the splits); the exit status is then 1. Re-running with the same arguments skips label maps already
 there and leaves identical files alone; a file whose content would change (other seed, source, mode, ...) is
 never replaced without --overwrite (exit status 2: refused, nothing written).
@@ -35,6 +35,7 @@ Example:
 """
 import argparse
 import csv
+import io
 import json
 import os
 import os.path as osp
@@ -53,11 +54,13 @@ from ccp import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, phot
                  write_text_atomic)
 
 from mmext.datasets.depth_maps import write_png_atomic  # noqa: E402
+from mmext.datasets.errors import DatasetError  # noqa: E402
 from mmext.datasets.imaterialist import (GROUPED4_CLASSES, GROUPED4_PRIORITY, IMAGE_SUFFIX, IMAGES_DIR,  # noqa: E402
                                          IMAT_LOWER, IMAT_UPPER, IMAT_WHOLE, LABEL_DIRS, MANIFEST_FILE,
                                          NUM_IMAT_CATEGORIES, SPLITS_DIR, fine_value, generic_category_names,
                                          grouped4_of_category)
 from mmext.datasets.rle import decode_rle  # noqa: E402
+from mmext.datasets.sample_checks import check_image_file  # noqa: E402
 
 CSV_COLUMNS = ('ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId')
 MODES = {'fine': ('fine', ), 'grouped4': ('grouped4', ), 'both': ('fine', 'grouped4')}
@@ -173,10 +176,13 @@ def parse_category(class_id: str, num_categories: int) -> int:
 
 
 def image_size_hw(path: str) -> Tuple[int, int]:
-    if not osp.isfile(path):
-        raise BadSample(f'image {path} is missing')
+    """(H, W) of an image that exists and is complete (checked without decoding it)."""
     try:
-        with Image.open(path) as image:
+        data = check_image_file(path, 'image')
+    except DatasetError as error:
+        raise BadSample(f'image {error}') from None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
     except Exception as error:  # PIL raises many types for broken files
         raise BadSample(f'image {path} is unreadable ({error})') from None

@@ -112,7 +112,8 @@ class BadSampleHook(Hook):
         self._reported = count
 
 
-def _dataset_class(type_name: Any) -> Optional[type]:
+def dataset_class(type_name: Any) -> Optional[type]:
+    """The dataset class a config's ``type`` names (mmseg's registry, then mmdet's), or None."""
     if isinstance(type_name, type):
         return type_name
     from mmdet.registry import DATASETS as DET_DATASETS
@@ -127,7 +128,7 @@ def _dataset_class(type_name: Any) -> Optional[type]:
 def _policy_dataset_cfgs(node: Any) -> Iterator[dict]:
     """Every dict below ``node`` whose ``type`` is a dataset class with ``on_bad_sample``."""
     if isinstance(node, dict):
-        cls = _dataset_class(node.get('type')) if 'type' in node else None
+        cls = dataset_class(node.get('type')) if 'type' in node else None
         if isinstance(cls, type) and issubclass(cls, BadSamplePolicyMixin):
             yield node
         for value in node.values():
