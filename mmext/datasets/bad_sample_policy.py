@@ -12,8 +12,9 @@ Where each fault is caught (see docs/bad_data.md for the full table):
 Policy ``'error'`` (default) raises the :class:`DatasetError`. Policy ``'skip'`` records the file in a
 :class:`BadSampleLog` (logged once, counted across DataLoader workers) and goes on: at index time the sample is
 left out of the data list; at load time ``prepare_data`` returns None, so mmengine's ``BaseDataset.__getitem__``
-draws another index (up to ``max_refetch`` times). In test mode mmengine does not allow None, so the next
-readable sample in order takes the bad one's place (the batch keeps its size; that sample is evaluated twice).
+draws another index (up to ``max_refetch`` times). A dataset used for evaluation (``test_mode=True``, or in the
+val / test loop: ``BadSampleHook`` marks those) instead takes the next readable sample in order, so that the
+loader keeps its length and the evaluation is repeatable; that sample is evaluated twice.
 Problems of the split as a whole (no list, an empty list, a malformed or duplicated entry, nothing usable left)
 always raise: skipping cannot repair them.
 """
@@ -87,17 +88,15 @@ class BadSamplePolicyMixin:
             raise ValueError(f'on_bad_sample must be one of {BAD_SAMPLE_POLICIES}, got {on_bad_sample!r}')
         self.on_bad_sample = on_bad_sample
         self.bad_sample_log = BadSampleLog(bad_sample_dir) if on_bad_sample == 'skip' else None
+        # 'train' or 'eval' (evaluation: replace bad samples in order); BadSampleHook sets it per loop.
+        self.bad_sample_phase = 'eval' if kwargs.get('test_mode') else 'train'
         super().__init__(*args, **kwargs)
-
-    @property
-    def _phase(self) -> str:
-        return 'eval' if getattr(self, 'test_mode', False) else 'train'
 
     def record_bad_sample(self, error: DatasetError) -> None:
         """Raise ``error`` under 'error'; record it under 'skip'."""
         if self.bad_sample_log is None:
             raise error
-        self.bad_sample_log.record(error, self._phase, type(self).__name__)
+        self.bad_sample_log.record(error, self.bad_sample_phase, type(self).__name__)
 
     def bad_at_index(self, error: DatasetError) -> None:
         """A bad sample found by ``load_data_list``: raises under 'error'; under 'skip' records it, and the
@@ -119,9 +118,10 @@ class BadSamplePolicyMixin:
             return None
 
     def __getitem__(self, idx: int) -> Any:
-        if not (getattr(self, 'test_mode', False) and self.bad_sample_log is not None):
+        if self.bad_sample_log is None or self.bad_sample_phase != 'eval':
             return super().__getitem__(idx)
-        # Test mode + skip: mmengine raises on None here; take the next readable sample in order instead.
+        # Evaluation + skip: take the next readable sample in order (mmengine would raise on None in test mode,
+        # or draw a random one).
         if not self._fully_initialized:
             self.full_init()
         for step in range(len(self)):

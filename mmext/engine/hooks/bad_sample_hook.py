@@ -39,7 +39,8 @@ class BadSampleHook(Hook):
     """Counts and reports skipped bad samples.
 
     - ``before_run``: the skipping datasets record into ``<log_dir>/bad_samples/`` (one JSON file per bad
-      sample, taking along what they recorded while being built);
+      sample, taking along what they recorded while being built); those of the val and test loops are marked
+      as evaluation datasets (a bad sample is replaced by the next readable one, in order);
     - every training iteration: ``bad_samples`` (training samples skipped so far) among the logged scalars;
     - after each train / val / test epoch: a log line; val and test metrics get ``bad_samples`` (evaluation
       samples replaced so far), which the LoggerHook, the visualiser's scalars and ``RunSummaryHook`` pick up;
@@ -58,7 +59,10 @@ class BadSampleHook(Hook):
         for name in ('_train_loop', '_val_loop', '_test_loop'):
             loop = getattr(runner, name, None)
             if isinstance(loop, BaseLoop):
-                datasets += [d for d in policy_datasets(loop.dataloader.dataset) if d.bad_sample_log is not None]
+                for dataset in policy_datasets(loop.dataloader.dataset):
+                    if dataset.bad_sample_log is not None:
+                        dataset.bad_sample_phase = 'train' if name == '_train_loop' else 'eval'
+                        datasets.append(dataset)
         if not datasets:
             return
         directory = osp.join(runner.log_dir, LOG_FOLDER)
