@@ -92,15 +92,8 @@ def load_palette(option: str, dataset_palette: List[List[int]]) -> List[List[int
     return palette
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    paths, unmatched = collect_inputs(args.inputs)
-    for pattern in unmatched:
-        print(f'warning: {pattern!r} matched no image file', file=sys.stderr)
-    if not paths:
-        print('error: no input images found', file=sys.stderr)
-        return 1
-
+def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: List[Tuple[str, str]]) -> None:
+    """Segment each (image path, output paths) job, appending unreadable inputs to ``failures``."""
     import cv2
     from mmengine.utils import ProgressBar
 
@@ -111,16 +104,8 @@ def main(argv=None) -> int:
     model = init_model(args.config, args.checkpoint, device=args.device)
     palette = load_palette(args.palette, model.dataset_meta['palette'])
     os.makedirs(args.out, exist_ok=True)
-    failures = []
-    progress = ProgressBar(len(paths))
-    for path, stem in zip(paths, output_stems(paths)):
-        targets = {kind: osp.join(args.out, stem + suffix) for kind, suffix in
-                   (('mask', '_mask.png'), ('overlay', '_overlay.jpg'), ('depth', '_depth.png'), ('json', '.json'))}
-        existing = [p for p in targets.values() if osp.exists(p)]
-        if existing and not args.overwrite:
-            failures.append((path, f'output {existing[0]} exists (use --overwrite to replace it)'))
-            progress.update()
-            continue
+    progress = ProgressBar(len(jobs))
+    for path, targets in jobs:
         image = cv2.imread(path, cv2.IMREAD_COLOR)
         if image is None:
             failures.append((path, 'cannot be read as an image (missing, truncated or not an image file)'))
@@ -133,13 +118,34 @@ def main(argv=None) -> int:
         cv2.imwrite(targets['mask'], colorize_mask(result.seg_map, palette))
         cv2.imwrite(targets['overlay'], draw_overlay(image, result.seg_map, palette, args.opacity, landmarks,
                                                      args.kpt_thr))
-        summary = dict(image=osp.abspath(path), latency_ms=latency_ms, **result.to_dict())
         if result.depth is not None:
             cv2.imwrite(targets['depth'], colorize_depth(result.depth))
         with open(targets['json'], 'w') as f:
-            json.dump(summary, f, indent=1)
+            json.dump(dict(image=osp.abspath(path), latency_ms=latency_ms, **result.to_dict()), f, indent=1)
         progress.update()
     print()
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    paths, unmatched = collect_inputs(args.inputs)
+    for pattern in unmatched:
+        print(f'warning: {pattern!r} matched no image file', file=sys.stderr)
+    if not paths:
+        print('error: no input images found', file=sys.stderr)
+        return 1
+
+    failures, jobs = [], []
+    for path, stem in zip(paths, output_stems(paths)):
+        targets = {kind: osp.join(args.out, stem + suffix) for kind, suffix in
+                   (('mask', '_mask.png'), ('overlay', '_overlay.jpg'), ('depth', '_depth.png'), ('json', '.json'))}
+        existing = [p for p in targets.values() if osp.exists(p)]
+        if existing and not args.overwrite:
+            failures.append((path, f'output {existing[0]} exists (use --overwrite to replace it)'))
+        else:
+            jobs.append((path, targets))
+    if jobs:
+        run_jobs(args, jobs, failures)
     done = len(paths) - len(failures)
     print(f'{done} of {len(paths)} images segmented; results in {osp.abspath(args.out)}')
     if failures:

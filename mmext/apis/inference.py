@@ -49,7 +49,8 @@ class SegmentationResult:
         seg_map: (H, W) int64 class index per pixel.
         classes: class names; ``palette``: one RGB colour per class.
         scores: (C, H, W) float32 class probabilities (softmax; sigmoid for one-channel heads), if asked.
-        landmarks: (K, 3) float32 rows of x, y, score per joint, for models with a landmark head.
+        landmarks: (K, 3) float32 rows of x, y, score per joint, for models with a landmark head (score = the
+            heatmap maximum; a joint whose heatmap has no positive value gets x = y = -1).
         depth: (H, W) float32 relative inverse depth (larger = nearer), for models with a depth head.
     """
     seg_map: np.ndarray
@@ -221,7 +222,9 @@ def _to_result(sample, meta: dict, return_scores: bool) -> SegmentationResult:
     if 'pred_landmarks' in sample:
         landmarks = sample.pred_landmarks
         xy = landmarks.keypoints.reshape(-1, 2).numpy()
-        result.landmarks = np.concatenate([xy, landmarks.keypoint_scores.reshape(-1, 1).numpy()], axis=1)
+        scores = landmarks.keypoint_scores.reshape(-1, 1).numpy()
+        xy = np.where(scores > 0, xy, -1.0)  # the codec finds no maximum in a heatmap without a positive value
+        result.landmarks = np.concatenate([xy, scores], axis=1).astype(np.float32)
     if 'pred_depth' in sample:
         result.depth = sample.pred_depth.data[0].float().cpu().numpy()
     return result
