@@ -37,7 +37,7 @@ import json
 import os.path as osp
 import sys
 from collections import Counter
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import torch
@@ -80,6 +80,22 @@ def read_category_names(path: str, num_categories: int) -> Tuple[str, ...]:
     if len(set(ordered)) != len(ordered):
         raise DatasetError(path, 'category names are not distinct')
     return ordered
+
+
+def csv_records(path: str, reader: csv.DictReader) -> Iterator[Tuple[int, dict]]:
+    """(line number, record) of each row of ``reader`` after checking the header for :data:`CSV_COLUMNS`.
+
+    Raises:
+        DatasetError: a missing column, or a file that is not UTF-8 csv text (naming the line).
+    """
+    try:
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DatasetError(path, f'column(s) {", ".join(missing)} missing; expected {", ".join(CSV_COLUMNS)}')
+        for record in reader:
+            yield reader.line_num, record
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise DatasetError(path, f'not readable as UTF-8 csv at line {reader.line_num + 1} ({error})') from None
 
 
 def bbox_of_runs(runs: np.ndarray, height: int) -> List[float]:
@@ -176,11 +192,7 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
         num_empty = 0
         with open(path, newline='') as f:
             reader = csv.DictReader(f)
-            missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise DatasetError(path, f'column(s) {", ".join(missing)} missing; expected {", ".join(CSV_COLUMNS)}')
-            for record in reader:
-                row = reader.line_num
+            for row, record in csv_records(path, reader):
                 try:
                     image_id, height, width, instance = self._parse_row(record)
                 except ValueError as error:

@@ -142,24 +142,27 @@ def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # EncodedPixels of a large mask is a long field
     rows: Dict[str, List[Row]] = {}
     orphans = []
-    with open(csv_path, newline='') as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise Refused(f'{csv_path}: column(s) {", ".join(missing)} missing (has: '
-                          f'{", ".join(reader.fieldnames or [])}); expected {", ".join(CSV_COLUMNS)}')
-        for record in tqdm(reader, desc='train.csv', unit='row', file=sys.stderr):
-            image_id = (record['ImageId'] or '').strip()
-            if not image_id or None in record.values():
-                orphans.append(f'{csv_path} line {reader.line_num}: '
-                               f'{"no ImageId" if not image_id else "fewer columns than the header"}')
-                continue
-            if image_id not in rows:
-                if limit is not None and len(rows) >= limit:
+    try:
+        with open(csv_path, newline='') as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise Refused(f'{csv_path}: column(s) {", ".join(missing)} missing (has: '
+                              f'{", ".join(reader.fieldnames or [])}); expected {", ".join(CSV_COLUMNS)}')
+            for record in tqdm(reader, desc='train.csv', unit='row', file=sys.stderr):
+                image_id = (record['ImageId'] or '').strip()
+                if not image_id or None in record.values():
+                    orphans.append(f'{csv_path} line {reader.line_num}: '
+                                   f'{"no ImageId" if not image_id else "fewer columns than the header"}')
                     continue
-                rows[image_id] = []
-            rows[image_id].append(Row(reader.line_num, record['EncodedPixels'] or '', record['Height'],
-                                      record['Width'], record['ClassId'] or ''))
+                if image_id not in rows:
+                    if limit is not None and len(rows) >= limit:
+                        continue
+                    rows[image_id] = []
+                rows[image_id].append(Row(reader.line_num, record['EncodedPixels'] or '', record['Height'],
+                                          record['Width'], record['ClassId'] or ''))
+    except (UnicodeDecodeError, csv.Error) as error:  # not text, or not csv
+        raise Refused(f'{csv_path}: not readable as UTF-8 csv ({error})') from None
     return rows, orphans
 
 
