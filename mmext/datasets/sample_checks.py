@@ -44,7 +44,7 @@ def image_bytes_problem(data: bytes) -> Optional[str]:
     if data.startswith(JPEG_SOI):
         last_scan = data.rfind(JPEG_SOS)
         if last_scan < 0:
-            return 'truncated or corrupt JPEG (no image data)'
+            return f'truncated JPEG ({len(data)} bytes, ends before the image data)'
         if data.find(JPEG_EOI, last_scan + 2) < 0:
             return f'truncated JPEG ({len(data)} bytes, no end-of-image marker after the image data)'
         return None
