@@ -454,3 +454,55 @@ custom_hooks = [dict(type='RunSummaryHook')]
     assert 'Bad samples skipped in this run: 1 in training, 1 in evaluation' in log
     summary = json.loads((work_dir / 'run_summary.json').read_text())
     assert summary['val_metrics']['bad_samples'] == 1.0
+
+
+# ------------------------------------------------------------------------------------------------ converters
+def converter(name):
+    return runpy.run_path(str(REPO / 'tools' / 'dataset_converters' / f'{name}.py'))['main']
+
+
+def test_ccp_converter_reports_a_truncated_photo_continues_and_exits_1(tmp_path, capsys):
+    import scipy.io as sio
+    src = tmp_path / 'src'
+    (src / 'annotations' / 'pixel-level').mkdir(parents=True)
+    for stem in ('0001', '0002', '0003'):
+        write_photo(src / 'photos' / f'{stem}.jpg')
+        sio.savemat(str(src / 'annotations' / 'pixel-level' / f'{stem}.mat'),
+                    dict(groundtruth=np.full((32, 24), 41, np.uint8)))
+    truncate(src / 'photos' / '0002.jpg')
+    out = tmp_path / 'out'
+    assert converter('ccp')(['--src', str(src), '--out', str(out), '--copy-photos']) == 1
+    printed = capsys.readouterr()
+    assert 'converted 2, skipped existing 0, bad 1' in printed.out
+    assert re.search(rf'bad: .*0002.mat: its photo {re.escape(str(src))}/photos/0002.jpg: truncated JPEG .* -- skipped',
+                     printed.err)
+    listed = (out / 'splits' / 'train.txt').read_text().split() + (out / 'splits' / 'val.txt').read_text().split()
+    assert sorted(listed) == ['0001', '0003']
+
+
+def test_people_clothing_converter_reports_truncated_mask_and_photo(tmp_path, capsys):
+    src = tmp_path / 'kaggle'
+    for i in (1, 2, 3):
+        write_photo(src / 'png_images' / 'IMAGES' / f'img_{i:04d}.png')
+        write_label(src / 'png_masks' / 'MASKS' / f'seg_{i:04d}.png', 41)
+    truncate(src / 'png_masks' / 'MASKS' / 'seg_0002.png')
+    truncate(src / 'png_images' / 'IMAGES' / 'img_0003.png')
+    assert converter('people_clothing')(['--src', str(src), '--out', str(tmp_path / 'out')]) == 1
+    printed = capsys.readouterr()
+    assert 'converted 1, skipped existing 0, bad 2' in printed.out
+    assert re.search(r'seg_0002.png: unreadable mask', printed.err)
+    assert re.search(r'seg_0003.png: its photo .*img_0003.png: truncated PNG', printed.err)
+
+
+def test_imaterialist_converter_reports_a_truncated_image_and_refuses_a_binary_csv(tmp_path, capsys):
+    rows = instance_tree(tmp_path / 'src')
+    write_csv(tmp_path / 'src' / 'train.csv', rows)
+    truncate(tmp_path / 'src' / 'train' / 'b.jpg')
+    assert converter('imaterialist')(['--src', str(tmp_path / 'src'), '--out', str(tmp_path / 'out')]) == 1
+    printed = capsys.readouterr()
+    assert 'converted 2, skipped existing 0, bad 1' in printed.out
+    assert re.search(r'bad: b: image .*b.jpg: truncated JPEG', printed.err)
+    binary = b'ImageId,EncodedPixels,Height,Width,ClassId\n\xff\xfe\x00a,1 1,2,2,3\n'
+    (tmp_path / 'src' / 'train.csv').write_bytes(binary)
+    assert converter('imaterialist')(['--src', str(tmp_path / 'src'), '--out', str(tmp_path / 'out2')]) == 2
+    assert re.search(r'train.csv: not readable as UTF-8 csv', capsys.readouterr().err)
