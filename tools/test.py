@@ -35,7 +35,7 @@ def main(argv=None) -> int:
         cfg.default_hooks.visualization.update(draw=True, interval=1)
         cfg.visualizer.save_dir = args.show_dir
     try:
-        runner = build_runner(cfg)
+        runner = build_runner(cfg, stage='test')
     except ConfigCheckError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

@@ -5,14 +5,18 @@ Examples:
     python tools/train.py configs/topformer_pose_aux.py
     python tools/train.py CONFIG --work-dir work_dirs/run1 --cfg-options train_dataloader.batch_size=4
     python tools/train.py CONFIG --resume                 # continue from the latest checkpoint of work-dir
+    python tools/train.py CONFIG --on-nonfinite skip      # skip optimizer steps whose loss is NaN/inf
     bash tools/dist_train.sh CONFIG 8                     # 8 GPUs (or 8 CPU processes with gloo)
 """
 import argparse
 import os.path as osp
 import sys
 
+from torch.distributed.elastic.multiprocessing.errors import record
+
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
-from mmext.utils.runtime import ConfigCheckError, add_runner_args, build_runner, load_cfg
+from mmext.utils.config_errors import explained_build_errors
+from mmext.utils.runtime import ConfigCheckError, add_runner_args, build_runner, load_cfg, set_nonfinite_policy
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,13 +28,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         const='auto',
         help='resume training: from the latest checkpoint in the work dir, or from the given checkpoint')
     parser.add_argument('--amp', action='store_true', help='mixed-precision training (CUDA only)')
+    parser.add_argument(
+        '--on-nonfinite',
+        choices=['stop', 'skip'],
+        help='NaN/inf loss: stop with an error naming the iteration and loss terms (the default of every run) '
+        'or skip that optimizer step and count it')
     add_runner_args(parser, 'train_dataloader')
     return parser.parse_args(argv)
 
 
+@record  # under torchrun: a failing rank's traceback goes into the launcher's error summary
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_cfg(args)
+    if args.on_nonfinite:
+        set_nonfinite_policy(cfg, args.on_nonfinite)
     if args.amp:
         import torch
         if torch.cuda.is_available():
@@ -43,10 +55,11 @@ def main(argv=None) -> int:
         cfg.load_from = None if args.resume == 'auto' else args.resume
     try:
         runner = build_runner(cfg)
+        with explained_build_errors(cfg):  # the parameter schedulers are built by runner.train()
+            runner.train()
     except ConfigCheckError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    runner.train()
     if runner.rank == 0:
         last = osp.join(cfg.work_dir, 'last_checkpoint')
         checkpoint = open(last).read().strip() if osp.isfile(last) else '(none saved)'

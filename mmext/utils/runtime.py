@@ -9,9 +9,10 @@ import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from .config_errors import ConfigCheckError, check_registered, dataset_problem, explained_build_errors
 
-class ConfigCheckError(ValueError):
-    """A config that cannot run: names the key, the file and what to do."""
+__all__ = ['ConfigCheckError', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner', 'check_cfg_files',
+           'enable_fault_tolerance', 'init_cpu_process_group', 'load_cfg', 'set_nonfinite_policy']
 
 
 def _walk(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
@@ -83,12 +84,19 @@ def check_cfg_files(cfg: Config) -> None:
             problems += _check_weight_file(f'{key}.checkpoint', d['checkpoint'])
     if cfg.get('load_from'):
         problems += _check_weight_file('load_from', cfg.load_from)
+    elif cfg.get('resume') and cfg.get('work_dir'):
+        problems += _check_last_checkpoint(cfg.work_dir)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         for key, d in _walk(cfg.get(loader) or {}, loader):
             root = d.get('data_root')
             if isinstance(root, str) and 'type' in d and not osp.isdir(root):
                 problems.append(f'{key}.data_root: folder {root!r} does not exist (override it with '
                                 f'--cfg-options {key}.data_root=DIR)')
+            elif isinstance(root, str) and isinstance(d.get('ann_file'), str) and d['ann_file']:
+                ann_file = osp.join(root, d['ann_file'])
+                if not osp.exists(ann_file):
+                    problems.append(f'{key}.ann_file: {ann_file!r} does not exist (override it with '
+                                    f'--cfg-options {key}.ann_file=PATH, relative to data_root)')
     if problems:
         raise ConfigCheckError('The config cannot run:\n  - ' + '\n  - '.join(problems))
 
@@ -101,6 +109,55 @@ def _check_weight_file(key: str, path: str) -> List[str]:
         return [f'{key}: weight file {path!r} not found. Download the official file (README, "Pretrained '
                 f'weights") to that path, or pass another with --cfg-options {key}=PATH']
     return []
+
+
+def _check_last_checkpoint(work_dir: str) -> List[str]:
+    """``--resume`` without a path reads ``<work_dir>/last_checkpoint``: it must name an existing file."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return []  # nothing saved yet: mmengine starts from scratch and says so
+    with open(pointer) as f:
+        target = f.read().strip()
+    if not target or not osp.isfile(target):
+        return [f'resume: {pointer} names {target!r}, which is not a file (written by an interrupted run '
+                f'without AtomicCheckpointHook?). Pass a checkpoint explicitly: --resume {work_dir}/iter_N.pth']
+    return []
+
+
+def enable_fault_tolerance(cfg: Config) -> List[str]:
+    """Make the run resumable and NaN-safe whatever its config says; returns what was changed.
+
+    ``CheckpointHook`` becomes :class:`~mmext.engine.hooks.AtomicCheckpointHook` (same arguments), and
+    :class:`~mmext.engine.hooks.RNGStateHook` and :class:`~mmext.engine.hooks.NonFiniteLossHook` (``stop``)
+    are added unless the config names them. A default hook set to None is dropped (mmengine only accepts
+    None for its own defaults), so ``--cfg-options default_hooks.rng_state=None`` turns one off.
+    """
+    if cfg.get('default_hooks') is None:
+        cfg.default_hooks = {}
+    hooks = cfg.default_hooks
+    notes = []
+    checkpoint = hooks.get('checkpoint')
+    if isinstance(checkpoint, dict) and checkpoint.get('type') in ('CheckpointHook', 'mmengine.CheckpointHook'):
+        checkpoint['type'] = 'AtomicCheckpointHook'
+        notes.append('checkpoints are written atomically (CheckpointHook -> AtomicCheckpointHook)')
+    for name, hook in (('rng_state', dict(type='RNGStateHook')),
+                       ('nonfinite', dict(type='NonFiniteLossHook', on_nonfinite='stop'))):
+        if name not in hooks:
+            hooks[name] = hook
+            notes.append(f'default_hooks.{name} = {hook}')
+    for name in [name for name, hook in hooks.items() if hook is None]:
+        del hooks[name]
+    return notes
+
+
+def set_nonfinite_policy(cfg: Config, policy: str) -> None:
+    """``--on-nonfinite``: 'stop' or 'skip' (which also needs the skipping optimizer wrapper)."""
+    if cfg.get('default_hooks') is None:
+        cfg.default_hooks = {}
+    cfg.default_hooks.nonfinite = dict(type='NonFiniteLossHook', on_nonfinite=policy)
+    if policy == 'skip' and cfg.optim_wrapper.get('type', 'OptimWrapper') in ('OptimWrapper',
+                                                                             'mmengine.OptimWrapper'):
+        cfg.optim_wrapper.type = 'SkipNonFiniteOptimWrapper'
 
 
 def default_work_dir(config_path: str) -> str:
@@ -131,17 +188,41 @@ def load_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def build_runner(cfg: Config) -> Runner:
-    """Adapt ``cfg`` to this machine, check its files and build mmengine's Runner.
+def build_runner(cfg: Config, stage: str = 'train') -> Runner:
+    """Adapt ``cfg`` to this machine, check its files and build mmengine's Runner with everything that the
+    ``stage`` ('train' or 'test') needs -- model, hooks, datasets, loops, optimizer -- so that a config
+    mistake stops the run here, before the first iteration.
 
     Raises:
-        ConfigCheckError: a weight file or data root named by the config is missing.
+        ConfigCheckError: a weight file, data root or annotation file is missing, a ``type`` is unknown, an
+            argument name is wrong, or a dataset cannot be built; the message names the config key.
     """
+    from mmext.datasets.errors import DatasetError
     from mmext.engine.hooks.bad_sample_hook import apply_bad_sample_policy  # imports mmseg: only when needed
     notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
+    if stage == 'train':
+        notes += enable_fault_tolerance(cfg)
     check_cfg_files(cfg)
-    init_cpu_process_group(cfg.launcher)
-    runner = Runner.from_cfg(cfg)
+    dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+    init_cpu_process_group(cfg.launcher, dist_cfg.get('timeout', 1800))
+    with explained_build_errors(cfg):
+        runner = Runner.from_cfg(cfg)
     for note in notes:
         runner.logger.info(note)
+    loops = ('train_loop', 'val_loop') if stage == 'train' else ('test_loop',)
+    for loop in loops:
+        loader = loop.replace('loop', 'dataloader')
+        if cfg.get(loader) is None:
+            continue
+        with explained_build_errors(cfg, loader):
+            try:
+                getattr(runner, loop)  # the property builds the loop, its dataloader and dataset, its metrics
+            except (FileNotFoundError, DatasetError) as error:
+                raise dataset_problem(loader, error) from error
+    if stage == 'train':
+        from mmseg.registry import OPTIMIZERS
+        check_registered(cfg.get('optim_wrapper', {}).get('optimizer'), 'optim_wrapper.optimizer', OPTIMIZERS)
+        with explained_build_errors(cfg, 'optim_wrapper'):
+            # Runner.train() builds it at this same point of its sequence and keeps a built one.
+            runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
     return runner

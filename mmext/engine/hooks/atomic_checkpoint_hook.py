@@ -1,10 +1,12 @@
 """mmengine's CheckpointHook, made safe against a process killed while it saves."""
+import inspect
 import os.path as osp
 from typing import Optional
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 from mmengine.fileio import LocalBackend
+from mmengine.runner import Runner
 from mmseg.registry import HOOKS
 
 from mmext.utils.atomic_io import AtomicLocalBackend, atomic_write
@@ -35,6 +37,12 @@ class AtomicCheckpointHook(CheckpointHook):
             backend_args = dict(backend='local_atomic')
         super().__init__(*args, out_dir=out_dir, file_client_args=file_client_args, backend_args=backend_args,
                          **kwargs)
+        # CheckpointHook hands unknown arguments to Runner.save_checkpoint at the first save; a misspelt one
+        # (``intervall=``) would only fail then, after training has started.
+        accepted = inspect.signature(Runner.save_checkpoint).parameters
+        for name in self.args:
+            if name not in accepted:
+                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{name}'")
 
     def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
         if not isinstance(self.file_backend, LocalBackend):

@@ -76,7 +76,10 @@ class NonFiniteLossHook(Hook):
         if not _any_rank(bool(bad) or skipped_by_wrapper):
             return
         iteration = runner.iter + 1
-        terms = ', '.join(f'{k}={v}' for k, v in bad.items()) or 'non-finite on another rank'
+        # The terms first: the total ('loss') is non-finite whenever one of them is.
+        terms = ', '.join([f'{k}={v}' for k, v in bad.items() if k != 'loss'] +
+                          [f'total loss={v}' for k, v in bad.items() if k == 'loss'])
+        terms = terms or 'non-finite on another rank'
         if self.on_nonfinite == 'stop':
             last = runner.message_hub.get_info('last_ckpt')
             resume = (f'the last checkpoint is {last} (--resume continues from it)' if last else
