@@ -136,6 +136,22 @@ def test_load_time_fault_is_skipped_and_recorded_once(dresscode, fault):
     assert dataset.bad_sample_log.count() == 1
 
 
+@pytest.mark.parametrize('loader, key, name, problem', [
+    ('LoadSkeletonMask', 'skeleton_path', 'skeletons/{}_5.jpg', 'truncated JPEG'),
+    ('LoadDepthMap', 'depth_path', 'depth/{}_0.png', 'truncated PNG'),
+])
+def test_truncated_skeleton_and_depth_maps(dresscode, loader, key, name, problem):
+    path = dresscode / CATEGORY / name.format(train_ids(dresscode)[0])
+    truncate(path)
+    pipeline = PIPELINE + [dict(type=loader)]
+    init_default_scope('mmseg')
+    dataset = DATASETS.build(dict(type='DressCodeDataset', data_root=str(dresscode), categories=(CATEGORY, ),
+                                  pipeline=pipeline, serialize_data=False))
+    assert dataset.get_data_info(0)[key] == str(path)
+    with pytest.raises(DatasetError, match=re.escape(f'{path}: {problem}')):
+        dataset[0]
+
+
 def test_ignore_index_and_missing_joints_are_not_faults(dresscode):
     bad_id = train_ids(dresscode)[0]
     edit_label(dresscode / CATEGORY / 'label_maps' / f'{bad_id}_4.png', lambda m: set_pixel(m, 255))

@@ -6,12 +6,19 @@ from mmseg.registry import TRANSFORMS
 
 from ..errors import DatasetError
 from ..keypoints import load_dresscode_keypoints
+from ..sample_checks import check_image_file
 
 
 def _read_image(path: str, flag: int) -> np.ndarray:
-    image = cv2.imread(path, flag)
+    """Decode ``path``; DatasetError when it is missing, empty, truncated (OpenCV would decode a truncated JPEG
+    without an error) or not an image."""
+    data = check_image_file(path)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    except cv2.error as error:
+        raise DatasetError(path, f'unreadable image ({error})') from None
     if image is None:
-        raise DatasetError(path, 'missing or unreadable image')
+        raise DatasetError(path, 'unreadable image (not a format OpenCV can decode)')
     return image
 
 
