@@ -43,19 +43,22 @@ def run_checked_pipeline(pipeline, results: dict, num_classes: Optional[int], ig
     ``num_classes``: number of classes the label values must stay below (None: no value check).
     """
     for transform in pipeline.transforms:
-        if isinstance(transform, LoadImageFromFile):
+        # Only loaders that read a local file named in the results (not e.g. LoadImageFromNDArray's array).
+        if isinstance(transform, LoadImageFromFile) and isinstance(results.get('img_path'), str):
             path = results['img_path']
             check_image_file(path, 'image')
             results = _decode(transform, results, path)
             if results is None:
                 return None
             check_decoded_image(results['img'], path)
-        elif isinstance(transform, LoadAnnotations) and transform.with_seg:
+        elif isinstance(transform, LoadAnnotations) and transform.with_seg and isinstance(
+                results.get('seg_map_path'), str):
             path = results['seg_map_path']
             check_label_file(path)
             results = _decode(transform, results, path)
-            check_label_map(results['gt_seg_map'], path, results['ori_shape'][:2],
-                            num_classes if num_classes is not None else 256, ignore_index)
+            label = results['gt_seg_map']
+            photo_hw = results.get('ori_shape', label.shape)[:2]  # no photo loaded yet: nothing to compare with
+            check_label_map(label, path, photo_hw, num_classes if num_classes is not None else 256, ignore_index)
         else:
             results = transform(results)
         if results is None:

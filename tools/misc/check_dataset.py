@@ -35,6 +35,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config, DictAction
+from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS, init_default_scope
 from tqdm import tqdm
 
@@ -77,6 +78,8 @@ def loading_only(dataset_cfg: Any, bad_sample_dir: str) -> Any:
     cls = dataset_class(result.get('type'))
     if isinstance(cls, type) and issubclass(cls, BadSamplePolicyMixin):
         result.update(on_bad_sample='skip', bad_sample_dir=bad_sample_dir)
+    if isinstance(cls, type) and issubclass(cls, BaseDataset):
+        result['serialize_data'] = False  # serialising (for sharing with workers) costs a gc.collect(); no workers here
     return result
 
 
