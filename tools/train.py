@@ -16,7 +16,8 @@ from torch.distributed.elastic.multiprocessing.errors import record
 
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
 from mmext.utils.config_errors import explained_build_errors
-from mmext.utils.runtime import ConfigCheckError, add_runner_args, build_runner, load_cfg, set_nonfinite_policy
+from mmext.utils.runtime import (ConfigCheckError, add_runner_args, build_runner, load_cfg, reported_rank_failure,
+                                 set_nonfinite_policy)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -55,7 +56,8 @@ def main(argv=None) -> int:
         cfg.load_from = None if args.resume == 'auto' else args.resume
     try:
         runner = build_runner(cfg)
-        with explained_build_errors(cfg):  # the parameter schedulers are built by runner.train()
+        # The parameter schedulers are built by runner.train(): explain their config errors too.
+        with reported_rank_failure(runner), explained_build_errors(cfg):
             runner.train()
     except ConfigCheckError as e:
         print(f'error: {e}', file=sys.stderr)

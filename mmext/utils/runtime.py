@@ -2,6 +2,8 @@
 import argparse
 import os
 import os.path as osp
+import sys
+from contextlib import contextmanager
 from typing import Any, Iterator, List, Tuple
 
 import torch
@@ -12,7 +14,8 @@ from mmengine.runner import Runner
 from .config_errors import ConfigCheckError, check_registered, dataset_problem, explained_build_errors
 
 __all__ = ['ConfigCheckError', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner', 'check_cfg_files',
-           'enable_fault_tolerance', 'init_cpu_process_group', 'load_cfg', 'set_nonfinite_policy']
+           'enable_fault_tolerance', 'init_cpu_process_group', 'load_cfg', 'reported_rank_failure',
+           'set_nonfinite_policy']
 
 
 def _walk(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
@@ -186,6 +189,32 @@ def load_cfg(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
     return cfg
+
+
+@contextmanager
+def reported_rank_failure(runner: Runner) -> Iterator[None]:
+    """When distributed, say which rank stopped, at which iteration and why, before the error propagates.
+
+    A rank that raises ends its process; torchrun then stops the others. A rank that hangs makes the others
+    fail at their next collective operation after ``env_cfg.dist_cfg.timeout`` seconds -- this message
+    tells that case apart from a bug of the failing rank itself.
+    """
+    try:
+        yield
+    except Exception as error:
+        if runner.world_size > 1 and not isinstance(error, ConfigCheckError):
+            text = str(error)
+            message = (f'error: rank {runner.rank} of {runner.world_size} stopped at iteration {runner.iter + 1}: '
+                       f'{type(error).__name__}: {text}')
+            if 'timed out' in text.lower() or 'timeout' in text.lower():
+                timeout = runner.cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout', 'the default')
+                message += (f'\n  It waited env_cfg.dist_cfg.timeout ({timeout} s) for another rank, which hung '
+                            f'or died: its log shows why. Raise the timeout (--cfg-options '
+                            f'env_cfg.dist_cfg.timeout=SECONDS) only if single steps really take that long.')
+            elif 'connection closed' in text.lower() or 'connection reset' in text.lower():
+                message += '\n  Another rank exited: its error is the cause.'
+            print(message, file=sys.stderr, flush=True)
+        raise
 
 
 def build_runner(cfg: Config, stage: str = 'train') -> Runner:

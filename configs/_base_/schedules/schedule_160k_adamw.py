@@ -16,7 +16,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=16000, max_keep_ckpts=3,
+    # Atomic checkpoint writes, generator states in checkpoints, stop on a NaN/inf loss (docs/fault_tolerance.md).
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=16000, max_keep_ckpts=3,
                     save_best='mIoU'),
+    rng_state=dict(type='RNGStateHook'),
+    nonfinite=dict(type='NonFiniteLossHook', on_nonfinite='stop'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
