@@ -202,6 +202,13 @@ def pyramid_pool(inputs: Sequence[Tensor], stride: int) -> Tensor:
     """Average-pool every scale to the last scale's size divided by ``stride`` and concatenate."""
     height, width = inputs[-1].shape[-2:]
     size = ((height - 1) // stride + 1, (width - 1) // stride + 1)
+    if torch.onnx.is_in_onnx_export():
+        # ONNX has no adaptive pooling to a run-time size: pool each scale with the fixed kernel that gives
+        # ``size`` at the traced input. Equal to adaptive pooling whenever the sides divide evenly, i.e. for
+        # every input whose H and W are multiples of 32 * stride (what a dynamic-shape export accepts).
+        out_h, out_w = int(size[0]), int(size[1])
+        kernels = [(int(x.shape[-2]) // out_h, int(x.shape[-1]) // out_w) for x in inputs]
+        return torch.cat([F.avg_pool2d(x, k, k) for x, k in zip(inputs, kernels)], dim=1)
     return torch.cat([F.adaptive_avg_pool2d(x, size) for x in inputs], dim=1)
 
 
