@@ -7,6 +7,7 @@ import sys
 import time
 
 import pytest
+import torch
 
 from conftest import REPO
 from faults import SUBPROCESS_ENV, tiny_config
@@ -22,14 +23,16 @@ def dist_train(config, work_dir, port: int, *options: str, timeout: float = 300)
 
 def test_a_rank_that_raises_ends_the_whole_job_with_its_error(tmp_path, synthetic_dresscode):
     config = tiny_config(tmp_path / 'raise.py', synthetic_dresscode,
-                         extra="custom_hooks = [dict(type='FailOnRankHook', rank=1, at_iter=2, mode='raise')]")
+                         extra="custom_hooks = [dict(type='FailOnRankHook', rank=1, at_iter=3, mode='raise')]")
     result, log, seconds = dist_train(config, tmp_path / 'w', 29761)
     assert result.returncode != 0, log[-4000:]
-    assert 'Iter(train) [1/6]' in log  # both ranks trained a step together first
+    assert 'Iter(train) [2/6]' in log  # both ranks trained together first, and saved iteration 2
+    checkpoint = torch.load(tmp_path / 'w' / 'iter_2.pth')
+    assert len(checkpoint['rng_states']) == 2  # gathered from both ranks before the master-only save
     # torchrun's summary names the failed rank and, through @record, the exception.
     assert re.search(r'rank\s*:\s*1', log), log[-4000:]
-    assert 'RuntimeError: injected failure on rank 1 at iteration 2' in log
-    assert 'error: rank 1 of 2 stopped at iteration 2: RuntimeError: injected failure' in log
+    assert 'RuntimeError: injected failure on rank 1 at iteration 3' in log
+    assert 'error: rank 1 of 2 stopped at iteration 3: RuntimeError: injected failure' in log
     assert seconds < 240
 
 

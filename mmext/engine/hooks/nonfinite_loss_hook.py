@@ -3,7 +3,7 @@ import math
 from typing import Dict, Optional
 
 import torch
-import torch.distributed as dist
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.optim import AmpOptimWrapper
 from mmseg.registry import HOOKS
@@ -31,10 +31,10 @@ def nonfinite_terms(log_vars: Optional[dict]) -> Dict[str, float]:
 
 
 def _any_rank(flag: bool) -> bool:
-    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+    if get_world_size() == 1:
         return flag
     tensor = torch.tensor([int(flag)])
-    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    all_reduce(tensor, op='max')  # mmengine's: moves the tensor to the backend's device (CUDA for NCCL)
     return bool(tensor.item())
 
 

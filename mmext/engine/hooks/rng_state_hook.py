@@ -8,12 +8,12 @@ augmentations all draw from them). A resumed run therefore trains on other rando
 uninterrupted one. This hook closes that gap.
 """
 import random
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_rank, get_world_size
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmseg.registry import HOOKS
 
 CHECKPOINT_KEY = 'rng_states'
@@ -43,6 +43,15 @@ def restore_rng_state(state: Dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state['cuda'])
 
 
+def _saves_after_this_iter(hook: Hook, runner) -> bool:
+    """Whether ``hook`` is an iteration-based CheckpointHook that saves after the current iteration (its own
+    rule in mmengine 0.10.7: every ``interval`` iterations from ``save_begin``, and the last one)."""
+    if not isinstance(hook, CheckpointHook) or hook.by_epoch:
+        return False
+    return bool(hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
+                or (hook.save_last and hook.is_last_train_iter(runner)))
+
+
 class _RestoreAfterReplay:
     """Wraps the train loop's data iterator: after the loop has replayed the ``skip`` batches that the
     interrupted run had already trained on, put the generators back to the checkpoint's state."""
@@ -70,22 +79,35 @@ class _RestoreAfterReplay:
 class RNGStateHook(Hook):
     """Make ``--resume`` continue with the random numbers the interrupted run would have drawn.
 
-    Every checkpoint gets ``rng_states``: one entry per rank (gathered when distributed) with the Python,
-    NumPy, torch (and CUDA) generator states. On resume each rank restores its own entry right after the
-    train loop has replayed the data loader to the resumed iteration (the replay reproduces the sampler's
-    position and the workers' generators; the restore undoes what the replay drew in the main process).
+    Every checkpoint gets ``rng_states``: one entry per rank with the Python, NumPy, torch (and CUDA)
+    generator states. Only rank 0 saves (``Runner.save_checkpoint`` is master-only), so when distributed the
+    states are gathered from all ranks in ``after_train_iter`` of each iteration that a ``CheckpointHook``
+    will save (epoch-based checkpoints and ``best_*`` ones hold rank 0's state only). On resume each rank
+    restores its own entry right after the train loop has replayed the data loader to the resumed iteration
+    (the replay reproduces the sampler's position and the workers' generators; the restore undoes what the
+    replay drew in the main process).
     Resuming with another number of processes keeps mmengine's behaviour and says so.
 
     With a fixed ``randomness.seed`` (and the same ``num_workers``) the resumed run then trains on the
     same samples, augmentations and dropout masks as an uninterrupted one.
     """
+    # after_train_iter before CheckpointHook's (VERY_LOW): the gather must precede the master-only save.
+    priority = 'LOW'
+
     def __init__(self):
         self._loaded: Optional[List[Dict[str, Any]]] = None
+        self._gathered: Optional[Tuple[int, List[Dict[str, Any]]]] = None
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs: Optional[dict] = None) -> None:
+        if get_world_size() > 1 and any(_saves_after_this_iter(hook, runner) for hook in runner.hooks):
+            # A collective: every rank takes the same decision from the same hook settings and iteration.
+            self._gathered = (runner.iter, all_gather_object(capture_rng_state()))
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = capture_rng_state()
-        # Every rank calls save_checkpoint (only rank 0 writes), so the gather is safe here.
-        checkpoint[CHECKPOINT_KEY] = all_gather_object(state) if get_world_size() > 1 else [state]
+        if self._gathered is not None and self._gathered[0] == runner.iter:
+            checkpoint[CHECKPOINT_KEY] = self._gathered[1]
+        else:
+            checkpoint[CHECKPOINT_KEY] = [capture_rng_state()]
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self._loaded = checkpoint.get(CHECKPOINT_KEY)
