@@ -11,6 +11,7 @@ Examples:
 import argparse
 import os.path as osp
 import sys
+from typing import Optional
 
 from torch.distributed.elastic.multiprocessing.errors import record
 
@@ -38,6 +39,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def configure_amp(cfg, cuda_available: bool) -> Optional[str]:
+    """--amp: mmengine's AmpOptimWrapper (fp16 autocast, dynamic loss scale) on CUDA; else a warning (fp32)."""
+    if not cuda_available:
+        return 'warning: --amp needs a CUDA device; none found, training in fp32'
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    return None
+
+
 @record  # under torchrun: a failing rank's traceback goes into the launcher's error summary
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -46,11 +56,9 @@ def main(argv=None) -> int:
         set_nonfinite_policy(cfg, args.on_nonfinite)
     if args.amp:
         import torch
-        if torch.cuda.is_available():
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        else:
-            print('warning: --amp needs a CUDA device; none found, training in fp32', file=sys.stderr)
+        warning = configure_amp(cfg, torch.cuda.is_available())
+        if warning:
+            print(warning, file=sys.stderr)
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
