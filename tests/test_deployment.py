@@ -1,0 +1,203 @@
+"""Deployment paths: ONNX export (static, dynamic), INT8 quantization, BN folding, channels_last, bf16, --amp."""
+import json
+import runpy
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import REPO
+
+TINY = str(REPO / 'configs/_base_/models/topformer_tiny.py')
+QUICKSTART = REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py'
+
+
+def tool(path: str):
+    return runpy.run_path(str(REPO / path), run_name='tool')
+
+
+@pytest.fixture(scope='module')
+def tiny_model():
+    """TopFormer-T (18 classes) with non-trivial BatchNorm statistics, so that folding has work to do."""
+    from mmext.utils.benchmarking import build_inference_segmentor
+    from mmengine.config import Config
+    cfg = Config.fromfile(TINY)
+    cfg.model.decode_head.num_classes = 18
+    torch.manual_seed(0)
+    model = build_inference_segmentor(cfg)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.2, 0.2)
+    return cfg, model
+
+
+@pytest.fixture(scope='module')
+def tiny_checkpoint(tmp_path_factory, tiny_model):
+    cfg, model = tiny_model
+    folder = tmp_path_factory.mktemp('tiny')
+    config = folder / 'tiny18.py'
+    config.write_text(f"_base_ = [{TINY!r}]\nmodel = dict(decode_head=dict(num_classes=18))\n")
+    checkpoint = folder / 'tiny18.pth'
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    return config, checkpoint
+
+
+def logits(model, x):
+    with torch.no_grad():
+        return model(x, mode='tensor')
+
+
+def test_export_static_checks_ort_against_pytorch(tmp_path, tiny_checkpoint, tiny_model, capsys):
+    from mmext.deployment import OrtRunner
+    config, checkpoint = tiny_checkpoint
+    out = tmp_path / 'tiny.onnx'
+    assert tool('tools/deployment/export_onnx.py')['main']([str(config), str(checkpoint), '--out', str(out),
+                                                             '--shape', '64', '64']) == 0
+    report = json.loads((tmp_path / 'tiny.json').read_text())
+    for checks in (report['checks'], report['checks_simplified']):
+        assert checks['1x3x64x64']['max_abs_diff'] < 1e-3
+    assert f'Written {out}' in capsys.readouterr().out
+    x = torch.randn(1, 3, 64, 64)
+    got = OrtRunner(str(out))(x)
+    assert got.shape == (1, 18, 8, 8)
+    assert np.abs(got - logits(tiny_model[1], x).numpy()).max() < 1e-3
+    with pytest.raises(Exception):  # a fixed-shape export refuses other sizes
+        OrtRunner(str(out))(torch.randn(1, 3, 128, 64))
+
+
+def test_export_dynamic_shapes_and_batch(tmp_path, tiny_checkpoint, tiny_model):
+    from mmext.deployment import OrtRunner
+    config, checkpoint = tiny_checkpoint
+    out = tmp_path / 'dynamic.onnx'
+    assert tool('tools/deployment/export_onnx.py')['main']([str(config), str(checkpoint), '--out', str(out),
+                                                             '--shape', '64', '64', '--dynamic',
+                                                             '--no-simplify']) == 0
+    checks = json.loads((tmp_path / 'dynamic.json').read_text())['checks']
+    assert set(checks) == {'1x3x64x64', '2x3x128x192'}  # the tool's own second shape and batch
+    runner = OrtRunner(str(out))
+    x = torch.randn(3, 3, 256, 192)
+    got = runner(x)
+    assert got.shape == (3, 18, 32, 24)
+    assert np.abs(got - logits(tiny_model[1], x).numpy()).max() < 1e-3
+
+
+def test_export_refuses_a_missing_checkpoint(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        tool('tools/deployment/export_onnx.py')['main']([TINY, str(tmp_path / 'no.pth'), '--out', 'x.onnx'])
+    assert 'no.pth not found' in capsys.readouterr().err
+
+
+def test_int8_quantization_smaller_working_model_and_report(tmp_path, tiny_checkpoint, synthetic_dresscode):
+    """Static INT8 calibrated on a few training images, evaluated on the validation split."""
+    config, checkpoint = tiny_checkpoint
+    fp32 = tmp_path / 'fp32.onnx'
+    assert tool('tools/deployment/export_onnx.py')['main']([str(config), str(checkpoint), '--out', str(fp32),
+                                                             '--shape', '128', '128', '--no-simplify']) == 0
+    data_config = tmp_path / 'data.py'
+    data_config.write_text(f"""
+_base_ = [{str(QUICKSTART)!r}]
+data_root = {str(synthetic_dresscode)!r}
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(128, 128), keep_ratio=False),
+                 dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
+""")
+    int8 = tmp_path / 'int8.onnx'
+    assert tool('tools/deployment/quantize_onnx.py')['main']([
+        str(data_config), str(fp32), '--out', str(int8), '--calib-num', '4', '--val-num', '3', '--repeat', '2',
+        '--warmup', '1', '--format', 'qoperator'
+    ]) == 0
+    report = json.loads((tmp_path / 'int8.json').read_text())
+    assert report['calibration']['images'] == 4
+    assert report['size_MB']['ratio'] < 0.45  # int8 weights: about a quarter, plus scales and zero points
+    metrics = report['eval']['metrics']
+    assert set(metrics) == {'fp32', 'int8'} and len(metrics['fp32']['IoU']) == 18
+    assert report['eval']['mIoU_change'] == pytest.approx(metrics['int8']['mIoU'] - metrics['fp32']['mIoU'])
+    assert 0 <= metrics['int8']['pixel_agreement_with_fp32'] <= 100
+    assert report['speedup'] > 0
+    # The INT8 graph holds integer operators and still computes the same function, coarsely.
+    import onnx
+    assert any(node.op_type == 'QLinearConv' for node in onnx.load(str(int8)).graph.node)
+    from mmext.deployment import OrtRunner
+    from mmext.deployment.dataset_inputs import dataset_inputs
+    from mmengine.config import Config
+    x, _ = next(dataset_inputs(Config.fromfile(str(data_config)), 'val_dataloader', 1, (128, 128)))
+    reference, quantized = OrtRunner(str(fp32))(x), OrtRunner(str(int8))(x)
+    assert np.abs(quantized - reference).mean() < 0.2 * reference.std()
+
+
+def test_batchnorm_folding_gives_identical_outputs(tiny_model):
+    from mmext.deployment import count_batchnorms, fold_batchnorm
+    _, model = tiny_model
+    folded = fold_batchnorm(model)
+    assert count_batchnorms(model) == 61 and count_batchnorms(folded) == 0
+    assert count_batchnorms(model) == 61  # the original is untouched
+    x = torch.randn(2, 3, 128, 128)
+    assert (logits(folded, x) - logits(model, x)).abs().max() < 1e-5
+    with pytest.raises(ValueError, match='eval-mode'):
+        fold_batchnorm(model.train())
+    model.eval()
+
+
+def test_channels_last_bf16_and_fp16_on_cpu(tiny_model):
+    from mmext.deployment import optimize_eager
+    from mmext.utils.benchmarking import TensorMode
+    _, model = tiny_model
+    x = torch.randn(1, 3, 128, 128)
+    reference = logits(model, x)
+    fast = optimize_eager(TensorMode(model), fuse_bn=True, channels_last=True)
+    assert (fast(x) - reference).abs().max() < 1e-5
+    bf16 = optimize_eager(TensorMode(__import__('copy').deepcopy(model)), precision='bf16')(x)
+    assert bf16.dtype == torch.float32  # logits come back as float32
+    assert (bf16 - reference).abs().mean() < 0.1 * reference.abs().mean()  # 8-bit mantissa: close, not equal
+    with pytest.raises(ValueError, match='fp16 inference needs a CUDA device'):
+        optimize_eager(TensorMode(model), precision='fp16')
+
+
+@pytest.mark.slow
+def test_torch_compile_option_matches_eager(tiny_model):
+    from mmext.deployment import optimize_eager
+    from mmext.utils.benchmarking import TensorMode
+    _, model = tiny_model
+    x = torch.randn(1, 3, 128, 128)
+    compiled = optimize_eager(TensorMode(model), fuse_bn=True, compile_mode='default')
+    assert (compiled(x) - logits(model, x)).abs().max() < 1e-4
+
+
+def test_amp_uses_amp_optim_wrapper_on_cuda_and_warns_on_cpu(tmp_path, synthetic_dresscode, capsys):
+    from mmengine.config import Config
+    train = tool('tools/train.py')
+    cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))
+    assert train['configure_amp'](cfg, cuda_available=True) is None
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.loss_scale == 'dynamic'
+    cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))
+    assert 'none found, training in fp32' in train['configure_amp'](cfg, cuda_available=False)
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    if torch.cuda.is_available():
+        return
+    # End to end on the CPU: the warning, then an ordinary fp32 training run.
+    config = tmp_path / 'amp.py'
+    config.write_text(f"""
+_base_ = [{str(QUICKSTART)!r}]
+data_root = {str(synthetic_dresscode)!r}
+crop_size = (64, 64)
+model = dict(data_preprocessor=dict(size=crop_size))
+pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
+            dict(type='RandomCrop', crop_size=crop_size),
+            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
+            dict(type='PackMultiTaskInputs')]
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root, pipeline=pipeline))
+train_cfg = dict(max_iters=1, val_interval=1000)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
+""")
+    assert train['main']([str(config), '--amp', '--work-dir', str(tmp_path / 'work')]) == 0
+    captured = capsys.readouterr()
+    assert 'warning: --amp needs a CUDA device; none found, training in fp32' in captured.err
+    assert (tmp_path / 'work' / 'iter_1.pth').is_file()
