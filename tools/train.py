@@ -48,7 +48,6 @@ def configure_amp(cfg, cuda_available: bool) -> Optional[str]:
     return None
 
 
-@record  # under torchrun: a failing rank's traceback goes into the launcher's error summary
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_cfg(args)
@@ -79,4 +78,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # record: under torchrun a failing rank's traceback goes into the launcher's error summary. It turns
+    # SystemExit(0) (--help) into a None return value, hence the `or 0`.
+    sys.exit(record(main)() or 0)
