@@ -96,6 +96,8 @@ def test_resume_with_a_dangling_last_checkpoint(tmp_path, synthetic_dresscode, t
     code, err, _ = run(tools[0], [str(config), '--work-dir', str(work), '--resume'], capsys)
     assert code == 2
     assert f"names '{work / 'iter_4.pth'}', which is not a file" in err and '--resume' in err
+    code, err, _ = run(tools[0], [str(config), '--work-dir', str(work), '--resume', str(work / 'iter_2.pth')], capsys)
+    assert code == 2 and f"resume: checkpoint '{work / 'iter_2.pth'}' not found" in err
 
 
 def test_test_tool_stops_with_the_same_messages(tmp_path, synthetic_dresscode, tools, capsys):

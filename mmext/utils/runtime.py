@@ -85,7 +85,11 @@ def check_cfg_files(cfg: Config) -> None:
     for key, d in _walk(cfg.get('model', {}), 'model'):
         if d.get('type') == 'Pretrained' and d.get('checkpoint'):
             problems += _check_weight_file(f'{key}.checkpoint', d['checkpoint'])
-    if cfg.get('load_from'):
+    if cfg.get('load_from') and cfg.get('resume'):
+        if not osp.isfile(cfg.load_from):
+            problems.append(f'resume: checkpoint {cfg.load_from!r} not found. Pass an existing checkpoint '
+                            f'(--resume WORK_DIR/iter_N.pth), or --resume alone for WORK_DIR/last_checkpoint')
+    elif cfg.get('load_from'):
         problems += _check_weight_file('load_from', cfg.load_from)
     elif cfg.get('resume') and cfg.get('work_dir'):
         problems += _check_last_checkpoint(cfg.work_dir)
