@@ -111,3 +111,33 @@ def test_sigkill_while_saving_then_resume_matches_uninterrupted_run(tmp_path, sy
                        '--cfg-options', 'custom_hooks=[]', 'default_hooks.rng_state=None']) == 0
     plain = logged_losses(control)[1]
     assert max(abs(plain[i] - reference[i]) for i in (3, 4, 5, 6)) > 1e-4
+
+
+@pytest.mark.slow
+def test_two_process_run_resumed_after_a_crash_matches_uninterrupted_run(tmp_path, synthetic_dresscode):
+    """The same with DDP on 2 gloo processes: each rank gets its own generator states back."""
+    env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV)
+
+    def dist_train(config, work_dir, port, *options):
+        return subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir),
+                               *options], cwd=REPO, env=dict(env, PORT=str(port)), capture_output=True, text=True,
+                              timeout=600)
+
+    full = tmp_path / 'full'
+    assert dist_train(tiny_config(tmp_path / 'a.py', synthetic_dresscode), full, 29781).returncode == 0
+    config_b = tiny_config(tmp_path / 'b.py', synthetic_dresscode,
+                           extra="custom_hooks = [dict(type='FailOnRankHook', rank=1, at_iter=5)]")
+    crashed = tmp_path / 'crashed'
+    assert dist_train(config_b, crashed, 29783).returncode != 0
+    assert len(torch.load(crashed / 'iter_4.pth')['rng_states']) == 2
+    resumed = dist_train(config_b, crashed, 29785, '--resume', '--cfg-options', 'custom_hooks=[]')
+    (tmp_path / 'resumed.log').write_text(resumed.stdout + resumed.stderr)
+    assert resumed.returncode == 0, f'see {tmp_path / "resumed.log"}'
+
+    reference, (_, after) = logged_losses(full)[0], logged_losses(crashed)
+    assert sorted(after) == [5, 6]
+    for i in (5, 6):
+        assert after[i] == pytest.approx(reference[i], rel=1e-6, abs=1e-7), (i, after[i], reference[i])
+    final_full, final_resumed = torch.load(full / 'iter_6.pth'), torch.load(crashed / 'iter_6.pth')
+    for key, value in final_full['state_dict'].items():
+        torch.testing.assert_close(final_resumed['state_dict'][key], value, rtol=1e-6, atol=1e-7, msg=key)

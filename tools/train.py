@@ -18,7 +18,7 @@ from torch.distributed.elastic.multiprocessing.errors import record
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
 from mmext.utils.config_errors import explained_build_errors
 from mmext.utils.runtime import (ConfigCheckError, add_runner_args, build_runner, load_cfg, reported_rank_failure,
-                                 set_nonfinite_policy)
+                                 set_nonfinite_policy, shutdown_process_group)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -69,6 +69,7 @@ def main(argv=None) -> int:
     except ConfigCheckError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
+    shutdown_process_group()
     if runner.rank == 0:
         last = osp.join(cfg.work_dir, 'last_checkpoint')
         checkpoint = open(last).read().strip() if osp.isfile(last) else '(none saved)'

@@ -15,7 +15,7 @@ from .config_errors import ConfigCheckError, check_registered, dataset_problem, 
 
 __all__ = ['ConfigCheckError', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner', 'check_cfg_files',
            'enable_fault_tolerance', 'init_cpu_process_group', 'load_cfg', 'reported_rank_failure',
-           'set_nonfinite_policy']
+           'set_nonfinite_policy', 'shutdown_process_group']
 
 
 def _walk(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
@@ -193,6 +193,17 @@ def load_cfg(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
     return cfg
+
+
+def shutdown_process_group() -> None:
+    """Leave the process group cleanly at the end of a distributed run.
+
+    Exiting with the group alive lets a rank abort during interpreter shutdown ("terminate called without
+    an active exception", exit status -6) while gloo's threads still run -- seen on a resumed 2-process run.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 @contextmanager
