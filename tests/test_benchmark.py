@@ -18,7 +18,7 @@ def benchmark_main():
 
 def test_inference_json_fields_summary_and_compare_ratio(tmp_path, capsys):
     out = tmp_path / 'bench.json'
-    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '3', '--warmup', '1', '--compare', BASE,
+    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '3', '--warmup', '0', '--compare', BASE,
                              '--out', str(out)]) == 0
     report = json.loads(out.read_text())
     main, other = report['models']['main'], report['models']['compare']
@@ -42,13 +42,13 @@ def test_inference_json_fields_summary_and_compare_ratio(tmp_path, capsys):
 
 def test_onnxruntime_and_optimised_eager_paths_report_sizes(tmp_path):
     out = tmp_path / 'ort.json'
-    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '2', '--warmup', '1', '--no-memory',
+    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '1', '--warmup', '0', '--no-memory',
                              '--backend', 'onnxruntime', '--out', str(out)]) == 0
     result = json.loads(out.read_text())['models']['main']
     assert result['onnx'].endswith('.onnx') and 4 < result['size_MB'] < 7  # 1.39 M fp32 weights in the file
     assert 'peak_memory_MB' not in result
     out = tmp_path / 'bf16.json'
-    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '2', '--warmup', '1', '--no-memory',
+    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '1', '--warmup', '0', '--no-memory',
                              '--fuse-bn', '--channels-last', '--precision', 'bf16', '--out', str(out)]) == 0
     report = json.loads(out.read_text())
     assert report['settings']['fuse_bn'] and report['settings']['precision'] == 'bf16'
@@ -84,8 +84,8 @@ train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=pipeline))
     seg_only.write_text(common + "model.update(aux_task_heads=dict(_delete_=True),\n"
                         "             test_cfg=dict(_delete_=True, mode='whole'))\n")
     out = tmp_path / 'train.json'
-    assert benchmark_main()([str(seg_only), '--train', '--batch-size', '2', '--shape', '64', '64', '--repeat', '2',
-                             '--warmup', '1', '--compare', str(multitask), '--out', str(out)]) == 0
+    assert benchmark_main()([str(seg_only), '--train', '--batch-size', '2', '--shape', '64', '64', '--repeat', '1',
+                             '--warmup', '0', '--compare', str(multitask), '--out', str(out)]) == 0
     report = json.loads(out.read_text())
     assert report['mode'] == 'train'
     main, other = report['models']['main'], report['models']['compare']

@@ -201,3 +201,26 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
     captured = capsys.readouterr()
     assert 'warning: --amp needs a CUDA device; none found, training in fp32' in captured.err
     assert (tmp_path / 'work' / 'iter_1.pth').is_file()
+
+
+def test_side_by_side_iou_agreement_and_class_map():
+    from mmext.deployment.segmentation_eval import evaluate_side_by_side
+    label = np.array([[0, 0, 1, 1], [0, 0, 1, 255]])
+    perfect = np.zeros((1, 2, 2, 4), dtype=np.float32)
+    perfect[0, 1][label == 1] = 1.0  # argmax = label
+    everything_one = np.zeros((1, 2, 2, 4), dtype=np.float32)
+    everything_one[0, 1] = 1.0
+    results = evaluate_side_by_side(dict(a=lambda x: perfect, b=lambda x: everything_one),
+                                    [(torch.zeros(1), label)] * 2, classes=('bg', 'fg'))
+    assert results['a']['mIoU'] == pytest.approx(100)
+    assert results['b']['IoU'] == pytest.approx(dict(bg=0.0, fg=300 / 7))  # fg: 3 of 7 labelled pixels
+    assert results['b']['pixel_agreement_with_a'] == pytest.approx(300 / 7)
+    # A 3-class model whose class 2 is the dataset's class 1; its class 1 counts as background.
+    three = np.zeros((1, 3, 2, 4), dtype=np.float32)
+    three[0, 2][label == 1] = 1.0
+    three[0, 1][label == 0] = 1.0
+    mapped = evaluate_side_by_side(dict(m=lambda x: three), [(torch.zeros(1), label)], ('bg', 'fg'),
+                                   pred_map={2: 1})
+    assert mapped['m']['mIoU'] == pytest.approx(100)
+    with pytest.raises(ValueError, match='predicts class 2'):
+        evaluate_side_by_side(dict(m=lambda x: three), [(torch.zeros(1), label)], ('bg', 'fg'))

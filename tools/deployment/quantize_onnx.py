@@ -15,10 +15,10 @@ A fixed-shape model gets every image resized to its input size; the prediction i
 label's resolution before scoring. Writes the INT8 model and a JSON report next to it (--report).
 
 Example:
-    python tools/deployment/export_onnx.py configs/_base_/models/topformer_base.py \\
-        checkpoints/topformer_b_ade20k_official.pth --out work_dirs/speed/topformer_b.onnx
-    python tools/deployment/quantize_onnx.py projects/fashion_pixel/configs/topformer_b_8xb2-80k_ccp-person-512x512.py \\
-        work_dirs/speed/topformer_b.onnx --out work_dirs/speed/topformer_b_int8.onnx --pred-map 12=1
+    python tools/deployment/export_onnx.py work_dirs/clothing_cpu_budget/topformer_b_ce/topformer_b_ce.py \
+        work_dirs/clothing_cpu_budget/topformer_b_ce/iter_300.pth --out work_dirs/speed/topformer_b.onnx
+    python tools/deployment/quantize_onnx.py work_dirs/clothing_cpu_budget/topformer_b_ce/topformer_b_ce.py \
+        work_dirs/speed/topformer_b.onnx --out work_dirs/speed/topformer_b_int8.onnx --calib-num 32
 """
 import argparse
 import json
@@ -137,7 +137,8 @@ def main(argv=None) -> int:
     if 'eval' in report:
         m = report['eval']['metrics']
         line += (f', mIoU {m["int8"]["mIoU"]:.2f} vs fp32 {m["fp32"]["mIoU"]:.2f} (change '
-                 f'{report["eval"]["mIoU_change"]:+.2f}), pixel agreement {m["int8"]["pixel_agreement_with_fp32"]:.2f}%')
+                 f'{report["eval"]["mIoU_change"]:+.2f}), pixel agreement '
+                 f'{m["int8"]["pixel_agreement_with_fp32"]:.2f}%')
     print(line)
     print(f'Written {args.out} and {path} ({time.time() - start:.0f} s)')
     return 0
