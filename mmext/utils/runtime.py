@@ -4,35 +4,25 @@ import os
 import os.path as osp
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Tuple
+from typing import Any, Iterator, List
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from .config_errors import ConfigCheckError, check_registered, dataset_problem, explained_build_errors
+from .config_errors import (ConfigCheckError, check_registered, dataset_problem, explained_build_errors,
+                            walk_dicts)
 
 __all__ = ['ConfigCheckError', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner', 'check_cfg_files',
            'enable_fault_tolerance', 'init_cpu_process_group', 'load_cfg', 'reported_rank_failure',
            'set_nonfinite_policy', 'shutdown_process_group']
 
 
-def _walk(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
-    """Yield (dotted key, dict) for every dict inside a config node."""
-    if isinstance(node, dict):
-        yield path, node
-        for key, value in node.items():
-            yield from _walk(value, f'{path}.{key}' if path else str(key))
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield from _walk(value, f'{path}[{i}]')
-
-
 def replace_norm_type(node: Any, old: str, new: str) -> int:
     """Replace ``type=old`` by ``type=new`` in every norm config below ``node``; returns the count."""
     count = 0
-    for _, d in _walk(node):
+    for _, d in walk_dicts(node):
         if d.get('type') == old:
             d['type'] = new
             count += 1
@@ -82,7 +72,7 @@ def check_cfg_files(cfg: Config) -> None:
         ConfigCheckError: naming the config key, the path and what to do.
     """
     problems = []
-    for key, d in _walk(cfg.get('model', {}), 'model'):
+    for key, d in walk_dicts(cfg.get('model', {}), 'model'):
         if d.get('type') == 'Pretrained' and d.get('checkpoint'):
             problems += _check_weight_file(f'{key}.checkpoint', d['checkpoint'])
     if cfg.get('load_from') and cfg.get('resume'):
@@ -94,7 +84,7 @@ def check_cfg_files(cfg: Config) -> None:
     elif cfg.get('resume') and cfg.get('work_dir'):
         problems += _check_last_checkpoint(cfg.work_dir)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        for key, d in _walk(cfg.get(loader) or {}, loader):
+        for key, d in walk_dicts(cfg.get(loader) or {}, loader):
             root = d.get('data_root')
             if isinstance(root, str) and 'type' in d and not osp.isdir(root):
                 problems.append(f'{key}.data_root: folder {root!r} does not exist (override it with '
