@@ -195,6 +195,9 @@ train_cfg = dict(max_iters=1, val_interval=1000)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None
+test_cfg = None
+test_dataloader = None
+test_evaluator = None
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 """)
     assert train['main']([str(config), '--amp', '--work-dir', str(tmp_path / 'work')]) == 0

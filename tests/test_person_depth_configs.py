@@ -108,5 +108,5 @@ def test_missing_depth_map_names_the_file(layout):
     val_set = DATASETS.build(cfg.val_dataloader.dataset)
     missing = Path(val_set.get_data_info(0)['depth_path'])
     missing.unlink()
-    with pytest.raises(DatasetError, match=f'{missing}: missing or unreadable'):
+    with pytest.raises(DatasetError, match=f'{missing}: image is missing'):
         val_set[0]
