@@ -47,6 +47,21 @@ def synthetic_dresscode(tmp_path_factory) -> Path:
 QUICKSTART_CONFIG = 'configs/quickstart/topformer_b_dresscode_cpu.py'
 
 
+def tiny_training_config(data_root: Path) -> str:
+    """Config text over the quickstart config: the Dress Code set at ``data_root``, 64 x 64 crops without
+    augmentation in ``pipeline``; callers add their own ``train_dataloader`` (and loop) lines."""
+    return f"""
+_base_ = [{str(REPO / QUICKSTART_CONFIG)!r}]
+data_root = {str(data_root)!r}
+crop_size = (64, 64)
+model = dict(data_preprocessor=dict(size=crop_size))
+pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
+            dict(type='RandomCrop', crop_size=crop_size),
+            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
+            dict(type='PackMultiTaskInputs')]
+"""
+
+
 @pytest.fixture(scope='session')
 def quickstart_checkpoint(tmp_path_factory) -> Path:
     """A checkpoint of the quickstart model (TopFormer-B + landmark and skeleton heads), randomly initialised

@@ -5,11 +5,10 @@ import runpy
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import REPO, tiny_training_config
 
 TINY = str(REPO / 'configs/_base_/models/topformer_tiny.py')
 BASE = str(REPO / 'configs/_base_/models/topformer_base.py')
-QUICKSTART = REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py'
 
 
 def benchmark_main():
@@ -67,17 +66,8 @@ def test_bad_input_gives_clear_errors(tmp_path, capsys):
 
 def test_train_mode_measures_the_auxiliary_heads_overhead(tmp_path, synthetic_dresscode):
     """Training steps on the config's own data: the multi-task model has more parameters and work."""
-    common = f"""
-_base_ = [{str(QUICKSTART)!r}]
-data_root = {str(synthetic_dresscode)!r}
-crop_size = (64, 64)
-model = dict(data_preprocessor=dict(size=crop_size))
-pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-            dict(type='RandomCrop', crop_size=crop_size),
-            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
-            dict(type='PackMultiTaskInputs')]
-train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=pipeline))
-"""
+    common = tiny_training_config(synthetic_dresscode) + (
+        "train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=pipeline))\n")
     multitask = tmp_path / 'multitask.py'
     multitask.write_text(common)
     seg_only = tmp_path / 'seg_only.py'

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import QUICKSTART_CONFIG, REPO, tiny_training_config
 
 TINY = str(REPO / 'configs/_base_/models/topformer_tiny.py')
-QUICKSTART = REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py'
 
 
 def tool(path: str):
@@ -98,7 +97,7 @@ def test_int8_quantization_smaller_working_model_and_report(tmp_path, tiny_check
                                                              '--shape', '128', '128', '--no-simplify']) == 0
     data_config = tmp_path / 'data.py'
     data_config.write_text(f"""
-_base_ = [{str(QUICKSTART)!r}]
+_base_ = [{str(REPO / QUICKSTART_CONFIG)!r}]
 data_root = {str(synthetic_dresscode)!r}
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(128, 128), keep_ratio=False),
                  dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
@@ -180,15 +179,7 @@ def test_amp_uses_amp_optim_wrapper_on_cuda_and_warns_on_cpu(tmp_path, synthetic
         return
     # End to end on the CPU: the warning, then an ordinary fp32 training run.
     config = tmp_path / 'amp.py'
-    config.write_text(f"""
-_base_ = [{str(QUICKSTART)!r}]
-data_root = {str(synthetic_dresscode)!r}
-crop_size = (64, 64)
-model = dict(data_preprocessor=dict(size=crop_size))
-pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-            dict(type='RandomCrop', crop_size=crop_size),
-            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
-            dict(type='PackMultiTaskInputs')]
+    config.write_text(tiny_training_config(synthetic_dresscode) + """
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root, pipeline=pipeline))
 train_cfg = dict(max_iters=1, val_interval=1000)

@@ -76,13 +76,12 @@ def output_stems(paths: List[str]) -> List[str]:
 
 
 def load_palette(option: str, dataset_palette: List[List[int]]) -> List[List[int]]:
-    import numpy as np
+    from mmext.visualization import random_palette
     num_classes = len(dataset_palette)
     if option == 'dataset':
         return dataset_palette
     if option == 'random':
-        rng = np.random.default_rng(0)
-        return [[0, 0, 0]] + rng.integers(40, 256, size=(num_classes - 1, 3)).tolist()
+        return random_palette(num_classes)
     if not osp.isfile(option):
         raise SystemExit(f"error: --palette {option!r} is neither 'dataset', 'random' nor an existing JSON file")
     palette = json.load(open(option))

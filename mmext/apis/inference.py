@@ -26,7 +26,7 @@ from mmseg.registry import DATASETS, MODELS
 from ..models.heads import DepthHead, LandmarkHeatmapHead
 from ..models.segmentors import MultiTaskEncoderDecoder
 from ..utils.runtime import replace_norm_type
-from ..visualization import keypoint_records
+from ..visualization import keypoint_records, random_palette
 
 ImageInput = Union[str, np.ndarray, dict]
 
@@ -139,8 +139,7 @@ def _dataset_meta(cfg: Config, checkpoint_meta: Optional[dict], num_classes: int
         meta.pop('palette', None)
     palette = meta.get('palette')
     if not palette or len(palette) < num_classes:
-        rng = np.random.default_rng(0)
-        palette = [[0, 0, 0]] + rng.integers(40, 256, size=(num_classes - 1, 3)).tolist()
+        palette = random_palette(num_classes)
     return dict(classes=classes, palette=[list(map(int, c)) for c in palette[:num_classes]])
 
 

@@ -10,6 +10,12 @@ import numpy as np
 from ..datasets.dresscode_meta import KEYPOINT_NAMES, SKELETON, SKELETON_COLORS
 
 
+def random_palette(num_classes: int, seed: int = 0) -> List[List[int]]:
+    """Black for class 0 (background), distinct-enough random RGB colours (channels >= 40) for the rest."""
+    rng = np.random.default_rng(seed)
+    return [[0, 0, 0]] + rng.integers(40, 256, size=(num_classes - 1, 3)).tolist()
+
+
 def colorize_mask(seg_map: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
     """(H, W) class indices -> (H, W, 3) BGR colour image; indices outside the palette are drawn black."""
     lut = np.zeros((256, 3), np.uint8)
