@@ -1,5 +1,6 @@
 """Shared fixtures: paths to ../shared, a small synthetic Dress Code set, and a tool runner."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,35 @@ def synthetic_dresscode(tmp_path_factory) -> Path:
         ids = [generate_sample(str(root), category, i, seed=0, size_hw=(128, 96)) for i in range(10)]
         write_pair_lists(str(root), category, ids, seed=0)
     return root
+
+
+# Real CCP images chosen for their labels: 0003 dress (14), 0006 leggings (27), 0024 romper (35),
+# 0051 t-shirt (51) and jeans (25).
+CCP_STEMS = ('0001', '0003', '0006', '0024', '0051')
+
+
+@pytest.fixture(scope='session')
+def ccp_src(tmp_path_factory):
+    """5 real CCP images with their annotations and label_list.mat, copied from ../shared/data/ccp."""
+    shared = shared_file('data/ccp/label_list.mat').parent
+    src = tmp_path_factory.mktemp('ccp_src')
+    (src / 'photos').mkdir()
+    (src / 'annotations' / 'pixel-level').mkdir(parents=True)
+    shutil.copy(shared / 'label_list.mat', src / 'label_list.mat')
+    for stem in CCP_STEMS:
+        shutil.copy(shared_file(f'data/ccp/photos/{stem}.jpg'), src / 'photos')
+        shutil.copy(shared_file(f'data/ccp/annotations/pixel-level/{stem}.mat'), src / 'annotations' / 'pixel-level')
+    return src
+
+
+@pytest.fixture(scope='session')
+def ccp_out(ccp_src, tmp_path_factory):
+    """The 5 images converted by the command line tool (seed 0, val fraction 0.2)."""
+    out = tmp_path_factory.mktemp('ccp_out') / 'ccp'
+    result = run_tool(['tools/dataset_converters/ccp.py', '--src', str(ccp_src), '--out', str(out)])
+    assert 'converted 5, skipped existing 0, bad 0' in result.stdout
+    assert str(out) in result.stdout
+    return out
 
 
 QUICKSTART_CONFIG = 'configs/quickstart/topformer_b_dresscode_cpu.py'

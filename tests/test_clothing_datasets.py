@@ -12,14 +12,12 @@ from PIL import Image
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from conftest import REPO, run_tool, shared_file
+from conftest import CCP_STEMS, REPO
 from mmext.datasets import CCPDataset, DatasetError, EasyPortraitDataset, ImageMaskFolderDataset
 from mmext.datasets.clothing_meta import CCP_CLASSES, LABEL_MODES, full_label_map
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
-# Real CCP images chosen for their labels: 0003 dress (14), 0006 leggings (27), 0024 romper (35),
-# 0051 t-shirt (51) and jeans (25).
-STEMS = ('0001', '0003', '0006', '0024', '0051')
+STEMS = CCP_STEMS
 # Study-1 grouping, written out here independently of mmext's tables.
 UPPER = [4, 5, 8, 11, 22, 24, 26, 38, 48, 49, 51, 54, 55]
 LOWER = [25, 27, 30, 31, 40, 42, 45, 53]
@@ -52,30 +50,6 @@ def tree_files(root):
             with open(path, 'rb') as f:
                 files[os.path.relpath(path, root)] = (f.read(), os.stat(path).st_mtime_ns)
     return files
-
-
-@pytest.fixture(scope='module')
-def ccp_src(tmp_path_factory):
-    """5 real CCP images with their annotations and label_list.mat, copied from ../shared/data/ccp."""
-    shared = shared_file('data/ccp/label_list.mat').parent
-    src = tmp_path_factory.mktemp('ccp_src')
-    (src / 'photos').mkdir()
-    (src / 'annotations' / 'pixel-level').mkdir(parents=True)
-    shutil.copy(shared / 'label_list.mat', src / 'label_list.mat')
-    for stem in STEMS:
-        shutil.copy(shared_file(f'data/ccp/photos/{stem}.jpg'), src / 'photos')
-        shutil.copy(shared_file(f'data/ccp/annotations/pixel-level/{stem}.mat'), src / 'annotations' / 'pixel-level')
-    return src
-
-
-@pytest.fixture(scope='module')
-def ccp_out(ccp_src, tmp_path_factory):
-    """The 5 images converted by the command line tool (seed 0, val fraction 0.2)."""
-    out = tmp_path_factory.mktemp('ccp_out') / 'ccp'
-    result = run_tool(['tools/dataset_converters/ccp.py', '--src', str(ccp_src), '--out', str(out)])
-    assert 'converted 5, skipped existing 0, bad 0' in result.stdout
-    assert str(out) in result.stdout
-    return out
 
 
 def copy_tree(root, destination):
