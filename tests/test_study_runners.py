@@ -37,11 +37,11 @@ def test_clothing_runner_budget_per_variant(ccp_out, tmp_path):
     assert lovasz.load_from == str(tmp_path / 'topformer_b_ce-dice-heavyaug' / 'iter_30.pth')
 
 
-def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path):
+def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path, capsys):
     work_dir = tmp_path / 'fashion_pixel'
-    command = [str(FASHION_RUNNER), '--data-root', str(ccp_out), '--work-dir', str(work_dir),
-               '--variants', 'topformer_b_person', '--iters', '2', '--batch-size', '2', '--crop', '64', '--num', '1']
-    result = run_tool(command)
+    arguments = ['--data-root', str(ccp_out), '--work-dir', str(work_dir),
+                 '--variants', 'topformer_b_person', '--iters', '2', '--batch-size', '2', '--crop', '64', '--num', '1']
+    result = run_tool([str(FASHION_RUNNER), *arguments])
     assert str(work_dir.resolve()) in result.stdout
 
     report = json.loads((work_dir / 'results.json').read_text())
@@ -60,6 +60,8 @@ def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path):
     assert len(table) == 2 + 5 and table[2].startswith('| topformer_b | person | none |')
     assert table[3].startswith(f'| topformer_b | person | dense CRF | {results["crf"]["mIoU"]:.2f} |')
 
-    again = run_tool(command)  # finished training and report are reused, not redone
-    assert 'finished run found' in again.stdout and 'post-processing effect for' not in again.stdout
+    # Finished training and report are reused, not redone.
+    assert runpy.run_path(str(FASHION_RUNNER))['main'](arguments) == 0
+    again = capsys.readouterr().out
+    assert 'finished run found' in again and 'post-processing effect for' not in again
     assert json.loads((work_dir / 'results.json').read_text())['reports'] == report['reports']
