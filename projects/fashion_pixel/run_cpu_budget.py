@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument('--data-root', default='data/ccp', help='CCP tree written by tools/dataset_converters/ccp.py')
     parser.add_argument('--work-dir', default='work_dirs/fashion_pixel_cpu', help='one sub-folder per variant')
     parser.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS), choices=list(VARIANTS))
-    parser.add_argument('--iters', type=int, default=1000, help='training iterations per variant (default: 1000)')
+    parser.add_argument('--iters', type=int, default=800, help='training iterations per variant (default: 800)')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--crop', type=int, default=256, help='training crop size (default: 256)')
     parser.add_argument('--lr', type=float, default=0.001, help='AdamW lr, from scratch (TopFormer, U2NETP)')
