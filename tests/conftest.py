@@ -45,6 +45,18 @@ def synthetic_dresscode(tmp_path_factory) -> Path:
     return root
 
 
+def randomise_bn_stats(module, bias: float = 0.5) -> None:
+    """Non-trivial BatchNorm running statistics and affine parameters (bias uniform in +-``bias``), so that
+    eval-mode checks and BN folding really exercise BN."""
+    import torch
+    for m in module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-bias, bias)
+
+
 # Real CCP images chosen for their labels: 0003 dress (14), 0006 leggings (27), 0024 romper (35),
 # 0051 t-shirt (51) and jeans (25).
 CCP_STEMS = ('0001', '0003', '0006', '0024', '0051')

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
+from conftest import randomise_bn_stats
 import mmext  # noqa: F401  (registers the modules)
 from mmext.models.attention import DAM, AbG, AbM, AfN, ConvBNAbG, DbN
 
@@ -15,16 +16,6 @@ SIZES = [(16, 16), (17, 23), (5, 9)]
 @pytest.fixture(autouse=True)
 def seed():
     torch.manual_seed(0)
-
-
-def randomise_bn_stats(module: torch.nn.Module) -> None:
-    """Non-trivial running statistics and affine parameters, so eval-mode checks really exercise BN."""
-    for m in module.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.5, 0.5)
 
 
 def assert_finite_nonzero_grads(module: torch.nn.Module, inputs: list, out: torch.Tensor) -> None:

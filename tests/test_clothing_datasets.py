@@ -17,7 +17,6 @@ from mmext.datasets import CCPDataset, DatasetError, EasyPortraitDataset, ImageM
 from mmext.datasets.clothing_meta import CCP_CLASSES, LABEL_MODES, full_label_map
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
-STEMS = CCP_STEMS
 # Study-1 grouping, written out here independently of mmext's tables.
 UPPER = [4, 5, 8, 11, 22, 24, 26, 38, 48, 49, 51, 54, 55]
 LOWER = [25, 27, 30, 31, 40, 42, 45, 53]
@@ -58,7 +57,7 @@ def copy_tree(root, destination):
 
 
 def test_ccp_label_pngs_equal_the_mat_groundtruth(ccp_src, ccp_out):
-    for stem in STEMS:
+    for stem in CCP_STEMS:
         label = read_png(ccp_out / 'labels' / f'{stem}.png')
         expected = groundtruth(ccp_src, stem)
         assert label.dtype == np.uint8 and expected.dtype == np.uint8
@@ -72,8 +71,8 @@ def test_ccp_label_pngs_equal_the_mat_groundtruth(ccp_src, ccp_out):
 def test_ccp_split_is_seeded_disjoint_and_complete(ccp_src, ccp_out, tmp_path, capsys):
     train = (ccp_out / 'splits' / 'train.txt').read_text().split()
     val = (ccp_out / 'splits' / 'val.txt').read_text().split()
-    assert sorted(train + val) == list(STEMS) and not set(train) & set(val)
-    assert val == [STEMS[i] for i in sorted(np.random.default_rng(0).permutation(5)[:1])]
+    assert sorted(train + val) == list(CCP_STEMS) and not set(train) & set(val)
+    assert val == [CCP_STEMS[i] for i in sorted(np.random.default_rng(0).permutation(5)[:1])]
     # The same seed gives the same split files; a val list gives exactly that list.
     main = tool_main('ccp')
     assert main(['--src', str(ccp_src), '--out', str(tmp_path / 'again'), '--seed', '0']) == 0
@@ -163,7 +162,7 @@ def test_ccp_dataset_label_modes_follow_the_groundtruth(ccp_src, ccp_out):
                             assert (sample['gt_seg_map'][gt == value] == group).all()
                             seen.append(value)
                 seen.append(stem)
-        assert set(STEMS) <= set(seen)
+        assert set(CCP_STEMS) <= set(seen)
         if mode == 'clothing4':
             assert {51, 25, 14, 35} <= set(seen)
 

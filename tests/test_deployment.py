@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import QUICKSTART_CONFIG, REPO, tiny_training_config
+from conftest import QUICKSTART_CONFIG, REPO, randomise_bn_stats, tiny_training_config
 
 TINY = str(REPO / 'configs/_base_/models/topformer_tiny.py')
 
@@ -24,12 +24,7 @@ def tiny_model():
     cfg.model.decode_head.num_classes = 18
     torch.manual_seed(0)
     model = build_inference_segmentor(cfg)
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.running_mean.uniform_(-0.5, 0.5)
-            module.running_var.uniform_(0.5, 2.0)
-            module.weight.data.uniform_(0.5, 1.5)
-            module.bias.data.uniform_(-0.2, 0.2)
+    randomise_bn_stats(model, bias=0.2)
     return cfg, model
 
 

@@ -47,11 +47,10 @@ def build_config(name: str, args):
 
     from mmext.utils.cpu_budget import adapt_to_cpu_budget
     cfg = Config.fromfile(osp.join(CONFIGS, VARIANTS[name]))
+    iters, lr, load_from = args.iters, args.lr, None
     if name.startswith('u2netp'):
         cfg.model.backbone.arch = 'small'
-    iters, lr, load_from = args.iters, args.lr, None
-    if name.startswith('u2netp') and args.u2netp_iters:
-        iters = args.u2netp_iters
+        iters = args.u2netp_iters or args.iters
     if name == 'topformer_b_lovasz-ft':
         iters, lr = args.lovasz_iters, args.lr / 10
         load_from = osp.join(args.work_dir, 'topformer_b_ce-dice-heavyaug', f'iter_{args.iters}.pth')
