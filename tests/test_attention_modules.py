@@ -169,8 +169,10 @@ def test_abm_wrong_feature_count():
 
 
 # ----------------------------------------------------------------------------------------------- AfN
-@pytest.mark.parametrize('gate', [True, False])
-@pytest.mark.parametrize('cross_attention', [True, False])
+AFN_SWITCHES = [(True, True), (True, False), (False, False)]  # (gate, cross_attention): cross needs the gate
+
+
+@pytest.mark.parametrize('gate,cross_attention', AFN_SWITCHES)
 @pytest.mark.parametrize('size', SIZES)
 def test_afn_shape(gate, cross_attention, size):
     afn = AfN(8, 4, 6, gate=gate, cross_attention=cross_attention)
@@ -178,13 +180,39 @@ def test_afn_shape(gate, cross_attention, size):
     assert afn(deep, torch.randn(2, 4, *size)).shape == (2, 6, *size)
 
 
-@pytest.mark.parametrize('gate', [True, False])
-@pytest.mark.parametrize('cross_attention', [True, False])
+@pytest.mark.parametrize('gate,cross_attention', AFN_SWITCHES)
 def test_afn_grads(gate, cross_attention):
     afn = AfN(8, 4, 6, gate=gate, cross_attention=cross_attention)
     deep = torch.randn(2, 8, 9, 12, requires_grad=True)
     skip = torch.randn(2, 4, 17, 23, requires_grad=True)
     assert_finite_nonzero_grads(afn, [deep, skip], afn(deep, skip))
+
+
+def test_afn_cross_attention_lets_the_skip_steer_the_deep_gate():
+    deep = torch.randn(1, 8, 9, 12)
+    skips = [torch.randn(1, 4, 17, 23), torch.randn(1, 4, 17, 23)]
+    for cross, changes in ((True, True), (False, False)):
+        torch.manual_seed(0)
+        afn = AfN(8, 4, 6, gate=True, cross_attention=cross).eval()
+        seen = []
+        afn.deep_proj.register_forward_hook(lambda module, args, output: seen.append(output))
+        with torch.no_grad():
+            for skip in skips:
+                afn(deep, skip)
+        # The deep projection is ReLU(f) + sigmoid(f [+ steer from the skip]) * f with f from `deep` only:
+        # it changes with the skip exactly when the skip steers its gate.
+        assert (not torch.equal(seen[0], seen[1])) == changes
+    with torch.no_grad():
+        f = afn.deep_proj.bn(afn.deep_proj.conv(F.interpolate(deep, size=(17, 23), mode='bilinear')))
+    steered = AfN(8, 4, 6, gate=True, cross_attention=True).eval()
+    steered.deep_proj.load_state_dict(afn.deep_proj.state_dict())
+    with torch.no_grad():
+        s = steered.skip_proj(skips[0])
+        steer = steered.spatial_att(s) + steered.channel_att(F.adaptive_avg_pool2d(s, 1))
+        torch.testing.assert_close(steered.deep_proj(F.interpolate(deep, size=(17, 23), mode='bilinear'), steer),
+                                   F.relu(f) + torch.sigmoid(f + steer) * f)
+    with pytest.raises(ValueError, match='needs gate=True'):
+        AfN(8, 4, 6, gate=False, cross_attention=True)
 
 
 def test_afn_ungated_by_hand():

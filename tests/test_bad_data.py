@@ -100,9 +100,18 @@ LOAD_FAULTS = {
                                    r"joint 2 is not \[x, y, score, id\]: \['x'"),
     'NaN keypoint': ('keypoints/{}_2.json', lambda p: edit_joints(p, lambda j: j[3].__setitem__(0, float('nan'))),
                      r'joint 3 has a non-finite coordinate: \[nan, '),
-    'keypoint outside the image': ('keypoints/{}_2.json', lambda p: edit_joints(p, lambda j: j[4].__setitem__(1, 900)),
-                                   r'joint 4 at \[[\d.]+, 900.0\] lies outside the 384 x 512 keypoint frame'),
 }
+
+
+def test_out_of_frame_joints_are_missing_and_counted(dresscode):
+    bad_id = train_ids(dresscode)[2]
+    edit_joints(dresscode / CATEGORY / f'keypoints/{bad_id}_2.json', lambda j: (j[4].__setitem__(1, 900),
+                                                                             j[5].__setitem__(0, -7.5)))
+    sample = build_dresscode(dresscode)[2]
+    assert sample['sample_id'] == bad_id
+    visible = sample['gt_keypoints_visible'][0]
+    assert visible[4] == 0 and visible[5] == 0 and visible.sum() >= 10
+    assert sample['keypoints_out_of_frame'] == 2
 
 
 @pytest.mark.parametrize('fault', sorted(LOAD_FAULTS))

@@ -87,3 +87,17 @@ def test_help_shows_examples(capsys):
     printed = capsys.readouterr().out
     assert exit_info.value.code == 0
     assert 'Examples:' in printed and '--split' in printed and '--out' in printed and '--cfg-options' in printed
+
+
+def test_a_missing_data_root_is_that_splits_problem_and_the_others_are_reported(synthetic_dresscode, tmp_path,
+                                                                                   capsys):
+    out = tmp_path / 'report.json'
+    missing = tmp_path / 'nowhere'
+    assert check([str(QUICKSTART), '--out', str(out), '--cfg-options', f'train_dataloader.dataset.data_root={missing}',
+                  f'val_dataloader.dataset.data_root={synthetic_dresscode}',
+                  f'test_dataloader.dataset.data_root={synthetic_dresscode}']) == 1
+    train, val = json.loads(out.read_text())['datasets']
+    assert not train['built'] and str(missing) in train['problems'][0]['path']
+    assert 'does not exist' in train['problems'][0]['problem']
+    assert val['built'] and val['loaded'] == 6
+    assert 'Traceback' not in capsys.readouterr().err

@@ -80,6 +80,20 @@ def test_midas_estimate_returns_maps_at_each_image_size_and_batches_consistently
         model.estimate([np.zeros((8, 8), np.uint8)])
 
 
+def test_midas_estimate_uses_the_official_upper_bound_resize(midas_weights):
+    from mmext.models.depth.midas_small import midas_input_size
+    assert midas_input_size(1024, 768) == (256, 192)  # a Dress Code photo: fits inside 256 x 256
+    assert midas_input_size(832, 550) == (256, 160)  # 169.2 rounds to 160
+    assert midas_input_size(256, 256) == (256, 256)
+    assert midas_input_size(480, 1000) == (128, 256)  # 122.9 rounds up to 128, still within the bound
+    model = build_depth_provider('midas_small', str(midas_weights))
+    seen = []
+    handle = model.register_forward_hook(lambda module, args, output: seen.append(tuple(args[0].shape)))
+    depth = model.estimate([np.zeros((1024, 768, 3), np.uint8)])[0]
+    handle.remove()
+    assert seen == [(1, 3, 256, 192)] and depth.shape == (1024, 768)
+
+
 @pytest.fixture(scope='module')
 def dpt_folder(tmp_path_factory) -> Path:
     """A tiny DPT (random weights) saved as a local transformers folder, like a downloaded dpt-hybrid-midas."""

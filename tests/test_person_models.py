@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from conftest import REPO
+from conftest import REPO, randomise_bn_stats
 from mmext.utils.benchmarking import build_inference_segmentor
 
 STUDY5 = {
@@ -136,3 +136,27 @@ def test_a_training_step_reaches_every_parameter(name):
     loss.backward()
     unused = [n for n, p in segmentor.named_parameters() if p.requires_grad and p.grad is None]
     assert not unused, unused
+
+
+def test_sernet_former_gates_every_residual_block_on_its_bn_output():
+    """AbG as in the paper: f = BN(conv(x)) of a block's last conv, out = block(x) + sigmoid(f) * f."""
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    gated = MODELS.build(dict(type='SERNetFormer', encoder='resnet18')).eval()
+    plain = MODELS.build(dict(type='SERNetFormer', encoder='resnet18', abg=False)).eval()
+    randomise_bn_stats(gated)
+    plain.load_state_dict(gated.state_dict())
+    assert len(gated.gates) == 8  # resnet18: 2 BasicBlocks in each of 4 stages
+    block = gated.encoder.layer1[0]
+    x = torch.randn(1, 64, 16, 16)
+    with torch.no_grad():
+        f = block.bn2(block.conv2(block.act1(block.bn1(block.conv1(x)))))
+        expected = block.act2(f + x) + torch.sigmoid(f) * f
+        torch.testing.assert_close(block(x), expected)
+        torch.testing.assert_close(plain.encoder.layer1[0](x), block.act2(f + x))
+        image = torch.randn(1, 3, 64, 64)
+        assert not torch.allclose(gated(image)[0], plain(image)[0])
+    stage = MODELS.build(dict(type='SERNetFormer', encoder='resnet18', abg_placement='stage'))
+    assert len(stage.gates) == 4
+    with pytest.raises(ValueError, match='abg_placement'):
+        MODELS.build(dict(type='SERNetFormer', encoder='resnet18', abg_placement='layer'))

@@ -97,8 +97,9 @@ def test_flip_mirrors_keypoints_swaps_left_right_and_only_swaps_the_label_map(sy
         for joint, mirror in ((a, b), (b, a)):
             assert out['gt_keypoints_visible'][0, joint] == original['gt_keypoints_visible'][0, mirror]
             if original['gt_keypoints_visible'][0, mirror]:
+                # mmpose's rule for pixel-index coordinates: x -> W - 1 - x (pixel x lands on pixel W - 1 - x).
                 np.testing.assert_allclose(out['gt_keypoints'][0, joint],
-                                           [width - original['gt_keypoints'][0, mirror, 0],
+                                           [width - 1 - original['gt_keypoints'][0, mirror, 0],
                                             original['gt_keypoints'][0, mirror, 1]], rtol=1e-6)
     side_labels_agree(original)
     side_labels_agree(out)

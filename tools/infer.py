@@ -3,10 +3,13 @@
 
 For each input NAME.jpg it writes to --out:
     NAME_mask.png      class colours (the dataset palette, or --palette)
-    NAME_overlay.jpg   the mask blended over the photo (+ the predicted skeleton with --show-keypoints)
-    NAME_depth.png     the predicted relative depth (models with a depth head only)
-    NAME.json          image size, per-class pixel counts and area fractions, keypoints (x, y, score), depth
-                       statistics, latency
+    NAME_overlay.jpg   the mask blended over the photo (+ with --show-keypoints the predicted skeleton of a
+                       landmark head, or the pose a pose-input model took as input)
+    NAME_depth.png     the predicted relative depth (with --aux-predict depth)
+    NAME.json          image size, per-class pixel counts and area fractions, keypoints (x, y, score) and
+                       how many were drawn, input pose, depth statistics, latency
+Auxiliary heads (landmarks, depth) run only when asked (--aux-predict, or --show-keypoints for landmarks).
+A pose-input model estimates the pose of each photo with BlazePose (EstimatePose).
 Unreadable inputs are reported and skipped; the exit status is 1 if any input failed.
 
 Examples:
@@ -37,7 +40,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'triple per class')
     parser.add_argument('--opacity', type=float, default=0.5, help='mask opacity in the overlay, 0..1')
     parser.add_argument('--show-keypoints', action='store_true',
-                        help='draw the predicted skeleton on the overlay (models with a landmark head)')
+                        help='draw the skeleton on the overlay: a landmark head\'s prediction, or the input pose of '
+                        'a pose-input model')
+    parser.add_argument('--aux-predict', nargs='+', default=[], metavar='HEAD',
+                        help="auxiliary heads to run: names (e.g. landmarks depth) or 'all' (default: none)")
     parser.add_argument('--kpt-thr', type=float, default=0.3, help='joints scoring below this are not drawn')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
     parser.add_argument('--overwrite', action='store_true', help='replace output files that already exist')
@@ -97,12 +103,18 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     from mmengine.utils import ProgressBar
 
     import mmext  # noqa: F401  (registers mmext's modules)
-    from mmext.apis import inference_model, init_model
+    from mmext.apis import inference_model, init_model, predictable_aux_heads
+    from mmext.models.heads import LandmarkHeatmapHead
     from mmext.visualization import colorize_depth, colorize_mask, draw_overlay
 
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    aux = 'all' if args.aux_predict == ['all'] else list(args.aux_predict)
+    model = init_model(args.config, args.checkpoint, device=args.device, aux_predict=aux)
+    if args.show_keypoints and aux != 'all':
+        from mmext.apis import set_aux_predict
+        set_aux_predict(model, sorted(set(aux) | set(predictable_aux_heads(model, LandmarkHeatmapHead))))
     palette = load_palette(args.palette, model.dataset_meta['palette'])
     os.makedirs(args.out, exist_ok=True)
+    notes = set()
     progress = ProgressBar(len(jobs))
     for path, targets in jobs:
         image = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -113,16 +125,29 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
         start = time.perf_counter()
         result = inference_model(model, image)
         latency_ms = (time.perf_counter() - start) * 1000
-        landmarks = result.landmarks if args.show_keypoints else None
+        skeleton = None
+        if args.show_keypoints:
+            skeleton = result.landmarks if result.landmarks is not None else result.input_pose
+        drawn = int((skeleton[:, 2] >= args.kpt_thr).sum()) if skeleton is not None else 0
         cv2.imwrite(targets['mask'], colorize_mask(result.seg_map, palette))
-        cv2.imwrite(targets['overlay'], draw_overlay(image, result.seg_map, palette, args.opacity, landmarks,
+        cv2.imwrite(targets['overlay'], draw_overlay(image, result.seg_map, palette, args.opacity, skeleton,
                                                      args.kpt_thr))
         if result.depth is not None:
             cv2.imwrite(targets['depth'], colorize_depth(result.depth))
+        summary = dict(image=osp.abspath(path), latency_ms=latency_ms, **result.to_dict())
+        if args.show_keypoints:
+            summary['keypoints_drawn'] = drawn
+            if skeleton is None:
+                notes.add('--show-keypoints: this model has no landmark head and takes no pose input: no skeleton')
+            elif drawn == 0:
+                notes.add(f'--show-keypoints: no joint scored >= --kpt-thr {args.kpt_thr} in some photos '
+                          '(see keypoints_drawn in their JSON); lower --kpt-thr to see the weak ones')
         with open(targets['json'], 'w') as f:
-            json.dump(dict(image=osp.abspath(path), latency_ms=latency_ms, **result.to_dict()), f, indent=1)
+            json.dump(summary, f, indent=1)
         progress.update()
     print()
+    for note in sorted(notes):
+        print(f'note: {note}', file=sys.stderr)
 
 
 def main(argv=None) -> int:

@@ -13,6 +13,7 @@ import os.path as osp
 import sys
 
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
+from mmext.utils.pretrained import CheckpointMismatchError, load_checkpoint_strictly
 from mmext.utils.runtime import ConfigCheckError, add_runner_args, build_runner, load_cfg
 
 
@@ -29,14 +30,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_cfg(args)
-    cfg.load_from = args.checkpoint
+    cfg.load_from = None  # loaded strictly below, once the model is built
     cfg.resume = False
     if args.show_dir:
         cfg.default_hooks.visualization.update(draw=True, interval=1)
         cfg.visualizer.save_dir = args.show_dir
     try:
         runner = build_runner(cfg, stage='test')
-    except ConfigCheckError as e:
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        load_checkpoint_strictly(model, args.checkpoint, args.config)
+    except (ConfigCheckError, CheckpointMismatchError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     metrics = runner.test()

@@ -1,3 +1,5 @@
-from .inference import SegmentationResult, build_inference_pipeline, inference_model, init_model
+from .inference import (SegmentationResult, build_inference_pipeline, inference_model, init_model,
+                        predictable_aux_heads, set_aux_predict)
 
-__all__ = ['SegmentationResult', 'build_inference_pipeline', 'inference_model', 'init_model']
+__all__ = ['SegmentationResult', 'build_inference_pipeline', 'inference_model', 'init_model', 'predictable_aux_heads',
+           'set_aux_predict']

@@ -5,9 +5,12 @@
     >>> result = inference_model(model, 'photo.jpg')
     >>> result.seg_map.shape, result.landmarks.shape       # (H, W) at the photo's size, (18, 3): x, y, score
 
-Multi-task models (``MultiTaskEncoderDecoder``) also return their landmark heads' keypoints (decoded with
-the training codec, mmpose's ``MSRAHeatmap``) and their depth heads' maps. Models that take pose or depth
-maps as *inputs* need them per image: pass ``dict(img_path=..., keypoints_path=...)`` (or ``depth_path``).
+Multi-task models (``MultiTaskEncoderDecoder``) return their landmark heads' keypoints (decoded with the
+training codec, mmpose's ``MSRAHeatmap``) and their depth heads' maps when asked: ``init_model(...,
+aux_predict='all')`` (or a list of head names); otherwise they cost nothing. Models that take pose as an
+*input* read a keypoint file when given ``dict(img_path=..., keypoints_path=...)`` and estimate the pose
+of a plain photo on the fly (``EstimatePose``, BlazePose unless the config sets ``pose_provider``); depth
+inputs need ``depth_path`` (or ``EstimateDepth`` in the config).
 """
 import copy
 import os.path as osp
@@ -20,11 +23,11 @@ import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmseg.registry import DATASETS, MODELS
 
 from ..models.heads import DepthHead, LandmarkHeatmapHead
 from ..models.segmentors import MultiTaskEncoderDecoder
+from ..utils.pretrained import load_checkpoint_strictly
 from ..utils.runtime import replace_norm_type
 from ..visualization import keypoint_records, random_palette
 
@@ -37,6 +40,7 @@ SIDE_INPUT_LOADERS = {
     'LoadDressCodeKeypoints': ('keypoints_path', ('keypoint_heatmaps', 'limb_maps')),
     'LoadDepthMap': ('depth_path', ('depth', )),
     'EstimateDepth': (None, ('depth', )),
+    'EstimatePose': (None, ('keypoint_heatmaps', 'limb_maps')),
     'LoadSkeletonMask': ('skeleton_path', ()),
 }
 
@@ -52,6 +56,8 @@ class SegmentationResult:
         landmarks: (K, 3) float32 rows of x, y, score per joint, for models with a landmark head (score = the
             heatmap maximum; a joint whose heatmap has no positive value gets x = y = -1).
         depth: (H, W) float32 relative inverse depth (larger = nearer), for models with a depth head.
+        input_pose: (18, 3) float32 rows of x, y, visible of the pose the model took as input (pose-input
+            models: read from the keypoint file or estimated), in the photo's pixels.
     """
     seg_map: np.ndarray
     classes: Tuple[str, ...]
@@ -59,6 +65,7 @@ class SegmentationResult:
     scores: Optional[np.ndarray] = None
     landmarks: Optional[np.ndarray] = None
     depth: Optional[np.ndarray] = None
+    input_pose: Optional[np.ndarray] = None
 
     def class_areas(self) -> Dict[str, dict]:
         """Per class present in the map: pixel count and fraction of the image."""
@@ -73,6 +80,8 @@ class SegmentationResult:
                    classes=list(self.classes), class_areas=self.class_areas())
         if self.landmarks is not None:
             out['keypoints'] = keypoint_records(self.landmarks)
+        if self.input_pose is not None:
+            out['input_pose'] = keypoint_records(self.input_pose)
         if self.depth is not None:
             out['depth'] = dict(min=float(self.depth.min()), max=float(self.depth.max()),
                                 mean=float(self.depth.mean()))
@@ -82,7 +91,8 @@ class SegmentationResult:
 def init_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+               cfg_options: Optional[dict] = None,
+               aux_predict: Union[str, Sequence[str]] = ()) -> nn.Module:
     """Build a segmentor for inference (eval mode, on ``device``).
 
     Args:
@@ -91,10 +101,12 @@ def init_model(config: Union[str, Config],
             one the model keeps its random initialisation (no pretrained files are read).
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: overrides merged into the config.
+        aux_predict: auxiliary heads of a multi-task model whose predictions to return: head names, or
+            'all' for every landmark and depth head. Default: none (segmentation only, the cheapest path);
+            the config's own ``test_cfg`` (its test mode included) is kept otherwise.
 
     Returns:
-        The model, with ``model.cfg`` (the config) and ``model.dataset_meta`` (classes, palette) set; for
-        multi-task models every landmark and depth head is switched on for prediction.
+        The model, with ``model.cfg`` (the config) and ``model.dataset_meta`` (classes, palette) set.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
@@ -112,17 +124,35 @@ def init_model(config: Union[str, Config],
     model = MODELS.build(model_cfg)
     meta = None
     if checkpoint is not None:
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        loaded = load_checkpoint_strictly(model, checkpoint, config if isinstance(config, str) else 'the config')
         meta = loaded.get('meta', {}).get('dataset_meta')
     model.dataset_meta = _dataset_meta(cfg, meta, model.decode_head.num_classes)
-    if isinstance(model, MultiTaskEncoderDecoder):
-        predictable = [name for name, head in model.aux_task_heads.items()
-                       if isinstance(head, (LandmarkHeatmapHead, DepthHead))]
-        model.test_cfg = ConfigDict(dict(model.test_cfg or {}, aux_predict=tuple(predictable)))
-        if predictable and model.test_cfg.get('mode', 'whole') != 'whole':
-            model.test_cfg['mode'] = 'whole'  # auxiliary predictions are made on the whole image
+    set_aux_predict(model, aux_predict)
     model.cfg = cfg
     return model.to(device).eval()
+
+
+def predictable_aux_heads(model: nn.Module, kind: Optional[type] = None) -> Tuple[str, ...]:
+    """Names of the auxiliary heads whose predictions the API returns (landmark and depth heads), or of
+    those of one ``kind``."""
+    heads = getattr(model, 'aux_task_heads', {})
+    kinds = (kind, ) if kind else (LandmarkHeatmapHead, DepthHead)
+    return tuple(name for name, head in heads.items() if isinstance(head, kinds))
+
+
+def set_aux_predict(model: nn.Module, asked: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """Switch the auxiliary predictions of ``model`` to ``asked`` (head names, or 'all'); returns them."""
+    predictable = predictable_aux_heads(model)
+    if asked == 'all':
+        names = predictable
+    else:
+        names = (asked, ) if isinstance(asked, str) else tuple(asked)
+        unknown = [name for name in names if name not in predictable]
+        if unknown:
+            raise ValueError(f'aux_predict names {unknown}; this model can predict {list(predictable) or "nothing"}')
+    if isinstance(model, MultiTaskEncoderDecoder):
+        model.test_cfg = ConfigDict(dict(model.test_cfg or {}, aux_predict=names))
+    return names
 
 
 def _dataset_meta(cfg: Config, checkpoint_meta: Optional[dict], num_classes: int) -> dict:
@@ -143,11 +173,14 @@ def _dataset_meta(cfg: Config, checkpoint_meta: Optional[dict], num_classes: int
     return dict(classes=classes, palette=[list(map(int, c)) for c in palette[:num_classes]])
 
 
-def build_inference_pipeline(cfg: Config, from_array: bool = False) -> Tuple[Compose, Tuple[str, ...]]:
+def build_inference_pipeline(cfg: Config, from_array: bool = False,
+                             estimate_pose: bool = False) -> Tuple[Compose, Tuple[str, ...]]:
     """The config's test pipeline without target loading; returns it and the per-image keys it needs.
 
     Side-input loaders (keypoints, depth maps) stay only when ``ConcatExtraChannels`` feeds their output
-    to the model; their data keys (e.g. ``keypoints_path``) must then be given with each image.
+    to the model; their data keys (e.g. ``keypoints_path``) must then be given with each image -- except
+    with ``estimate_pose``, where ``EstimatePose`` (the config's ``pose_provider``, default BlazePose)
+    replaces the keypoint file.
     """
     steps = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
     used_sources = set()
@@ -163,6 +196,8 @@ def build_inference_pipeline(cfg: Config, from_array: bool = False) -> Tuple[Com
             key, feeds = SIDE_INPUT_LOADERS[kind]
             if not used_sources.intersection(feeds):
                 continue
+            if kind == 'LoadDressCodeKeypoints' and estimate_pose:
+                step, key = dict(type='EstimatePose', provider=cfg.get('pose_provider')), None
             if key:
                 required.append(key)
         if kind == 'LoadImageFromFile' and from_array:
@@ -198,13 +233,17 @@ def inference_model(model: nn.Module,
     """
     single = not isinstance(images, (list, tuple))
     items = [images] if single else list(images)
-    pipelines = {from_array: build_inference_pipeline(model.cfg, from_array) for from_array in (False, True)}
+    pipelines = {}
     results = []
     for start in range(0, len(items), batch_size):
         batch = []
         for index, image in enumerate(items[start:start + batch_size], start):
             from_array = isinstance(image, np.ndarray) or (isinstance(image, dict) and 'img' in image)
-            pipeline, required = pipelines[from_array]
+            estimate_pose = not (isinstance(image, dict) and 'keypoints_path' in image)
+            key = (from_array, estimate_pose)
+            if key not in pipelines:
+                pipelines[key] = build_inference_pipeline(model.cfg, from_array, estimate_pose)
+            pipeline, required = pipelines[key]
             batch.append(pipeline(_data_info(image, required, index)))
         samples = model.test_step(pseudo_collate(batch))
         results.extend(_to_result(sample, model.dataset_meta, return_scores) for sample in samples)
@@ -224,6 +263,10 @@ def _to_result(sample, meta: dict, return_scores: bool) -> SegmentationResult:
         scores = landmarks.keypoint_scores.reshape(-1, 1).numpy()
         xy = np.where(scores > 0, xy, -1.0)  # the codec finds no maximum in a heatmap without a positive value
         result.landmarks = np.concatenate([xy, scores], axis=1).astype(np.float32)
+    if 'gt_landmarks' in sample and 'ori_keypoints' in sample.gt_landmarks:
+        xy = sample.gt_landmarks.ori_keypoints.reshape(-1, 2).numpy()
+        visible = sample.gt_landmarks.ori_keypoints_visible.reshape(-1, 1).numpy()
+        result.input_pose = np.concatenate([np.where(visible > 0, xy, -1.0), visible], axis=1).astype(np.float32)
     if 'pred_depth' in sample:
         result.depth = sample.pred_depth.data[0].float().cpu().numpy()
     return result

@@ -10,11 +10,14 @@ CCP and Kaggle's People Clothing are read in the layout that ``tools/dataset_con
       label_list.txt                                        the 59 label names, index = value
       conversion.json                                       what the converter did (source, photo suffix)
       depth/NNNN.png                                        precomputed depth (optional; see depth_maps.py)
+      keypoints/NNNN.json, skeletons/NNNN.jpg               pose pseudo-labels (optional; annotate_pose.py)
 
 EasyPortrait is read as published: ``images/{train,val,test}/*.jpg`` and ``annotations/{split}/*.png``.
 
-Every data info carries ``img_path``, ``seg_map_path``, ``depth_path`` (by the rule of
-:func:`mmext.datasets.depth_maps.depth_path_for`; the file need not exist) and ``sample_id``. Missing photos
+Every data info carries ``img_path``, ``seg_map_path``, ``sample_id`` and, by the path rule of
+:mod:`mmext.datasets.depth_maps` (the files need not exist), ``depth_path``, ``keypoints_path`` and
+``skeleton_path`` (BlazePose keypoints and skeleton images from ``tools/dataset_converters/annotate_pose.py``),
+so every pose-aware transform of the Dress Code path works on these data sets too. Missing photos
 and label maps are found when the dataset is built: an error naming the file, or, with
 ``on_bad_sample='skip'``, left out and counted (:mod:`mmext.datasets.bad_sample_policy`, docs/bad_data.md).
 """
@@ -31,6 +34,7 @@ from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing_meta import (EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS,
                             full_label_map)
 from .depth_maps import depth_path_for
+from .pose_files import keypoints_path_for, skeleton_path_for
 from .errors import DatasetError
 
 # The converted CCP / People Clothing layout (shared with the converters).
@@ -54,6 +58,14 @@ def _merge_metainfo(classes: Sequence[str], palette: Optional[list], metainfo: O
     if palette is not None:
         base['palette'] = palette
     return dict(base, **(metainfo or {}))
+
+
+def _derived_paths(img_path: str, data_root: str, img_dir: str) -> Dict[str, str]:
+    """Per-photo files by the path rule of depth_maps.py (they need not exist): the depth map, and the
+    keypoints and skeleton image that ``tools/dataset_converters/annotate_pose.py`` writes."""
+    return dict(depth_path=depth_path_for(img_path, data_root, img_dir),
+                keypoints_path=keypoints_path_for(img_path, data_root, img_dir),
+                skeleton_path=skeleton_path_for(img_path, data_root, img_dir))
 
 
 def read_stem_list(path: str) -> List[str]:
@@ -149,8 +161,8 @@ class CCPDataset(BadSamplePolicyMixin, BaseSegDataset):
             img_path = self._photo_path(stem)
             info = dict(img_path=img_path,
                         seg_map_path=osp.join(self.data_root, LABELS_DIR, stem + self.seg_map_suffix),
-                        depth_path=depth_path_for(img_path, self.data_root, PHOTOS_DIR),
                         sample_id=stem,
+                        **_derived_paths(img_path, self.data_root, PHOTOS_DIR),
                         label_map=self.label_map,
                         reduce_zero_label=self.reduce_zero_label,
                         seg_fields=[])
@@ -223,8 +235,8 @@ class EasyPortraitDataset(BadSamplePolicyMixin, BaseSegDataset):
                 continue
             data_list.append(dict(img_path=img_path,
                                   seg_map_path=seg_map_path,
-                                  depth_path=depth_path_for(img_path, self.data_root, 'images'),
                                   sample_id=stem,
+                                  **_derived_paths(img_path, self.data_root, 'images'),
                                   label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label,
                                   seg_fields=[]))
@@ -303,8 +315,8 @@ class ImageMaskFolderDataset(BadSamplePolicyMixin, BaseSegDataset):
                 continue
             data_list.append(dict(img_path=img_path,
                                   seg_map_path=seg_map_path,
-                                  depth_path=depth_path_for(img_path, self.data_root, depth_dir),
                                   sample_id=stem,
+                                  **_derived_paths(img_path, self.data_root, depth_dir),
                                   label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label,
                                   seg_fields=[]))

@@ -26,6 +26,8 @@ from typing import List, Tuple
 import cv2
 import numpy as np
 
+from mmext.utils.atomic_io import atomic_write
+
 DEPTH_DIR = 'depth'
 
 
@@ -45,15 +47,22 @@ LAYOUTS = {
 }
 
 
-def depth_path_for(photo: str, data_root: str, img_dir: str) -> str:
-    """The depth map path of ``photo`` under ``data_root`` by the rule of this module."""
+def derived_path_for(photo: str, data_root: str, img_dir: str, folder: str, suffix: str) -> str:
+    """The path of a per-photo file (depth map, keypoints, skeleton image) by the rule of this module: the
+    photo's path under ``data_root`` with its ``img_dir`` component replaced by ``folder`` and its extension
+    by ``suffix``."""
     parts = osp.relpath(photo, data_root).split(os.sep)
     if img_dir not in parts[:-1]:
         raise ValueError(f'{photo}: no folder named {img_dir!r} between the data root {data_root} and the file, '
-                         'so the depth path rule does not apply')
-    parts[parts.index(img_dir)] = DEPTH_DIR
-    parts[-1] = osp.splitext(parts[-1])[0] + '.png'
+                         f'so the {folder} path rule does not apply')
+    parts[parts.index(img_dir)] = folder
+    parts[-1] = osp.splitext(parts[-1])[0] + suffix
     return osp.join(data_root, *parts)
+
+
+def depth_path_for(photo: str, data_root: str, img_dir: str) -> str:
+    """The depth map path of ``photo`` under ``data_root`` by the rule of this module."""
+    return derived_path_for(photo, data_root, img_dir, DEPTH_DIR, '.png')
 
 
 def find_photos(data_root: str, layout: str) -> List[str]:
@@ -88,26 +97,11 @@ def encode_inverse_depth(depth: np.ndarray) -> np.ndarray:
 
 
 def write_png_atomic(path: str, image: np.ndarray) -> None:
-    """Write a PNG so that ``path`` is either absent or complete, even if the process is killed.
-
-    The bytes go to a hidden temporary file in the same folder, are flushed to disk, and the file is
-    renamed over ``path`` (an atomic operation on POSIX file systems).
-    """
+    """Write a PNG so that ``path`` is either absent or complete, even if the process is killed."""
     ok, encoded = cv2.imencode('.png', image)
     if not ok:
         raise OSError(f'{path}: PNG encoding failed for an array of {image.dtype} {image.shape}')
-    folder, name = osp.split(path)
-    os.makedirs(folder or '.', exist_ok=True)
-    temporary = osp.join(folder, f'.{name}.{os.getpid()}.tmp')
-    try:
-        with open(temporary, 'wb') as file:
-            file.write(encoded.tobytes())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if osp.exists(temporary):
-            os.remove(temporary)
+    atomic_write(path, encoded.tobytes())
 
 
 def remove_stale_temporaries(path: str) -> int:

@@ -1,7 +1,7 @@
 """Reading Dress Code keypoint files (OpenPose COCO-18 in a 384 x 512 frame)."""
 import json
 import math
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 import numpy as np
 
@@ -9,20 +9,31 @@ from .dresscode_meta import KEYPOINT_FRAME_WH, NUM_KEYPOINTS
 from .errors import DatasetError
 
 
-def load_dresscode_keypoints(path: str, image_hw: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
-    """Read ``NNNNNN_2.json`` and rescale its keypoints to an image of size ``image_hw`` (H, W).
+class KeypointFile(NamedTuple):
+    """A keypoint file's content: (18, 2) coordinates in the 384 x 512 frame (0 where missing), (18,) bool
+    visibility, and how many joints lay outside the frame (read as missing)."""
+    frame_xy: np.ndarray
+    visible: np.ndarray
+    out_of_frame: int
 
-    The file holds ``{"keypoints": [[x, y, score, id], ...]}`` with 18 joints in a 384 x 512 (W x H)
-    frame. As in Dress Code's own loader, a joint is visible only when x > 1 and y > 1 (missing joints
-    are stored at 0 or -1); missing joints get coordinates (0, 0). A coordinate beyond the frame (above 384 /
-    512, or below -1, which is neither a position nor the missing marker) means the file is wrong, not that
-    the joint is hidden, so it is an error.
+    def in_image(self, image_hw: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+        """(1, 18, 2) float32 joints in the pixels of an image of ``image_hw`` (H, W), (1, 18) float32 visible."""
+        height, width = image_hw
+        scaled = self.frame_xy * np.array([width / KEYPOINT_FRAME_WH[0], height / KEYPOINT_FRAME_WH[1]])
+        return scaled[None].astype(np.float32), self.visible[None].astype(np.float32)
 
-    Returns:
-        keypoints (1, 18, 2) float32 in image pixels and keypoints_visible (1, 18) float32 in {0, 1}.
+
+def read_dresscode_keypoints(path: str) -> KeypointFile:
+    """Read ``NNNNNN_2.json``: ``{"keypoints": [[x, y, score, id], ...]}`` with 18 joints in a 384 x 512 (W x H)
+    frame.
+
+    As in Dress Code's own loader, a joint is visible only when x > 1 and y > 1 (missing joints are stored at
+    0 or -1). A joint beyond the frame (x > 384 or y > 512, or below -1, which is neither a position nor the
+    missing marker) is read as missing too and counted in ``out_of_frame``: pose estimators place occluded or
+    cropped joints slightly outside the photo.
 
     Raises:
-        DatasetError: missing or unreadable file, malformed content, non-finite or out-of-frame coordinates.
+        DatasetError: missing or unreadable file, malformed content, non-finite coordinates.
     """
     try:
         with open(path, 'rb') as f:
@@ -38,6 +49,7 @@ def load_dresscode_keypoints(path: str, image_hw: Tuple[int, int]) -> Tuple[np.n
         raise DatasetError(path, f'expected {{"keypoints": [...]}} with {NUM_KEYPOINTS} joints')
     coords = np.zeros((NUM_KEYPOINTS, 2), dtype=np.float64)
     frame_w, frame_h = KEYPOINT_FRAME_WH
+    out_of_frame = 0
     for i, joint in enumerate(joints):
         if (not isinstance(joint, list) or len(joint) < 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in joint[:2])):
@@ -48,14 +60,24 @@ def load_dresscode_keypoints(path: str, image_hw: Tuple[int, int]) -> Tuple[np.n
             raise DatasetError(path, f'joint {i} has a coordinate too large for a float') from None
         if not (math.isfinite(x) and math.isfinite(y)):
             raise DatasetError(path, f'joint {i} has a non-finite coordinate: {[x, y]}')
-        if not (-1 <= x <= frame_w and -1 <= y <= frame_h):
-            raise DatasetError(path, f'joint {i} at {[x, y]} lies outside the {frame_w} x {frame_h} keypoint frame')
-        coords[i] = x, y
+        if -1 <= x <= frame_w and -1 <= y <= frame_h:
+            coords[i] = x, y
+        else:
+            out_of_frame += 1
     visible = (coords[:, 0] > 1) & (coords[:, 1] > 1)
-    height, width = image_hw
-    scaled = coords * np.array([width / frame_w, height / frame_h])
-    scaled[~visible] = 0
-    return scaled[None].astype(np.float32), visible[None].astype(np.float32)
+    coords[~visible] = 0
+    return KeypointFile(coords, visible, out_of_frame)
+
+
+def load_dresscode_keypoints(path: str, image_hw: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """Read a keypoint file (:func:`read_dresscode_keypoints`) and rescale its joints to an image of size
+    ``image_hw`` (H, W): x by W / 384 and y by H / 512.
+
+    Returns:
+        keypoints (1, 18, 2) float32 in image pixels (missing joints at 0) and keypoints_visible (1, 18)
+        float32 in {0, 1}.
+    """
+    return read_dresscode_keypoints(path).in_image(image_hw)
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -1,6 +1,6 @@
 """Rasterising keypoints into maps: Gaussian heatmaps (mmpose's codec) and thick limb segments.
 
-Coordinates are continuous pixel coordinates of the image (the image spans [0, W] x [0, H]); a map with
+Coordinates are pixel indices of the image (pixel centres at integers, mmpose's convention); a map with
 ``stride`` s has one cell per s x s image pixels.
 """
 from functools import lru_cache
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from mmpose.codecs import MSRAHeatmap
 
-from .dresscode_meta import SKELETON
+from .dresscode_meta import SKELETON, SKELETON_COLORS
 
 
 @lru_cache(maxsize=32)
@@ -51,7 +51,7 @@ def render_limb_maps(keypoints: np.ndarray,
         (len(limbs), H, W) float32 in {0, 1}.
     """
     maps = np.zeros((len(limbs), *map_hw), np.uint8)
-    points = keypoints[0] / stride
+    points = (keypoints[0] + 0.5) / stride  # pixel index x covers [x - 0.5, x + 0.5): its cell is floor of that
     thickness = max(1, int(round(width / stride)))
     for channel, (a, b) in enumerate(limbs):
         if visible[0, a] > 0 and visible[0, b] > 0:
@@ -67,3 +67,31 @@ def flip_permutation(num_keypoints: int, flip_pairs: Sequence[Tuple[int, int]]) 
     for a, b in flip_pairs:
         permutation[a], permutation[b] = b, a
     return permutation
+
+
+def draw_openpose_skeleton(size_hw: Tuple[int, int], keypoints: np.ndarray, visible: np.ndarray,
+                           limbs: Sequence[Tuple[int, int]] = SKELETON) -> np.ndarray:
+    """OpenPose-style drawing on black (RGB uint8): coloured limbs between visible joints and joint dots.
+
+    Args:
+        size_hw: size of the drawing.
+        keypoints: (K, 2) joint coordinates in the drawing's pixels. visible: (K,) truthy where drawn.
+    """
+    height, width = size_hw
+    canvas = np.zeros((height, width, 3), np.uint8)
+    stick = max(1, int(round(0.008 * max(height, width))))
+    for (a, b), colour in zip(limbs, SKELETON_COLORS):
+        if not (visible[a] and visible[b]):
+            continue
+        centre = (keypoints[a] + keypoints[b]) / 2
+        delta = keypoints[b] - keypoints[a]
+        length = float(np.hypot(*delta)) / 2
+        angle = float(np.degrees(np.arctan2(delta[1], delta[0])))
+        polygon = cv2.ellipse2Poly(tuple(int(v) for v in centre), (max(1, int(length)), stick), int(angle), 0,
+                                   360, 1)
+        cv2.fillConvexPoly(canvas, polygon, [int(c * 0.6) for c in colour])
+    for i in range(len(keypoints)):
+        if visible[i]:
+            cv2.circle(canvas, tuple(int(v) for v in keypoints[i]), stick, SKELETON_COLORS[i % len(SKELETON_COLORS)],
+                       -1)
+    return canvas

@@ -26,7 +26,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH, NUM_KEYPOINTS, SKELETON, SKELETON_COLORS
+from .dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH, NUM_KEYPOINTS
+from .pose_rendering import draw_openpose_skeleton
 
 # Label values (Dress Code parsing classes).
 BACKGROUND, HAT, HAIR, SUNGLASSES, UPPER, SKIRT, PANTS, DRESS, BELT = range(9)
@@ -380,24 +381,8 @@ def _canonical_joints() -> np.ndarray:
 def render_skeleton(size_hw: Tuple[int, int], pose: Pose) -> np.ndarray:
     """OpenPose-style drawing: coloured limbs between visible joints and joint dots on black (RGB)."""
     height, width = size_hw
-    canvas = np.zeros((height, width, 3), np.uint8)
     scale = np.array([width / KEYPOINT_FRAME_WH[0], height / KEYPOINT_FRAME_WH[1]])
-    pts = pose.joints * scale
-    stick = max(1, int(round(0.008 * max(height, width))))
-    for (a, b), colour in zip(SKELETON, SKELETON_COLORS):
-        if not (pose.visible[a] and pose.visible[b]):
-            continue
-        centre = (pts[a] + pts[b]) / 2
-        delta = pts[b] - pts[a]
-        length = float(np.hypot(*delta)) / 2
-        angle = float(np.degrees(np.arctan2(delta[1], delta[0])))
-        polygon = cv2.ellipse2Poly(tuple(int(v) for v in centre), (max(1, int(length)), stick), int(angle), 0,
-                                   360, 1)
-        cv2.fillConvexPoly(canvas, polygon, [int(c * 0.6) for c in colour])
-    for i in range(NUM_KEYPOINTS):
-        if pose.visible[i]:
-            cv2.circle(canvas, tuple(int(v) for v in pts[i]), stick, SKELETON_COLORS[i % len(SKELETON_COLORS)], -1)
-    return canvas
+    return draw_openpose_skeleton(size_hw, pose.joints * scale, pose.visible)
 
 
 def render_depth(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:

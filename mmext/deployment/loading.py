@@ -5,7 +5,7 @@ from mmengine.config import Config
 from torch import nn
 
 from ..utils.benchmarking import build_inference_segmentor
-from ..utils.pretrained import extract_state_dict, load_checkpoint_file
+from ..utils.pretrained import load_checkpoint_strictly
 
 
 def load_segmentor(config: str, checkpoint: Optional[str] = None,
@@ -21,10 +21,5 @@ def load_segmentor(config: str, checkpoint: Optional[str] = None,
         cfg.merge_from_dict(cfg_options)
     model = build_inference_segmentor(cfg)
     if checkpoint:
-        state = extract_state_dict(load_checkpoint_file(checkpoint), checkpoint)
-        result = model.load_state_dict(state, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            raise ValueError(f'{checkpoint} does not fit {config}: missing keys {result.missing_keys[:5]} '
-                             f'({len(result.missing_keys)}), unexpected keys {result.unexpected_keys[:5]} '
-                             f'({len(result.unexpected_keys)})')
+        load_checkpoint_strictly(model, checkpoint, config)
     return cfg, model

@@ -82,3 +82,54 @@ def load_pretrained_backbone(module: nn.Module,
         + (f'; missing: {missing}' if missing else '')
         + (f'; unused: {len(unexpected)} tensors' if unexpected else ''),
         logger='current')
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint that does not fit the model it is loaded into (keys or shapes differ)."""
+
+
+def load_checkpoint_strictly(model: nn.Module, path: str, config: str = 'the config') -> dict:
+    """Load every tensor of a training checkpoint into ``model``; the checkpoint dict is returned (its
+    ``meta`` holds e.g. the class names).
+
+    The one loader of the inference and evaluation tools: a checkpoint that does not fit its config would
+    otherwise evaluate partly random weights. On a mismatch the error says what differs in a few lines --
+    for a classifier whose shape differs, the class counts -- and the full key lists go to the log.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        CheckpointMismatchError: missing, unexpected or differently shaped tensors.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path} does not exist (train one with tools/train.py)')
+    checkpoint = torch.load(path, map_location='cpu')
+    state = extract_state_dict(checkpoint, path)
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    reshaped = [(k, tuple(state[k].shape), tuple(own[k].shape)) for k in own
+                if k in state and state[k].shape != own[k].shape]
+    if missing or unexpected or reshaped:
+        print_log(f'{path} vs the model of {config}:\n  missing: {missing}\n  unexpected: {unexpected}\n'
+                  f'  shapes (checkpoint, model): {reshaped}', logger='current')
+        raise CheckpointMismatchError(_mismatch_message(path, config, missing, unexpected, reshaped))
+    model.load_state_dict(state, strict=True)
+    return checkpoint if isinstance(checkpoint, dict) else {}
+
+
+def _mismatch_message(path: str, config: str, missing, unexpected, reshaped) -> str:
+    lines = [f'checkpoint {path} does not fit the model of {config}:']
+    classifiers = [(k, ckpt, ours) for k, ckpt, ours in reshaped if k.endswith(('conv_seg.weight', 'cls_seg.weight'))]
+    if classifiers:
+        key, ckpt, ours = classifiers[0]
+        lines.append(f'  it was trained for {ckpt[0]} classes, the config has {ours[0]} ({key}): use the config the '
+                     'checkpoint was trained with, or set num_classes accordingly')
+    if reshaped:
+        key, ckpt, ours = reshaped[0]
+        lines.append(f'  {len(reshaped)} tensors differ in shape, e.g. {key}: checkpoint {ckpt}, model {ours}')
+    if missing:
+        lines.append(f'  {len(missing)} model tensors are not in the checkpoint, e.g. {", ".join(missing[:3])}')
+    if unexpected:
+        lines.append(f'  {len(unexpected)} checkpoint tensors are not in the model, e.g. {", ".join(unexpected[:3])}')
+    lines.append('  (the full key lists are in the log)')
+    return '\n'.join(lines)

@@ -1,16 +1,25 @@
 #!/usr/bin/env python
 """Compare training runs: one row per config, mean and spread over the seeds given.
 
-Reads from each WORK_DIR the ``run_summary.json`` written by ``RunSummaryHook`` (final metrics, training
-time, parameter counts) and the config mmengine saved there; measures inference GFLOPs and CPU latency
-of each config's segmentation path (auxiliary heads excluded: they do not run at inference) at one
+Each RUN is a work dir (its ``run_summary.json``, written by ``RunSummaryHook``, and the config mmengine
+saved there), a result file written by ``tools/analysis_tools/run_result.py``, or a folder of such files
+(``runs/<label set>/<variant>/seed*.json``: the folder name is the row). Measures inference GFLOPs and CPU
+latency of each config's segmentation path (auxiliary heads excluded: they do not run at inference) at one
 input shape; writes ablation.md, ablation.csv and ablation.png (grouped bar chart) to --out.
 
-Example:
+With --baseline NAME, each row's paired difference to that row is added (ablation_diff.md / .png): runs
+are paired by seed; the 95 % interval over seeds is a t interval of the per-seed differences, and the
+per-image bootstrap interval resamples the evaluated images (the seeds' mean dataset-level mIoU from the
+per-image counts of run_result.py, --bootstrap resamples).
+
+Examples:
     python tools/analysis_tools/ablation_table.py work_dirs/ablation_demo/* --out work_dirs/ablation_demo
+    python tools/analysis_tools/ablation_table.py projects/ccp_pose_aux/runs/clothing4/* --baseline seg_only \
+        --shape 320 212 --out projects/ccp_pose_aux/results
 """
 import argparse
 import csv
+import glob
 import json
 import os
 import os.path as osp
@@ -25,11 +34,38 @@ import torch
 import mmext  # noqa: F401
 from mmext.engine.hooks import SUMMARY_FILE
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # Metric columns in display order (those present in no run are dropped).
-METRIC_COLUMNS = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.clothing', 'gIoU.person',
-                  'gIoU.background', 'PCK@0.05', 'PCK@0.05_mean_pose', 'PCK@0.1', 'PCK@0.1_mean_pose', 'AbsRel',
-                  'delta1']
+METRIC_COLUMNS = ['mIoU', 'per_image_mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.clothing', 'gIoU.person',
+                  'gIoU.background', 'PCK@0.05', 'PCK@0.05_mean_pose', 'PCK@0.05_mean_pose_oracle', 'PCK@0.1',
+                  'PCK@0.1_mean_pose', 'PCK@0.1_mean_pose_oracle', 'AbsRel', 'delta1']
 COST_COLUMNS = ['params_M', 'GFLOPs', 'latency_ms', 'train_time_s']
+
+
+
+def load_runs(source: str) -> List[dict]:
+    """The runs of one command-line argument: a work dir, a result file, or a folder of result files."""
+    if source.endswith('.json'):
+        return [load_result_file(source, osp.basename(osp.dirname(osp.abspath(source))))]
+    if osp.isfile(osp.join(source, SUMMARY_FILE)):
+        return [load_run(source)]
+    files = sorted(glob.glob(osp.join(source, 'seed*.json')))
+    if not files:
+        raise FileNotFoundError(f'{source}: neither a work dir with {SUMMARY_FILE} nor a folder of seed*.json '
+                                'result files')
+    return [load_result_file(path, osp.basename(osp.normpath(source))) for path in files]
+
+
+def load_result_file(path: str, name: str) -> dict:
+    with open(path) as f:
+        result = json.load(f)
+    if not result.get('metrics'):
+        raise ValueError(f'{path} holds no metrics (written by tools/analysis_tools/run_result.py?)')
+    config = osp.join(REPO, result['config'])
+    return dict(work_dir=path, name=name, seed=result.get('seed'), config=config, metrics=result['metrics'],
+                train_time_s=result.get('train_time_s'), params=result.get('params_inference'),
+                per_image=result.get('per_image'))
 
 
 def load_run(work_dir: str) -> dict:
@@ -47,7 +83,7 @@ def load_run(work_dir: str) -> dict:
         raise FileNotFoundError(f'{config} (the config mmengine saves in the work dir) not found')
     return dict(work_dir=work_dir, name=osp.splitext(summary['config'])[0], seed=summary.get('seed'),
                 config=config, metrics=metrics, train_time_s=summary.get('train_time_s'),
-                params=summary.get('params_inference'))
+                params=summary.get('params_inference'), per_image=None)
 
 
 def inference_cost(config_path: str, shape: Tuple[int, int], repeat: int, warmup: int) -> Dict[str, float]:
@@ -85,6 +121,117 @@ def build_rows(runs: List[dict], costs: Dict[str, Dict[str, float]]) -> List[dic
         row['train_time_s'] = aggregate([r['train_time_s'] for r in group])
         rows.append(row)
     return rows
+
+
+DIFF_METRICS = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'per_image_mIoU', 'PCK@0.1']
+# Two-sided 95 % Student t quantiles by degrees of freedom (scipy.stats.t.ppf(0.975, df)).
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+
+
+def dataset_miou(intersection: np.ndarray, union: np.ndarray) -> np.ndarray:
+    """mIoU (percent) from per-image counts (..., images, classes): sums over images, mean over classes."""
+    inter, uni = intersection.sum(-2), union.sum(-2)
+    return 100 * np.divide(inter, uni, out=np.full(inter.shape, np.nan), where=uni > 0).mean(-1)
+
+
+def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: int = 0) -> List[dict]:
+    """Per row: mean paired difference to ``baseline`` per metric, with a 95 % t interval over seeds and
+    (for mIoU) a per-image bootstrap interval."""
+    by_name: Dict[str, Dict[int, dict]] = OrderedDict()
+    for run in runs:
+        by_name.setdefault(run['name'], {})[run['seed']] = run
+    if baseline not in by_name:
+        raise ValueError(f'--baseline {baseline!r} is not among the rows {list(by_name)}')
+    base = by_name[baseline]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name, group in by_name.items():
+        if name == baseline:
+            continue
+        seeds = sorted(set(group) & set(base))
+        row = OrderedDict(config=name, paired_seeds=len(seeds))
+        for metric in DIFF_METRICS:
+            diffs = [group[s]['metrics'][metric] - base[s]['metrics'][metric] for s in seeds
+                     if metric in group[s]['metrics'] and metric in base[s]['metrics']]
+            if not diffs:
+                continue
+            mean = float(np.mean(diffs))
+            half = (T975.get(len(diffs) - 1, 1.96) * float(np.std(diffs, ddof=1)) / np.sqrt(len(diffs))
+                    if len(diffs) > 1 else None)
+            row[metric] = dict(diff=mean, ci_seeds=None if half is None else [mean - half, mean + half],
+                               per_seed=diffs)
+        if seeds and all(group[s].get('per_image') and base[s].get('per_image') for s in seeds):
+            row['mIoU']['ci_images'] = _bootstrap_interval([group[s]['per_image'] for s in seeds],
+                                                           [base[s]['per_image'] for s in seeds], bootstrap, rng)
+        rows.append(row)
+    return rows
+
+
+def _bootstrap_interval(ours: List[dict], theirs: List[dict], resamples: int, rng) -> List[float]:
+    images = ours[0]['images']
+    for record in ours + theirs:
+        if record['images'] != images:
+            raise ValueError('runs were evaluated on different images: no per-image pairing possible')
+    counts = {k: np.array([[r[k] for r in side] for side in (ours, theirs)], np.float64)
+              for k in ('intersection', 'union')}  # (2 sides, seeds, images, classes)
+    draws = rng.integers(0, len(images), size=(resamples, len(images)))
+    diffs = np.empty(resamples)
+    for i, pick in enumerate(draws):
+        miou = dataset_miou(counts['intersection'][:, :, pick], counts['union'][:, :, pick]).mean(-1)
+        diffs[i] = miou[0] - miou[1]
+    return [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))]
+
+
+def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: int) -> List[str]:
+    def interval(ci):
+        return '-' if ci is None else f'[{ci[0]:+.2f}, {ci[1]:+.2f}]'
+
+    lines = ['| config | seeds | ' + ' | '.join(f'Δ {m}' for m in DIFF_METRICS) + ' | mIoU 95 % CI (seeds) | '
+             'mIoU 95 % CI (images) |', '|' + '---|' * (len(DIFF_METRICS) + 4)]
+    for row in rows:
+        cells = [f'{row[m]["diff"]:+.2f}' if m in row else '-' for m in DIFF_METRICS]
+        miou = row.get('mIoU', {})
+        lines.append(f'| {row["config"]} | {row["paired_seeds"]} | ' + ' | '.join(cells)
+                     + f' | {interval(miou.get("ci_seeds"))} | {interval(miou.get("ci_images"))} |')
+    notes = ['', f'Paired differences to {baseline} (same seed), in points. CI (seeds): 95 % t interval of the '
+             f'per-seed differences. CI (images): 2.5-97.5 percentiles of the difference of the seeds\' mean '
+             f'dataset-level mIoU over {resamples} resamples of the evaluated images.']
+    md_path = osp.join(out_dir, 'ablation_diff.md')
+    with open(md_path, 'w') as f:
+        f.write('\n'.join(lines + notes) + '\n')
+    json_path = osp.join(out_dir, 'ablation_diff.json')
+    with open(json_path, 'w') as f:
+        json.dump(dict(baseline=baseline, bootstrap_resamples=resamples, rows=rows), f, indent=1)
+    png_path = osp.join(out_dir, 'ablation_diff.png')
+    plot_differences(rows, baseline, png_path)
+    return ['\n'.join(lines), md_path, json_path, png_path]
+
+
+def plot_differences(rows: List[dict], baseline: str, path: str) -> None:
+    """mIoU difference to the baseline per row: seed interval (thick) and image-bootstrap interval (thin)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    rows = [r for r in rows if 'mIoU' in r]
+    fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(rows) + 1.6))
+    for y, row in enumerate(rows):
+        miou = row['mIoU']
+        if miou.get('ci_images'):
+            ax.plot(miou['ci_images'], [y, y], color='0.6', linewidth=1.5, label='95 % CI, images' if y == 0 else None)
+        if miou.get('ci_seeds'):
+            ax.plot(miou['ci_seeds'], [y, y], color='tab:blue', linewidth=5, alpha=0.5,
+                    label='95 % CI, seeds' if y == 0 else None)
+        ax.plot(miou['per_seed'], [y] * len(miou['per_seed']), 'o', color='tab:blue', markersize=3)
+        ax.plot([miou['diff']], [y], 'D', color='black')
+    ax.axvline(0, color='black', linewidth=0.8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r['config'] for r in rows])
+    ax.set_xlabel(f'mIoU difference to {baseline} (points; dots: seeds, diamond: mean)')
+    ax.legend(fontsize=8, loc='lower right')
+    ax.grid(axis='x', alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def present_columns(rows: List[dict]) -> List[str]:
@@ -159,28 +306,23 @@ def plot(rows: List[dict], metrics: List[str], path: str) -> None:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('work_dirs', nargs='+', help='work dirs of finished runs (several seeds of one config '
-                        'are averaged)')
+    parser.add_argument('runs', nargs='+', help='work dirs of finished runs, result files, or folders of result '
+                        'files (several seeds of one config are averaged)')
     parser.add_argument('--out', required=True, help='output folder for ablation.{md,csv,png}')
     parser.add_argument('--shape', type=int, nargs=2, default=(512, 384), metavar=('H', 'W'),
                         help='input shape for GFLOPs and latency (default: 512 384)')
     parser.add_argument('--repeat', type=int, default=10, help='timed forward passes per config (default: 10)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed forward passes first (default: 2)')
     parser.add_argument('--no-cost', action='store_true', help='skip GFLOPs and latency')
+    parser.add_argument('--baseline', help='row to pair every other row with (e.g. seg_only)')
+    parser.add_argument('--bootstrap', type=int, default=2000, help='per-image bootstrap resamples (default: 2000)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    work_dirs = [d for d in args.work_dirs if osp.isdir(d) and osp.isfile(osp.join(d, SUMMARY_FILE))]
-    skipped = sorted(set(args.work_dirs) - set(work_dirs))
-    if skipped:
-        print(f'skipping (no {SUMMARY_FILE}): {", ".join(skipped)}', file=sys.stderr)
-    if not work_dirs:
-        print('error: no finished runs among the given work dirs', file=sys.stderr)
-        return 1
     try:
-        runs = [load_run(d) for d in work_dirs]
+        runs = [run for source in args.runs for run in load_runs(source)]
     except (FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
@@ -193,6 +335,15 @@ def main(argv=None) -> int:
     rows = build_rows(runs, costs)
     table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs)
     print(table)
+    if args.baseline:
+        try:
+            differences = paired_differences(runs, args.baseline, args.bootstrap)
+        except ValueError as e:
+            print(f'error: {e}', file=sys.stderr)
+            return 1
+        diff_table, *diff_paths = write_differences(differences, args.baseline, args.out, args.bootstrap)
+        print(diff_table)
+        paths += diff_paths
     print('Written: ' + ', '.join(paths))
     return 0
 

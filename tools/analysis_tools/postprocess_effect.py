@@ -34,13 +34,14 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import MODELS
 
 import mmext  # noqa: F401  (registers mmext's modules)
 from mmext.models.segmentors.postprocess import recover_rgb
 from mmext.utils.benchmarking import build_inference_segmentor
+from mmext.utils.pretrained import load_checkpoint_strictly
 
 STEP_TYPES = dict(crf='DenseCRF', small_regions='RemoveSmallRegions', superpixel='SuperpixelVote')
 ALL = 'all'
@@ -130,7 +131,7 @@ def measure(args: argparse.Namespace) -> dict:
     steps = {name: MODELS.build(step_cfg) for name, step_cfg in steps_cfg.items()}
     model = build_inference_segmentor(cfg)
     if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu')
+        load_checkpoint_strictly(model, args.checkpoint, args.config)
     model.to(device)
     loader = Runner.build_dataloader(dataloader_cfg(cfg, args.num_workers))
     dataset = loader.dataset

@@ -10,8 +10,10 @@ Examples:
     python tools/demo/web_demo.py CONFIG CHECKPOINT --port 8000 --device cuda
 Then open http://127.0.0.1:8000 in a browser.
 
-HTTP API: GET / (the page), GET /api/info (model, classes), POST /api/segment (multipart field `image`)
--> JSON with the overlay / mask / depth images as data URLs, class areas, keypoints and latency.
+HTTP API: GET / (the page), GET /api/info (model, classes), POST /api/segment (multipart fields `image` and
+optionally `aux=true` to run the landmark and depth heads too) -> JSON with the overlay / mask / depth images
+as data URLs, class areas, keypoints, the skeleton drawn (which, how many joints) and latency. A pose-input
+model estimates each photo's pose with BlazePose and draws it.
 """
 import argparse
 import base64
@@ -59,10 +61,10 @@ def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = '
     """The FastAPI app serving ``model`` (built by :func:`mmext.apis.init_model`)."""
     import cv2
     import numpy as np
-    from fastapi import FastAPI, File, HTTPException, UploadFile
+    from fastapi import FastAPI, File, Form, HTTPException, UploadFile
     from fastapi.responses import HTMLResponse
 
-    from mmext.apis import inference_model
+    from mmext.apis import inference_model, set_aux_predict
     from mmext.visualization import colorize_depth, colorize_mask, draw_overlay
 
     app = FastAPI(title=title)
@@ -80,18 +82,24 @@ def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = '
                     config=getattr(model, 'demo_config', None), checkpoint=getattr(model, 'demo_checkpoint', None))
 
     @app.post('/api/segment')
-    def segment(image: UploadFile = File(...)) -> dict:
+    def segment(image: UploadFile = File(...), aux: bool = Form(False)) -> dict:
         data = np.frombuffer(image.file.read(), np.uint8)
         photo = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
         if photo is None:
             raise HTTPException(status_code=400,
                                 detail=f'{image.filename!r} could not be read as an image (JPEG, PNG, ...)')
         with lock:
+            set_aux_predict(model, 'all' if aux else ())
             start = time.perf_counter()
             result = inference_model(model, photo)
             latency_ms = (time.perf_counter() - start) * 1000
-        overlay = draw_overlay(photo, result.seg_map, meta['palette'], opacity, result.landmarks, kpt_thr)
+        skeleton, source = ((result.landmarks, 'predicted skeleton') if result.landmarks is not None else
+                            (result.input_pose, 'estimated input pose'))
+        overlay = draw_overlay(photo, result.seg_map, meta['palette'], opacity, skeleton, kpt_thr)
         response = dict(filename=image.filename, latency_ms=round(latency_ms, 1), **result.to_dict())
+        if skeleton is not None:
+            response['skeleton'] = dict(source=source, joints=len(skeleton), threshold=kpt_thr,
+                                        drawn=int((skeleton[:, 2] >= kpt_thr).sum()))
         response['class_areas'] = [dict(name=name, color=meta['palette'][meta['classes'].index(name)], **area)
                                    for name, area in response['class_areas'].items()]
         response['images'] = dict(overlay=encode_image(overlay, '.jpg'),

@@ -96,6 +96,8 @@ class Statistics:
         self.label_maps = 0
         self.keypoint_samples = 0
         self.visible = np.zeros(len(KEYPOINT_NAMES), np.int64)
+        self.out_of_frame_joints = 0
+        self.out_of_frame_samples = 0
         self.instances: Counter = Counter()
 
     def add(self, results: dict) -> None:
@@ -113,6 +115,9 @@ class Statistics:
         if visible is not None and np.asarray(visible).shape[-1] == len(KEYPOINT_NAMES):
             self.keypoint_samples += 1
             self.visible += np.asarray(visible).reshape(-1, len(KEYPOINT_NAMES)).max(axis=0) > 0
+            outside = int(results.get('keypoints_out_of_frame', 0))
+            self.out_of_frame_joints += outside
+            self.out_of_frame_samples += outside > 0
         labels = results.get('gt_bboxes_labels')
         if labels is not None:
             self.instances.update(int(v) for v in labels)
@@ -130,6 +135,7 @@ class Statistics:
             report['keypoint_visibility'] = {name: int(self.visible[i]) / self.keypoint_samples
                                              for i, name in enumerate(KEYPOINT_NAMES)}
             report['keypoint_samples'] = self.keypoint_samples
+            report['keypoints_out_of_frame'] = dict(joints=self.out_of_frame_joints, samples=self.out_of_frame_samples)
         if self.instances:
             report['instances'] = {self._name(k): n for k, n in sorted(self.instances.items())}
         return report
@@ -144,9 +150,11 @@ def scan_dataset(name: str, dataset_cfg: dict, limit: Optional[int]) -> dict:
     with tempfile.TemporaryDirectory(prefix='check_dataset_') as bad_dir:
         try:
             dataset = DATASETS.build(loading_only(copy.deepcopy(dataset_cfg), bad_dir))
-        except DatasetError as error:  # the split as a whole is unusable
+        except (DatasetError, FileNotFoundError) as error:  # the split as a whole is unusable
+            problem = (dict(path=error.path, problem=error.problem) if isinstance(error, DatasetError) else
+                       dict(path=str(error.filename or dataset_cfg.get('data_root')), problem=str(error)))
             return dict(loader=name, type=dataset_cfg.get('type'), built=False, listed=0, loaded=0,
-                        problems=[dict(path=error.path, problem=error.problem, when='index')])
+                        problems=[dict(problem, when='index')])
         for part in policy_datasets(dataset):
             if part.bad_sample_log is not None:
                 part.bad_sample_log.quiet = True
@@ -199,6 +207,10 @@ def print_report(report: dict) -> None:
             items = list(report['keypoint_visibility'].items())
             for start in range(0, len(items), 6):
                 print('    ' + '  '.join(f'{k} {100 * v:.0f}%' for k, v in items[start:start + 6]))
+            outside = report['keypoints_out_of_frame']
+            if outside['joints']:
+                print(f'  {outside["joints"]} joints in {outside["samples"]} keypoint files lie outside the 384 x 512 '
+                      'frame: read as missing')
         if 'instances' in report:
             print('  instances per class: ' + ', '.join(f'{k} {n}' for k, n in report['instances'].items()))
     for problem in report['problems']:

@@ -6,6 +6,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import MODELS, TRANSFORMS
 
+from .geometry import register_continuous_field
+
 
 @TRANSFORMS.register_module()
 class EstimateDepth(BaseTransform):
@@ -35,7 +37,7 @@ class EstimateDepth(BaseTransform):
         depth = self._provider.estimate([rgb])[0]
         low, high = float(depth.min()), float(depth.max())
         results['gt_depth'] = (depth - low) / (high - low) if high > low else np.zeros_like(depth)
-        results.setdefault('seg_fields', []).append('gt_depth')
+        register_continuous_field(results, 'gt_depth')
         return results
 
     def __repr__(self) -> str:

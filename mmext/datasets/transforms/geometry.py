@@ -1,19 +1,53 @@
 """Geometric augmentations that keep keypoints (and left/right semantics) in step with the image.
 
 mmseg's ``RandomCrop`` ignores keypoints and its ``RandomFlip`` neither flips them nor swaps left/right
-joints; mmcv's ``Resize`` (used by ``RandomResize``) already scales ``gt_keypoints``.
+joints; mmcv's ``Resize`` (used by ``RandomResize``) already scales ``gt_keypoints``. Keypoints are pixel
+indices (pixel centres at integers), mmpose's convention.
 """
 from typing import Sequence, Tuple
 
 import mmcv
 import numpy as np
-from mmcv.transforms import BaseTransform
-from mmcv.transforms.utils import cache_randomness
+from mmcv.transforms import RandomFlip
 from mmseg.datasets.transforms import RandomCrop
+from mmseg.datasets.transforms import Resize as MMSegResize
 from mmseg.registry import TRANSFORMS
 
 from ..dresscode_meta import KEYPOINT_FLIP_PAIRS
 from ..pose_rendering import flip_permutation
+
+
+# Seg fields holding continuous values (depth maps), listed by their loaders under this results key: resized
+# bilinearly instead of with nearest neighbour.
+CONTINUOUS_FIELDS = 'continuous_seg_fields'
+
+
+def register_continuous_field(results: dict, key: str) -> None:
+    """Register ``key`` as a seg field (geometric transforms move it with the image) with continuous values."""
+    results.setdefault('seg_fields', []).append(key)
+    results.setdefault(CONTINUOUS_FIELDS, []).append(key)
+
+
+@TRANSFORMS.register_module(name='Resize', force=True)
+class Resize(MMSegResize):
+    """mmseg's ``Resize`` (same arguments, same results for images and label maps) that resizes continuous seg
+    fields -- depth maps, registered by :func:`register_continuous_field` -- bilinearly: nearest neighbour
+    would turn a smooth depth map into steps. It replaces mmseg's ``Resize`` in the registry, so
+    ``RandomResize`` and configs get it unchanged; mmseg's own ``gt_depth_map`` is not affected.
+    """
+
+    def _resize_seg(self, results: dict) -> None:
+        continuous = set(results.get(CONTINUOUS_FIELDS, []))
+        nearest = [key for key in results.get('seg_fields', []) if key not in continuous]
+        results['seg_fields'], all_fields = nearest, results.get('seg_fields', [])
+        try:
+            super()._resize_seg(results)
+        finally:
+            results['seg_fields'] = all_fields
+        resize = mmcv.imrescale if self.keep_ratio else mmcv.imresize
+        for key in continuous:
+            if results.get(key) is not None:
+                results[key] = resize(results[key], results['scale'], interpolation='bilinear', backend=self.backend)
 
 
 def _hide_outside(keypoints: np.ndarray, visible: np.ndarray, image_hw: Tuple[int, int]) -> None:
@@ -48,12 +82,15 @@ class PoseAwareRandomCrop(RandomCrop):
 
 
 @TRANSFORMS.register_module()
-class PoseAwareRandomFlip(BaseTransform):
-    """Horizontal flip of the image, every seg field and the keypoints, keeping left and right right.
+class PoseAwareRandomFlip(RandomFlip):
+    """mmcv's horizontal ``RandomFlip`` that also mirrors keypoints with their left/right names and flips every
+    seg field, swapping label pairs in the label map only.
 
-    Keypoints are mirrored (x -> W - x) and left/right joints trade places, so a flipped right shoulder is
-    still labelled ``r_shoulder``. Label pairs in ``seg_swap_pairs`` (e.g. Dress Code's left/right arm,
-    leg and shoe classes) are swapped in ``gt_seg_map`` only -- never in other fields such as depth.
+    What it adds to mmcv's: keypoints are mirrored by mmpose's rule for pixel-index coordinates
+    (x -> W - 1 - x; mmcv's own uses box-edge coordinates, W - x) and left/right joints trade places, so a
+    flipped right shoulder is still ``r_shoulder``; the other seg fields (skeleton masks, depth) are flipped
+    too. mmcv's ``swap_seg_labels`` (here ``seg_swap_pairs``, e.g. Dress Code's left/right arm, leg and shoe
+    classes) applies to ``gt_seg_map`` only -- never to a depth map.
 
     Args:
         prob: flip probability.
@@ -65,38 +102,25 @@ class PoseAwareRandomFlip(BaseTransform):
                  prob: float = 0.5,
                  keypoint_flip_pairs: Sequence[Tuple[int, int]] = KEYPOINT_FLIP_PAIRS,
                  seg_swap_pairs: Sequence[Tuple[int, int]] = ()):
-        if not 0 <= prob <= 1:
-            raise ValueError(f'prob must be in [0, 1], got {prob}')
-        self.prob = prob
+        super().__init__(prob=prob, direction='horizontal',
+                         swap_seg_labels=[list(p) for p in seg_swap_pairs] or None)
         self.keypoint_flip_pairs = [tuple(p) for p in keypoint_flip_pairs]
-        self.seg_swap_pairs = [tuple(p) for p in seg_swap_pairs]
 
-    @cache_randomness
-    def _do_flip(self) -> bool:
-        return bool(np.random.rand() < self.prob)
+    def _flip_keypoints(self, keypoints: np.ndarray, img_shape: Tuple[int, int], direction: str) -> np.ndarray:
+        flipped = keypoints.copy()
+        flipped[..., 0] = img_shape[1] - 1 - flipped[..., 0]
+        return flipped
 
-    def transform(self, results: dict) -> dict:
-        flip = self._do_flip()
-        results['flip'] = flip
-        results['flip_direction'] = 'horizontal' if flip else None
-        if not flip:
-            return results
-        results['img'] = mmcv.imflip(results['img'], direction='horizontal')
-        for key in results.get('seg_fields', []):
-            flipped = mmcv.imflip(results[key], direction='horizontal')
-            if key == 'gt_seg_map' and self.seg_swap_pairs:
-                original = flipped.copy()
-                for a, b in self.seg_swap_pairs:
-                    flipped[original == a] = b
-                    flipped[original == b] = a
-            results[key] = np.ascontiguousarray(flipped)
+    def _flip(self, results: dict) -> None:
+        super()._flip(results)  # image, label map (pairs swapped), keypoints (mirrored)
+        for key in ('img', *results.get('seg_fields', [])):
+            if key != 'img' and key != 'gt_seg_map':
+                results[key] = mmcv.imflip(results[key], direction='horizontal')
+            results[key] = np.ascontiguousarray(results[key])
         if results.get('gt_keypoints') is not None:
-            width = results['img'].shape[1]
             visible = results['gt_keypoints_visible'].copy()
-            keypoints = results['gt_keypoints'].copy()
-            keypoints[..., 0] = width - keypoints[..., 0]
+            keypoints = results['gt_keypoints']
             keypoints[visible == 0] = 0
             permutation = flip_permutation(keypoints.shape[1], self.keypoint_flip_pairs)
             results['gt_keypoints'] = keypoints[:, permutation]
             results['gt_keypoints_visible'] = visible[:, permutation]
-        return results

@@ -5,8 +5,9 @@ from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 from ..errors import DatasetError
-from ..keypoints import load_dresscode_keypoints
+from ..keypoints import read_dresscode_keypoints
 from ..sample_checks import check_image_file
+from .geometry import register_continuous_field
 
 
 def _read_image(path: str, flag: int) -> np.ndarray:
@@ -45,10 +46,14 @@ class LoadDressCodeKeypoints(BaseTransform):
       transforms (mmcv's ``Resize`` scales ``gt_keypoints``; use ``PoseAwareRandomCrop`` /
       ``PoseAwareRandomFlip`` for crops and flips).
     - ``ori_keypoints`` / ``ori_keypoints_visible``: the same in the original image, for evaluation.
+    - ``keypoints_out_of_frame``: joints of the file outside its 384 x 512 frame, read as missing
+      (``tools/misc/check_dataset.py`` reports them).
     """
 
     def transform(self, results: dict) -> dict:
-        keypoints, visible = load_dresscode_keypoints(results['keypoints_path'], results['ori_shape'][:2])
+        content = read_dresscode_keypoints(results['keypoints_path'])
+        keypoints, visible = content.in_image(results['ori_shape'][:2])
+        results['keypoints_out_of_frame'] = content.out_of_frame
         results['gt_keypoints'] = keypoints
         results['gt_keypoints_visible'] = visible
         results['ori_keypoints'] = keypoints.copy()
@@ -102,5 +107,5 @@ class LoadDepthMap(BaseTransform):
             low, high = float(depth.min()), float(depth.max())
             depth = (depth - low) / (high - low) if high > low else np.zeros_like(depth)
         results['gt_depth'] = depth
-        results.setdefault('seg_fields', []).append('gt_depth')
+        register_continuous_field(results, 'gt_depth')
         return results

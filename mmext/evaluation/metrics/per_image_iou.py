@@ -4,6 +4,7 @@ mmseg's ``IoUMetric`` sums intersections and unions over the whole data set firs
 few images dominate it; the per-image mean weighs every image equally. Both are worth reporting: keep
 ``IoUMetric`` (or ``MultiTaskMetric``) for the data-set level numbers and add this one next to it.
 """
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -57,6 +58,7 @@ class PerImageIoUMetric(BaseMetric):
         self.absent = absent
         self.ignore_index = ignore_index
         self.classes = None if classes is None else list(classes)
+        self.per_image: Optional[dict] = None  # image names and per-class counts of the last evaluation
 
     def _class_indices(self) -> List[int]:
         names = list(self.dataset_meta['classes'])
@@ -99,7 +101,8 @@ class PerImageIoUMetric(BaseMetric):
         for sample in data_samples:
             pred = sample['pred_sem_seg']['data'].squeeze()
             label = sample['gt_sem_seg']['data'].squeeze().to(pred.device)
-            self.results.append(self.image_counts(pred, label, num_classes, self.ignore_index))
+            inter, union = self.image_counts(pred, label, num_classes, self.ignore_index)
+            self.results.append((inter, union, osp.splitext(osp.basename(sample.get('img_path', '')))[0]))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         names = list(self.dataset_meta['classes'])
@@ -123,6 +126,10 @@ class PerImageIoUMetric(BaseMetric):
             per_class.append(value)
         valid = [v for v in per_class if not np.isnan(v)]
         metrics['per_image_mIoU'] = float(np.mean(valid)) if valid else float('nan')
+        # Kept for paired comparisons between runs (per-image bootstrap): ablation_table.py reads them from
+        # the run files that tools/analysis_tools/run_result.py writes.
+        self.per_image = dict(images=[r[2] for r in results], intersection=inter.astype(np.int64).tolist(),
+                              union=union.astype(np.int64).tolist())
         self._log_table(metrics, [names[i] for i in indices], len(results))
         return dict(metrics)
 

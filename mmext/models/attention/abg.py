@@ -43,15 +43,16 @@ class AbG(nn.Module):
         # Only the channel variant learns anything; a disabled gate must not add (unused) parameters.
         self.channel_conv = nn.Conv2d(channels, channels, 1) if enabled and mode == 'channel' else None
 
-    def forward(self, feature: Tensor, residual: Optional[Tensor] = None) -> Tensor:
+    def forward(self, feature: Tensor, residual: Optional[Tensor] = None, steer: Optional[Tensor] = None) -> Tensor:
+        """``steer``: optional logits (broadcastable to ``feature``) added inside the sigmoid, so that another
+        feature map can open or close the gate (AfN's cross-attention)."""
         base = feature if residual is None else residual
         if not self.enabled:
             return base
-        if self.channel_conv is None:
-            attention = torch.sigmoid(feature)
-        else:
-            attention = torch.sigmoid(self.channel_conv(F.adaptive_avg_pool2d(feature, 1)))
-        return base + attention * feature
+        logits = feature if self.channel_conv is None else self.channel_conv(F.adaptive_avg_pool2d(feature, 1))
+        if steer is not None:
+            logits = logits + steer
+        return base + torch.sigmoid(logits) * feature
 
     def extra_repr(self) -> str:
         return f'channels={self.channels}, mode={self.mode!r}, enabled={self.enabled}'
@@ -88,9 +89,9 @@ class ConvBNAbG(nn.Module):
         self.bn = build_norm_layer(norm_cfg, out_channels)[1]
         self.gate = AbG(out_channels, mode=abg_mode, enabled=abg)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, steer: Optional[Tensor] = None) -> Tensor:
         f = self.bn(self.conv(x))
-        return self.gate(f, residual=F.relu(f))
+        return self.gate(f, residual=F.relu(f), steer=steer)
 
 
 @MODELS.register_module()

@@ -4,8 +4,9 @@ Source: A. Erisen, "SERNet-Former: Semantic Segmentation by Efficient Residual N
 Attention-Boosting Gates and Attention-Fusion Networks", arXiv 2401.15741, CVPRW 2024.
 
 One decoder stage: the deep feature is upsampled to the encoder skip's size, both are projected by 1x1
-:class:`ConvBNAbG` blocks, optionally the skip projection steers the deep path through spatial and channel
-attention (cross-attention), and the concatenation is fused by two 3x3 conv-BN-ReLU blocks.
+:class:`ConvBNAbG` blocks, optionally the skip projection steers the deep projection's attention-boosting gate
+through spatial and channel attention (cross-attention), and the concatenation is fused by two 3x3
+conv-BN-ReLU blocks.
 """
 import torch
 import torch.nn as nn
@@ -21,19 +22,19 @@ from .abg import ConvBNAbG
 class AfN(nn.Module):
     """Attention-fusion network for one decoder stage; output is at ``skip``'s size with ``out_channels``.
 
-    Steps: ``deep`` is resized bilinearly to ``skip``'s size; ``d = deep_proj(deep)``, ``s = skip_proj(skip)``
-    (1x1 :class:`ConvBNAbG`, gated when ``gate``); with ``cross_attention`` the deep path becomes
-    ``d * (1 + a * c)`` where ``a = sigmoid(conv1x1(s))`` is a one-channel spatial map and
-    ``c = sigmoid(conv1x1(GAP(s)))`` a per-channel weight, so encoder detail amplifies the deep features
-    where and in which channels the skip responds (a factor in ``[1, 2]``, never suppressing them);
-    finally ``fuse(cat(d, s))`` with two 3x3 conv-BN-ReLU blocks.
+    Steps: ``deep`` is resized bilinearly to ``skip``'s size; ``s = skip_proj(skip)`` and
+    ``d = deep_proj(deep)`` (1x1 :class:`ConvBNAbG`, gated when ``gate``: ``d = ReLU(f) + sigmoid(f) * f``
+    with ``f = BN(conv1x1(deep))``). With ``cross_attention`` the skip steers the deep path's gate:
+    ``d = ReLU(f) + sigmoid(f + a + c) * f`` where ``a = conv1x1(s)`` is a one-channel spatial map and
+    ``c = conv1x1(GAP(s))`` a per-channel term (logits), so the encoder detail opens the gate where and in
+    which channels the skip responds; finally ``fuse(cat(d, s))`` with two 3x3 conv-BN-ReLU blocks.
 
     Args:
         deep_channels: channels of the deeper (coarser) decoder input.
         skip_channels: channels of the encoder skip connection.
         out_channels: output channels (also the width of both projections).
         gate: use attention-boosting gates in the projections; ``False`` gives conv-BN-ReLU projections.
-        cross_attention: let the skip projection steer the deep projection as described above.
+        cross_attention: let the skip projection steer the deep projection's gate (needs ``gate``).
         norm_cfg: normalisation config.
     """
 
@@ -45,6 +46,8 @@ class AfN(nn.Module):
                  cross_attention: bool = False,
                  norm_cfg: dict = dict(type='BN')):
         super().__init__()
+        if cross_attention and not gate:
+            raise ValueError('AfN cross_attention steers the attention-boosting gate: it needs gate=True')
         self.cross_attention = cross_attention
         self.deep_proj = ConvBNAbG(deep_channels, out_channels, kernel_size=1, abg=gate, norm_cfg=norm_cfg)
         self.skip_proj = ConvBNAbG(skip_channels, out_channels, kernel_size=1, abg=gate, norm_cfg=norm_cfg)
@@ -58,10 +61,9 @@ class AfN(nn.Module):
     def forward(self, deep: Tensor, skip: Tensor) -> Tensor:
         if deep.shape[2:] != skip.shape[2:]:
             deep = F.interpolate(deep, size=skip.shape[2:], mode='bilinear', align_corners=False)
-        deep = self.deep_proj(deep)
         skip = self.skip_proj(skip)
+        steer = None
         if self.cross_attention:
-            spatial = torch.sigmoid(self.spatial_att(skip))
-            channel = torch.sigmoid(self.channel_att(F.adaptive_avg_pool2d(skip, 1)))
-            deep = deep * (1 + spatial * channel)
+            steer = self.spatial_att(skip) + self.channel_att(F.adaptive_avg_pool2d(skip, 1))
+        deep = self.deep_proj(deep, steer=steer)
         return self.fuse(torch.cat([deep, skip], dim=1))

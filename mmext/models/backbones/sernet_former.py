@@ -1,10 +1,14 @@
 """SERNet-Former's encoder (Erisen, arXiv 2401.15741, CVPRW 2024): a residual CNN with attention-boosting gates.
 
 Any timm CNN with four feature stages at strides 4, 8, 16 and 32 serves as the encoder (ResNet-50 as in the
-paper's Efficient-ResNet, EfficientNet-B0 for speed); an attention-boosting gate (AbG) re-weights each
-stage's output before the decoder (``SERNetFormerHead``) reads it.
+paper's Efficient-ResNet, EfficientNet-B0 for speed). As in the paper, attention-boosting gates (AbG) sit in
+the encoder's conv blocks: for each residual block (timm's Bottleneck / BasicBlock, InvertedResidual,
+DepthwiseSeparableConv, EdgeResidual), ``f = BN(conv(x))`` of its last conv (the BN output before any
+activation or residual sum) is gated and added to the block's output: ``out = block(x) + sigmoid(g(f)) * f``.
+``abg_placement='stage'`` instead gates each stage's output ``f`` once (``f + sigmoid(g(f)) * f``): a
+cheaper variant, not the paper's.
 """
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import timm
 import torch.nn as nn
@@ -17,9 +21,21 @@ from ..attention import AbG
 from ..utils.input_channels import EXTRA_CHANNEL_RULES, expand_input_conv_weight
 
 
+# timm's residual conv blocks, whose last BN output is f = BN(conv(x)) before any activation.
+GATED_BLOCK_TYPES = ('Bottleneck', 'BasicBlock', 'InvertedResidual', 'DepthwiseSeparableConv', 'EdgeResidual')
+ABG_PLACEMENTS = ('block', 'stage')
+
+
+def _last_norm(block: nn.Module) -> nn.BatchNorm2d:
+    norms = [m for m in block.modules() if isinstance(m, nn.BatchNorm2d)]
+    if not norms:
+        raise ValueError(f'{type(block).__name__} has no BatchNorm to gate')
+    return norms[-1]
+
+
 @MODELS.register_module()
 class SERNetFormer(BaseModule):
-    """timm encoder + AbG per stage.
+    """timm encoder with attention-boosting gates in its conv blocks (see the module doc).
 
     Args:
         encoder: timm model name ('resnet50', 'resnet18', 'efficientnet_b0', ...). Nothing is downloaded:
@@ -28,7 +44,8 @@ class SERNetFormer(BaseModule):
         out_indices: timm feature indices of the strides 4, 8, 16, 32.
         in_channels: 3 for RGB, more for extra input channels (depth, pose).
         extra_in_channels_init: how an RGB checkpoint fills the stem weights of the extra channels.
-        abg: gate every stage output; ``abg_mode`` 'element' (the paper) or 'channel'.
+        abg: use attention-boosting gates; ``abg_mode`` 'element' (the paper) or 'channel'.
+        abg_placement: 'block' (the paper: every residual conv block) or 'stage' (each stage output once).
     """
 
     def __init__(self,
@@ -38,6 +55,7 @@ class SERNetFormer(BaseModule):
                  extra_in_channels_init: str = 'zeros',
                  abg: bool = True,
                  abg_mode: str = 'element',
+                 abg_placement: str = 'block',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if extra_in_channels_init not in EXTRA_CHANNEL_RULES:
@@ -49,11 +67,36 @@ class SERNetFormer(BaseModule):
             raise ValueError(f'{encoder} with out_indices={tuple(out_indices)} gives strides {reductions}; '
                              'SERNet-Former needs strides 4, 8, 16, 32')
         self.out_channels: List[int] = list(self.encoder.feature_info.channels())
-        self.gates = nn.ModuleList([AbG(c, mode=abg_mode, enabled=abg) for c in self.out_channels])
+        if abg_placement not in ABG_PLACEMENTS:
+            raise ValueError(f'abg_placement must be one of {ABG_PLACEMENTS}, got {abg_placement!r}')
+        self.abg_placement = abg_placement
+        if abg_placement == 'stage':
+            self.gates = nn.ModuleList([AbG(c, mode=abg_mode, enabled=abg) for c in self.out_channels])
+        else:
+            blocks = [m for m in self.encoder.modules() if type(m).__name__ in GATED_BLOCK_TYPES]
+            if not blocks:
+                raise ValueError(f'{encoder} has none of the residual blocks {GATED_BLOCK_TYPES} to gate; use '
+                                 "abg_placement='stage'")
+            self.gates = nn.ModuleList([AbG(_last_norm(b).num_features, mode=abg_mode, enabled=abg) for b in blocks])
+            if abg:
+                self._gate_blocks(blocks)
         self.in_channels = in_channels
         self.extra_in_channels_init = extra_in_channels_init
         # The stem conv: the only weight whose shape depends on in_channels.
         self._stem_key = next(name + '.weight' for name, m in self.encoder.named_modules() if isinstance(m, nn.Conv2d))
+
+    def _gate_blocks(self, blocks: List[nn.Module]) -> None:
+        """Forward hooks: keep each block's last BN output ``f``, then add ``gate(f)`` to the block output."""
+        pre_activation: Dict[int, Tensor] = {}
+        for index, (block, gate) in enumerate(zip(blocks, self.gates)):
+            def keep(module, args, output, index=index):
+                pre_activation[index] = output
+
+            def add_gate(module, args, output, index=index, gate=gate):
+                return gate(pre_activation.pop(index), residual=output)
+
+            _last_norm(block).register_forward_hook(keep)
+            block.register_forward_hook(add_gate)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         self.adapt_state_dict(state_dict, prefix)
@@ -75,4 +118,7 @@ class SERNetFormer(BaseModule):
             super().init_weights()
 
     def forward(self, x: Tensor) -> List[Tensor]:
-        return [gate(feature) for gate, feature in zip(self.gates, self.encoder(x))]
+        features = self.encoder(x)
+        if self.abg_placement == 'stage':
+            return [gate(feature) for gate, feature in zip(self.gates, features)]
+        return features

@@ -10,6 +10,7 @@ Module names follow the official implementation (``pretrained.layer1..4``, ``scr
 """
 from typing import Dict, List, Optional
 
+import cv2
 import numpy as np
 import timm
 import torch
@@ -79,7 +80,7 @@ class MiDaSSmall(BaseModule):
         align_corners: of the decoder's upsampling.
         weights: local path of the official ``midas_v21_small_256.pt`` (or a converted copy); loaded
             strictly when given. Nothing is downloaded.
-        input_size: the short side images are resized to by :meth:`estimate` (256 for this model).
+        input_size: the bound of both sides of the network input in :meth:`estimate` (256 for this model).
     """
 
     def __init__(self,
@@ -137,21 +138,37 @@ class MiDaSSmall(BaseModule):
     def estimate(self, images: List[np.ndarray]) -> List[np.ndarray]:
         """MiDaS's own pre/post-processing: RGB uint8 (H, W, 3) images -> float32 (H, W) inverse depth.
 
-        Each image is resized so that its short side is ``input_size`` and both sides are multiples of 32
-        (aspect kept), normalised with ImageNet statistics; the prediction is resized back bicubically.
-        Images of the same size are processed as one batch.
+        As the official ``midas_v21_small_256`` transform: each image is scaled, aspect kept, so that it fits
+        inside ``input_size`` x ``input_size`` (``resize_method='upper_bound'``), each side rounded to a
+        multiple of 32 (down where rounding would exceed the bound), bicubically (OpenCV); then normalised with
+        ImageNet statistics. The prediction is resized back bicubically. Images of the same size are
+        processed as one batch.
         """
         device = next(self.parameters()).device
         mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
         std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
         outputs: Dict[int, np.ndarray] = {}
         for (height, width), indices in group_by_size(images).items():
-            scale = self.input_size / min(height, width)
-            size = (max(32, int(round(height * scale / 32)) * 32), max(32, int(round(width * scale / 32)) * 32))
-            x = torch.from_numpy(np.stack([images[i] for i in indices])).to(device).permute(0, 3, 1, 2).float() / 255
-            x = F.interpolate(x, size=size, mode='bicubic', align_corners=False)
+            size_hw = midas_input_size(height, width, self.input_size)
+            x = np.stack([cv2.resize(images[i].astype(np.float32) / 255, size_hw[::-1], interpolation=cv2.INTER_CUBIC)
+                          for i in indices])
+            x = torch.from_numpy(x).to(device).permute(0, 3, 1, 2)
             depth = self.forward((x - mean) / std)
             depth = F.interpolate(depth[:, None], size=(height, width), mode='bicubic', align_corners=False)
             for i, result in zip(indices, depth[:, 0].float().cpu().numpy()):
                 outputs[i] = result
         return [outputs[i] for i in range(len(images))]
+
+
+def midas_input_size(height: int, width: int, bound: int = 256, multiple: int = 32) -> tuple:
+    """(H, W) of MiDaS's network input for a photo of ``height`` x ``width``: the official 'upper_bound'
+    resize (fit inside ``bound`` x ``bound``, aspect kept) with sides that are multiples of ``multiple``."""
+    scale = min(bound / height, bound / width)
+
+    def constrain(side: float) -> int:
+        rounded = int(round(side / multiple)) * multiple
+        if rounded > bound:
+            rounded = int(side // multiple) * multiple
+        return max(multiple, rounded)
+
+    return constrain(scale * height), constrain(scale * width)

@@ -15,8 +15,9 @@ from .aux_task_head import AuxTaskHead
 class DepthHead(AuxTaskHead):
     """Regresses one relative inverse depth map; targets are ``gt_depth`` (``LoadDepthMap``).
 
-    The target is average-pooled to ``target_stride``; the loss (``ScaleShiftInvariantLoss`` by default)
-    ignores the batch padding.
+    The target is average-pooled to ``target_stride`` over the image's own pixels only: a cell on the image
+    border that is partly batch padding averages its image pixels, not the padding's zeros. The loss
+    (``ScaleShiftInvariantLoss`` by default) ignores cells that are padding only.
 
     Args:
         loss: loss config taking (pred, target, mask).
@@ -37,9 +38,12 @@ class DepthHead(AuxTaskHead):
         pred = self.forward_at_target(inputs, metas)
         size = tuple(pred.shape[2:])
         full_size = (size[0] * self.target_stride, size[1] * self.target_stride)
-        target = F.avg_pool2d(self.stack_padded([s.gt_depth.data for s in data_samples], full_size),
-                              self.target_stride).to(pred)
-        mask = self.valid_mask(metas, size, pred.device)
+        depth = self.stack_padded([s.gt_depth.data for s in data_samples], full_size).to(pred)
+        on_image = self.stack_padded([s.gt_depth.data.new_ones(s.gt_depth.data.shape) for s in data_samples],
+                                     full_size).to(pred)
+        coverage = F.avg_pool2d(on_image, self.target_stride)
+        target = F.avg_pool2d(depth * on_image, self.target_stride) / coverage.clamp_min(1e-6)
+        mask = (coverage > 0).to(pred)
         return {'loss_depth': self.loss_weight * self.loss_fn(pred, target, mask)}
 
     def predict(self, inputs: List[Tensor], data_samples: List[SegDataSample]) -> None:

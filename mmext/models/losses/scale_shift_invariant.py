@@ -66,8 +66,8 @@ class ScaleShiftInvariantLoss(nn.Module):
     Args:
         mode: 'ssimse' -- least-squares alignment, then mean squared error / 2; 'ssitrim' -- median / mean
             absolute deviation normalisation of prediction and target, then the mean absolute error of
-            all but the ``trim`` largest residuals.
-        trim: fraction of largest residuals dropped by 'ssitrim'.
+            all but the ``trim`` largest residuals of each image (trimmed per image, as MiDaS does).
+        trim: fraction of each image's largest residuals dropped by 'ssitrim'.
         gradient_weight: weight of the multi-scale gradient-matching term (0 disables it).
         gradient_scales: number of scales of that term.
         loss_weight: overall weight.
@@ -97,9 +97,11 @@ class ScaleShiftInvariantLoss(nn.Module):
             loss = (residual**2 * mask).sum() / (2 * valid)
         else:
             residual = _normalise_median_mad(pred, mask) - _normalise_median_mad(target, mask)
-            errors = residual.abs()[mask]
-            keep = max(1, int(round(errors.numel() * (1 - self.trim))))
-            loss = torch.sort(errors)[0][:keep].mean() if errors.numel() else pred.sum() * 0
+            kept = []
+            for errors in (r.abs()[m] for r, m in zip(residual, mask)):
+                if errors.numel():
+                    kept.append(torch.sort(errors)[0][:max(1, int(round(errors.numel() * (1 - self.trim))))])
+            loss = torch.cat(kept).mean() if kept else pred.sum() * 0
         if self.gradient_weight > 0:
             loss = loss + self.gradient_weight * gradient_matching_loss(residual, mask, self.gradient_scales)
         return self.loss_weight * loss

@@ -48,11 +48,19 @@ class MultiTaskEncoderDecoder(EncoderDecoder):
         names = self._aux_predict_names()
         if not names:
             return super().predict(inputs, data_samples)
-        if self.test_cfg.get('mode', 'whole') != 'whole':
-            raise ValueError("test_cfg.aux_predict needs test_cfg.mode='whole'")
+        if data_samples is None:  # as EncoderDecoder.predict: the inputs are the whole, unpadded images
+            data_samples = []
+            for _ in range(inputs.shape[0]):
+                sample = SegDataSample()
+                sample.set_metainfo(dict(ori_shape=tuple(inputs.shape[2:]), img_shape=tuple(inputs.shape[2:]),
+                                         pad_shape=tuple(inputs.shape[2:]), padding_size=[0, 0, 0, 0]))
+                data_samples.append(sample)
         metas = [sample.metainfo for sample in data_samples]
         features = self.extract_feat(inputs)
-        seg_logits = self.decode_head.predict(features, metas, self.test_cfg)
+        if self.test_cfg.get('mode', 'whole') == 'whole':
+            seg_logits = self.decode_head.predict(features, metas, self.test_cfg)
+        else:  # segmentation keeps its own test mode ('slide'); the auxiliary heads see the whole image
+            seg_logits = self.inference(inputs, metas)
         results = self.postprocess_result(seg_logits, data_samples)
         for name in names:
             self.aux_task_heads[name].predict(features, results)

@@ -1,0 +1,65 @@
+"""What a finished training run leaves behind, gathered into one record: metrics, curves, cost, provenance.
+
+Used by ``tools/analysis_tools/run_result.py`` (which writes the record as JSON) and read back by
+``tools/analysis_tools/ablation_table.py``.
+"""
+import glob
+import json
+import os.path as osp
+import subprocess
+from typing import Dict, List, Optional
+
+from mmext.engine.hooks.run_summary_hook import SUMMARY_FILE
+
+
+def read_scalars(work_dir: str) -> List[dict]:
+    """Every record of mmengine's ``<work_dir>/<timestamp>/vis_data/scalars.json`` (all timestamps: a
+    resumed run has several), later records replacing earlier ones of the same kind at the same step."""
+    records: Dict[tuple, dict] = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                record = json.loads(line)
+                kind = 'val' if any(k.endswith('mIoU') for k in record) else 'train'
+                records[(kind, record.get('step', record.get('iter')))] = record
+    return [records[key] for key in sorted(records, key=lambda k: (k[0], k[1] or 0))]
+
+
+def learning_curves(work_dir: str, metric: str = 'mIoU') -> Dict[str, List[list]]:
+    """``val``: [[iteration, metric], ...] of every validation; ``loss``: [[iteration, loss], ...] as logged."""
+    val, loss = [], []
+    for record in read_scalars(work_dir):
+        if metric in record:
+            val.append([int(record['step']), float(record[metric])])
+        elif 'loss' in record and 'iter' in record:
+            loss.append([int(record['iter']), float(record['loss'])])
+    return dict(val=sorted(val), loss=sorted(loss))
+
+
+def run_summary(work_dir: str) -> dict:
+    path = osp.join(work_dir, SUMMARY_FILE)
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def last_checkpoint(work_dir: str) -> Optional[str]:
+    path = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        checkpoint = f.read().strip()
+    return checkpoint if osp.isfile(checkpoint) else None
+
+
+def code_version(repo: str) -> dict:
+    """The git commit of ``repo`` and whether tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(['git', '-C', repo, *args], capture_output=True, text=True).stdout.strip()
+
+    commit = git('rev-parse', 'HEAD')
+    return dict(commit=commit or None, dirty=bool(git('status', '--porcelain', '--untracked-files=no')))

@@ -1,0 +1,88 @@
+"""The CPU training levers and the campaign's measuring tools: ChannelsLastHook, run result files, paired
+differences with seed and per-image intervals."""
+import importlib.util
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+from conftest import REPO
+
+import mmext  # noqa: F401
+from mmext.engine.hooks import ChannelsLastHook
+
+SEG_ONLY = REPO / 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'
+
+
+def load_tool(relative: str):
+    spec = importlib.util.spec_from_file_location(relative.replace('/', '_')[:-3], REPO / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_channels_last_hook_converts_weights_and_batches_and_keeps_outputs():
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(SEG_ONLY))
+    cfg.model.backbone.norm_cfg = cfg.model.decode_head.norm_cfg = dict(type='BN', requires_grad=True)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    batch = dict(inputs=[torch.randint(0, 256, (3, 64, 48), dtype=torch.uint8)], data_samples=None)
+    with torch.no_grad():
+        before = model(**model.data_preprocessor(batch), mode='tensor')
+    weight = model.backbone.tpm.stem[0].c.weight
+    ChannelsLastHook().before_val(SimpleNamespace(model=model))
+    assert model.backbone.tpm.stem[0].c.weight is weight  # converted in place: optimizers keep their references
+    assert weight.is_contiguous(memory_format=torch.channels_last) and weight.dim() == 4
+    processed = model.data_preprocessor(batch)
+    assert processed['inputs'].is_contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        after = model(**processed, mode='tensor')
+    assert (after - before).abs().max() <= 1e-4 * before.abs().max()
+
+
+def run_file(tmp_path, name: str, seed: int, miou: float, inter, union) -> str:
+    folder = tmp_path / 'runs' / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f'seed{seed}.json'
+    path.write_text(json.dumps(dict(
+        config='projects/ccp_pose_aux/configs/clothing4/seg_only.py', seed=seed, train_time_s=10.0,
+        params_inference=1000, metrics={'mIoU': miou, 'per_image_mIoU': miou - 5},
+        per_image=dict(images=[f'im{i}' for i in range(len(inter))], intersection=inter, union=union,
+                       classes=['background', 'person']))))
+    return str(folder)
+
+
+def test_paired_differences_seed_t_interval_and_image_bootstrap(tmp_path):
+    table = load_tool('tools/analysis_tools/ablation_table.py')
+    rng = np.random.default_rng(0)
+    union = rng.integers(50, 100, (40, 2))
+    base_inter = (union * 0.6).astype(int)
+    better_inter = (union * 0.7).astype(int)
+    base_miou = float(table.dataset_miou(base_inter, union))
+    better_miou = float(table.dataset_miou(better_inter, union))
+    assert base_miou == pytest.approx(100 * (base_inter.sum(0) / union.sum(0)).mean())
+    base = [run_file(tmp_path, 'seg_only', s, base_miou + d, base_inter.tolist(), union.tolist())
+            for s, d in zip(range(3), (0.0, 0.5, -0.5))][0]
+    ours = [run_file(tmp_path, 'pose_input', s, better_miou + d, better_inter.tolist(), union.tolist())
+            for s, d in zip(range(3), (1.0, 0.5, 1.5))][0]
+    runs = table.load_runs(base) + table.load_runs(ours)
+    rows = table.paired_differences(runs, 'seg_only', bootstrap=500)
+    miou = rows[0]['mIoU']
+    expected = better_miou - base_miou + 1.0
+    assert miou['per_seed'] == pytest.approx([better_miou - base_miou + d for d in (1.0, 0.0, 2.0)])
+    assert miou['diff'] == pytest.approx(expected)
+    half = 4.303 * 1.0 / np.sqrt(3)  # t(0.975, 2) x sample std 1.0 / sqrt(3)
+    assert miou['ci_seeds'] == pytest.approx([expected - half, expected + half])
+    low, high = miou['ci_images']
+    assert low < better_miou - base_miou < high and high - low < 5
+    out = tmp_path / 'out'
+    assert table.main([base, ours, '--baseline', 'seg_only', '--no-cost', '--bootstrap', '200', '--out',
+                       str(out)]) == 0
+    assert (out / 'ablation_diff.png').stat().st_size > 0 and 'pose_input' in (out / 'ablation_diff.md').read_text()
+    assert table.main([base, '--baseline', 'nope', '--no-cost', '--out', str(out)]) == 1
