@@ -7,13 +7,14 @@ import torch
 import mmext  # noqa: F401
 from mmext.apis import build_inference_pipeline, inference_model, init_model
 from mmext.datasets.dresscode_meta import NUM_KEYPOINTS, PARSING_CLASSES
+from mmext.utils.pretrained import CheckpointMismatchError
 
 from conftest import QUICKSTART_CONFIG, REPO
 
 
 @pytest.fixture(scope='module')
 def model(quickstart_checkpoint):
-    return init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint))
+    return init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), aux_predict='all')
 
 
 @pytest.fixture(scope='module')
@@ -21,7 +22,8 @@ def photo(synthetic_dresscode) -> str:
     return str(sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0])
 
 
-def test_init_model_loads_checkpoint_strictly_and_switches_on_landmarks(model, quickstart_checkpoint):
+def test_init_model_loads_checkpoint_strictly_and_switches_on_landmarks_when_asked(model, quickstart_checkpoint,
+                                                                                   photo):
     saved = torch.load(quickstart_checkpoint, map_location='cpu')['state_dict']
     for key, value in model.state_dict().items():
         assert torch.equal(value, saved[key]), key
@@ -29,6 +31,28 @@ def test_init_model_loads_checkpoint_strictly_and_switches_on_landmarks(model, q
     assert len(model.dataset_meta['palette']) == len(PARSING_CLASSES)
     assert model.test_cfg['aux_predict'] == ('landmarks', )  # the skeleton head predicts nothing people need
     assert not model.training
+    # By default the auxiliary heads stay off: segmentation only, the config's test mode kept.
+    plain = init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint))
+    assert plain.test_cfg['aux_predict'] == () and plain.test_cfg['mode'] == model.cfg.model.test_cfg['mode']
+    seg_only, with_aux = inference_model(plain, photo), inference_model(model, photo)
+    assert seg_only.landmarks is None and (seg_only.seg_map == with_aux.seg_map).all()
+    with pytest.raises(ValueError, match="aux_predict names \\['depth'\\]"):
+        init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), aux_predict=('depth', ))
+
+
+def test_slide_mode_is_kept_and_auxiliary_heads_see_the_whole_image(quickstart_checkpoint, photo):
+    options = {'model.test_cfg.mode': 'slide', 'model.test_cfg.crop_size': (128, 96),
+               'model.test_cfg.stride': (96, 64)}
+    model = init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), cfg_options=options,
+                       aux_predict='all')
+    assert model.test_cfg['mode'] == 'slide'
+    result = inference_model(model, photo)
+    assert result.landmarks.shape == (NUM_KEYPOINTS, 3) and result.seg_map.shape == cv2.imread(photo).shape[:2]
+
+
+def test_predict_without_data_samples_also_with_auxiliary_heads(model):
+    samples = model.predict(torch.randn(1, 3, 64, 48), None)
+    assert samples[0].pred_sem_seg.data.shape == (1, 64, 48) and 'pred_landmarks' in samples[0]
 
 
 def test_init_model_errors(quickstart_checkpoint, tmp_path):
@@ -38,7 +62,12 @@ def test_init_model_errors(quickstart_checkpoint, tmp_path):
     del state['state_dict']['decode_head.conv_seg.weight']
     broken = tmp_path / 'broken.pth'
     torch.save(state, broken)
-    with pytest.raises(RuntimeError, match='conv_seg.weight'):
+    with pytest.raises(CheckpointMismatchError, match='1 model tensors are not in the checkpoint, e.g. '
+                       'decode_head.conv_seg.weight'):
+        init_model(str(REPO / QUICKSTART_CONFIG), str(broken))
+    state['state_dict']['decode_head.conv_seg.weight'] = torch.zeros(7, 256, 1, 1)
+    torch.save(state, broken)
+    with pytest.raises(CheckpointMismatchError, match='trained for 7 classes, the config has 18'):
         init_model(str(REPO / QUICKSTART_CONFIG), str(broken))
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match='CUDA is not available'):
@@ -91,22 +120,25 @@ def test_landmarks_decoded_to_input_pixels(model, monkeypatch):
     np.testing.assert_allclose(result.landmarks[:, 2], 1.0, atol=1e-3)
 
 
-def test_pose_input_model_needs_keypoints(synthetic_dresscode):
+def test_pose_input_model_reads_keypoint_files_or_estimates_the_pose(synthetic_dresscode):
     cfg_path = str(REPO / 'configs/ablations/dresscode_aux/pose_input.py')
     model = init_model(cfg_path, cfg_options={'model.backbone.init_cfg': None})
     _, required = build_inference_pipeline(model.cfg)
     assert required == ('keypoints_path', )
+    estimating, required = build_inference_pipeline(model.cfg, estimate_pose=True)
+    assert required == () and 'EstimatePose' in repr(estimating)
     sample = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
-    with pytest.raises(ValueError, match='keypoints_path'):
-        inference_model(model, str(sample))
     keypoints = synthetic_dresscode / 'dresses' / 'keypoints' / sample.name.replace('_0.jpg', '_2.json')
     result = inference_model(model, dict(img_path=str(sample), keypoints_path=str(keypoints)))
     assert result.seg_map.shape == cv2.imread(str(sample)).shape[:2]
+    assert result.input_pose.shape == (NUM_KEYPOINTS, 3) and result.input_pose[:, 2].sum() >= 10
+    estimated = inference_model(model, str(sample))  # a plain photo: BlazePose (EstimatePose) gives the pose
+    assert estimated.seg_map.shape == result.seg_map.shape and estimated.input_pose.shape == (NUM_KEYPOINTS, 3)
 
 
 def test_depth_head_prediction_at_input_size(photo):
     model = init_model(str(REPO / 'configs/ablations/dresscode_aux/depth_aux.py'),
-                       cfg_options={'model.backbone.init_cfg': None})
+                       cfg_options={'model.backbone.init_cfg': None}, aux_predict='all')
     assert 'depth' in model.test_cfg['aux_predict']
     result = inference_model(model, photo)
     assert result.depth is not None and result.depth.shape == result.seg_map.shape

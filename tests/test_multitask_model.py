@@ -187,3 +187,62 @@ def test_rgb_checkpoint_loads_into_a_wider_stem(rule):
         assert ((random_extra - reference).abs().max() / reference.abs().max()) < 1e-5
     else:
         assert ((random_extra - reference).abs().max() / reference.abs().max()) > 1e-3
+
+
+def test_ssitrim_trims_each_image_by_itself():
+    """MiDaS trims the largest residuals of every image: an image whose errors are all large keeps its (1 -
+    trim) share instead of being trimmed away by a batch-wide cut."""
+    torch.manual_seed(0)
+    target = torch.rand(2, 1, 10, 10)
+    mask = torch.ones_like(target, dtype=torch.bool)
+    pred = target.clone()
+    pred[1] = torch.rand(1, 10, 10)  # image 1 wrong everywhere, image 0 exact
+    loss = ScaleShiftInvariantLoss(mode='ssitrim', trim=0.5, gradient_weight=0.0)
+    from mmext.models.losses.scale_shift_invariant import _normalise_median_mad
+    errors = (_normalise_median_mad(pred[:, 0], mask[:, 0]) - _normalise_median_mad(target[:, 0], mask[:, 0])).abs()
+    kept = [torch.sort(e.reshape(-1))[0][:50] for e in errors]  # per image: the 50 smallest of 100
+    assert loss(pred, target, mask).item() == pytest.approx(torch.cat(kept).mean().item(), rel=1e-6)
+    batch_wide = torch.sort(errors.reshape(-1))[0][:100].mean().item()  # what a batch-wide cut would give
+    assert loss(pred, target, mask).item() > 1.5 * batch_wide
+
+
+def test_depth_targets_average_image_pixels_only_at_the_padded_border():
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    head = build(heads()['depth'])
+    captured = {}
+
+    class Capture(torch.nn.Module):
+        def forward(self, pred, target, mask):
+            captured.update(target=target, mask=mask)
+            return pred.sum() * 0
+
+    head.loss_fn = Capture()
+    samples = []
+    for height, width in ((30, 22), (32, 24)):  # the first is padded to 32 x 24: a partial border cell
+        sample = SegDataSample()
+        sample.gt_depth = PixelData(data=torch.full((1, height, width), 0.8))
+        sample.set_metainfo(dict(img_shape=(height, width), pad_shape=(32, 24)))
+        samples.append(sample)
+    head.loss([torch.randn(2, 128, 4, 3)] * 3, samples)
+    target, mask = captured['target'], captured['mask']
+    assert target.shape == (2, 1, 8, 6) and mask.bool().all()
+    # Every cell, the border cells of the padded image included, averages 0.8s only (zero padding ignored).
+    torch.testing.assert_close(target, torch.full_like(target, 0.8))
+
+
+def test_resize_keeps_labels_nearest_and_resizes_depth_bilinearly():
+    import numpy as np
+    init_default_scope('mmseg')
+    from mmseg.registry import TRANSFORMS
+    from mmext.datasets.transforms.geometry import register_continuous_field
+    depth = np.tile(np.linspace(0, 1, 8, dtype=np.float32), (8, 1))
+    labels = (depth > 0.5).astype(np.uint8)
+    results = dict(img=np.zeros((8, 8, 3), np.uint8), gt_seg_map=labels, gt_depth=depth, seg_fields=['gt_seg_map'])
+    register_continuous_field(results, 'gt_depth')
+    out = TRANSFORMS.build(dict(type='Resize', scale=(16, 16), keep_ratio=False))(results)
+    assert set(np.unique(out['gt_seg_map'])) == {0, 1}  # labels stay labels
+    row = out['gt_depth'][0]
+    assert len(np.unique(row)) > 8  # bilinear: new intermediate values, not the 8 steps of nearest neighbour
+    assert np.all(np.diff(row) >= 0) and row.min() >= 0 and row.max() <= 1
+    assert out['seg_fields'] == ['gt_seg_map', 'gt_depth']

@@ -65,5 +65,8 @@ def compare_with_torch(path: str, segmentor: nn.Module, x: torch.Tensor, threads
     got = OrtRunner(path, threads=threads)(x.numpy())
     if got.shape != expected.shape:
         raise ValueError(f'{path}: ONNX Runtime output shape {got.shape} != PyTorch {expected.shape}')
+    classes = exact.argmax(1)
     return dict(max_abs_diff=float(np.abs(got - expected).max()), ort_vs_fp64=float(np.abs(got - exact).max()),
-                torch_vs_fp64=float(np.abs(expected - exact).max()), max_abs_logit=float(np.abs(exact).max()))
+                torch_vs_fp64=float(np.abs(expected - exact).max()), max_abs_logit=float(np.abs(exact).max()),
+                ort_class_agreement=float((got.argmax(1) == classes).mean()),
+                torch_class_agreement=float((expected.argmax(1) == classes).mean()))

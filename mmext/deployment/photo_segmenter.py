@@ -15,18 +15,19 @@ from mmengine.config import Config
 from .ort_runner import OrtRunner
 
 
-def test_scale(cfg: Config) -> Tuple[int, int]:
-    """The ``scale`` of the test pipeline's ``Resize`` (with ``keep_ratio=True``)."""
+def test_resize(cfg: Config) -> Tuple[Tuple[int, int], bool]:
+    """``scale`` and ``keep_ratio`` of the test pipeline's ``Resize``."""
     for step in cfg.test_dataloader.dataset.pipeline:
         if step['type'] == 'Resize':
-            if not step.get('keep_ratio', False):
-                raise ValueError('PhotoSegmenter expects a test Resize with keep_ratio=True')
-            return tuple(step['scale'])
+            return tuple(step['scale']), bool(step.get('keep_ratio', False))
     raise ValueError('the config\'s test pipeline has no Resize step')
 
 
-def input_size(photo_hw: Tuple[int, int], scale: Sequence[int]) -> Tuple[int, int]:
-    """(H, W) of the network input for a photo: mmcv's keep-ratio rescale to fit (long, short) ``scale``."""
+def input_size(photo_hw: Tuple[int, int], scale: Sequence[int], keep_ratio: bool = True) -> Tuple[int, int]:
+    """(H, W) of the network input for a photo, as mmcv's ``Resize``: with ``keep_ratio`` the photo is fitted
+    into (long, short) edges ``scale``; without, ``scale`` is the (W, H) size itself."""
+    if not keep_ratio:
+        return int(scale[1]), int(scale[0])
     height, width = photo_hw
     factor = min(max(scale) / max(height, width), min(scale) / min(height, width))
     return int(height * factor + 0.5), int(width * factor + 0.5)
@@ -37,24 +38,27 @@ class PhotoSegmenter:
 
     Args:
         logits: callable on a (1, 3, h, w) float32 array returning (1, C, h', w') logits.
-        scale: (long, short) edges the photo is fitted into, as the config's test ``Resize``.
+        scale, keep_ratio: the config's test ``Resize``: (long, short) edges the photo is fitted into, or with
+            ``keep_ratio=False`` the (W, H) input size.
         mean, std: per-channel normalisation of the RGB input (the data preprocessor's).
     """
 
     def __init__(self, logits: Callable[[np.ndarray], np.ndarray], scale: Sequence[int], mean: Sequence[float],
-                 std: Sequence[float]):
+                 std: Sequence[float], keep_ratio: bool = True):
         self.logits = logits
         self.scale = tuple(scale)
+        self.keep_ratio = keep_ratio
         self.mean = np.asarray(mean, np.float32)[:3]
         self.std = np.asarray(std, np.float32)[:3]
 
     @classmethod
     def from_onnx(cls, cfg: Config, onnx_path: str, threads: Optional[int] = None) -> 'PhotoSegmenter':
         preprocessor = cfg.model.data_preprocessor
-        return cls(OrtRunner(onnx_path, threads=threads), test_scale(cfg), preprocessor.mean, preprocessor.std)
+        scale, keep_ratio = test_resize(cfg)
+        return cls(OrtRunner(onnx_path, threads=threads), scale, preprocessor.mean, preprocessor.std, keep_ratio)
 
     def preprocess(self, bgr: np.ndarray) -> np.ndarray:
-        height, width = input_size(bgr.shape[:2], self.scale)
+        height, width = input_size(bgr.shape[:2], self.scale, self.keep_ratio)
         rgb = cv2.cvtColor(cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
         return ((rgb.astype(np.float32) - self.mean) / self.std).transpose(2, 0, 1)[None]
 

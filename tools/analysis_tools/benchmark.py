@@ -11,6 +11,15 @@ multi-task heads' targets and losses are real; its throughput is training images
 --compare CONFIG2 measures a second model with the same settings in the same run -- rounds interleaved
 (A B, A B, ...) so machine load hits both alike -- and reports CONFIG2 / CONFIG ratios.
 
+--peer adds a model from outside the project to the same interleaved rounds:
+  official_topformer  the official TopFormer backbone (../shared/peers/hustvl_topformer, read at run time)
+                      with CONFIG's backbone weights; both backbones are timed on the --shape input and the
+                      report gives ours / official (skipped, saying why, when ../shared is absent)
+  mediapipe_selfie    MediaPipe Selfie Segmentation on --photo; CONFIG's model is then timed end to end on
+                      the same photo as a user calls it (resize and normalise, the backend, logits resized to
+                      the photo and argmax: mmext.deployment.PhotoSegmenter), as MediaPipe's time includes
+                      its own resize and mask output
+
 GFLOPs are mmengine's count of the PyTorch inference graph at --shape (multiply-add = 1 FLOP). Peak
 memory is what one call adds on top of the loaded model (CUDA: allocator peak; CPU: peak RSS growth in a
 forked one-thread child, see mmext.utils.benchmarking.peak_memory_mb).
@@ -23,6 +32,9 @@ Examples:
         --compare configs/topformer_pose_aux.py --repeat 5 --warmup 1       # training overhead of the aux heads
     python tools/analysis_tools/benchmark.py CONFIG CKPT --backend onnxruntime --onnx work_dirs/model_int8.onnx
     python tools/analysis_tools/benchmark.py CONFIG --fuse-bn --channels-last --precision bf16
+    python tools/analysis_tools/benchmark.py configs/_base_/models/topformer_base.py --peer official_topformer
+    python tools/analysis_tools/benchmark.py CONFIG CKPT --backend onnxruntime --onnx person.onnx \\
+        --peer mediapipe_selfie --photo data/ccp/photos/0001.jpg
 """
 import argparse
 import json
@@ -42,6 +54,7 @@ from mmext.deployment.eager import PRECISIONS
 from mmext.deployment.loading import load_segmentor
 from mmext.utils.benchmarking import (TensorMode, count_gflops, count_parameters, input_channels, peak_memory_mb,
                                       state_size_mb, time_side_by_side)
+from mmext.utils.peers import PEER_NAMES, PeerUnavailable
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,6 +81,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compare', metavar='CONFIG2', help='a second model measured side by side')
     parser.add_argument('--compare-checkpoint', metavar='CKPT2', help='weights of CONFIG2')
     parser.add_argument('--compare-onnx', metavar='ONNX2', help='onnxruntime: .onnx of the second model')
+    parser.add_argument('--peer', choices=PEER_NAMES, help='a model from outside the project, timed alongside')
+    parser.add_argument('--photo', help='--peer mediapipe_selfie: the photo both models segment')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override settings of both configs, e.g. train_dataloader.dataset.data_root=DIR')
     parser.add_argument('--out', help='write the measurements as JSON here')
@@ -79,6 +94,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     for path in (args.config, args.checkpoint, args.onnx, args.compare, args.compare_checkpoint, args.compare_onnx):
         if path and not osp.isfile(path):
             parser.error(f'{path} not found')
+    if args.peer == 'mediapipe_selfie' and not (args.photo and osp.isfile(args.photo)):
+        parser.error('--peer mediapipe_selfie needs --photo PATH of an existing photo')
+    if args.peer and (args.train or args.compare):
+        parser.error('--peer times inference next to CONFIG alone: leave out --train and --compare')
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(f'--device {args.device}: no CUDA device is available')
     try:
@@ -100,13 +119,55 @@ def inference_candidate(args, config: str, checkpoint: Optional[str], onnx_path:
                                    args.precision, args.compile)
         x = x.to(args.device)
         info['size_MB'] = state_size_mb(segmentor) * PRECISIONS[args.precision].itemsize / 4  # stored as fp32
+        if args.peer == 'mediapipe_selfie':
+            return photo_candidate(args, cfg, info, lambda a: run_model(torch.from_numpy(a).to(args.device)))
         return dict(info=info, run=lambda: run_model(x))
     if onnx_path is None:
         onnx_path = export_onnx(segmentor, osp.join(tmp, f'{len(os.listdir(tmp))}.onnx'), shape)
     runner = OrtRunner(onnx_path, threads=args.threads)
     info.update(onnx=onnx_path, size_MB=osp.getsize(onnx_path) / 2**20)
+    if args.peer == 'mediapipe_selfie':
+        return photo_candidate(args, cfg, info, runner)
     array = x.numpy()
     return dict(info=info, run=lambda: runner(array))
+
+
+def photo_candidate(args, cfg, info: dict, logits) -> dict:
+    """CONFIG's model end to end on --photo: the PhotoSegmenter path (resize, normalise, logits, resize back)."""
+    import cv2
+
+    from mmext.deployment.photo_segmenter import PhotoSegmenter, test_resize
+    scale, keep_ratio = test_resize(cfg)
+    preprocessor = cfg.model.data_preprocessor
+    segmenter = PhotoSegmenter(lambda a: torch.as_tensor(logits(a)).float().cpu().numpy(), scale,
+                               preprocessor.mean, preprocessor.std, keep_ratio)
+    photo = cv2.imread(args.photo, cv2.IMREAD_COLOR)
+    info.update(end_to_end=True, photo=args.photo, input_hw=list(segmenter.preprocess(photo).shape[2:]))
+    return dict(info=info, run=lambda: segmenter(photo))
+
+
+def peer_candidates(args, main_candidate: dict) -> dict:
+    """The --peer model as a candidate timed with CONFIG's model."""
+    if args.peer == 'mediapipe_selfie':
+        import cv2
+
+        from mmext.models.pose import MediaPipeSelfieSegmentation
+        segmenter = MediaPipeSelfieSegmentation()
+        rgb = cv2.cvtColor(cv2.imread(args.photo, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        info = dict(model='MediaPipe Selfie Segmentation (model_selection=0)', end_to_end=True, photo=args.photo,
+                    size_MB=osp.getsize(segmenter.model_file()) / 2**20)
+        return {'mediapipe_selfie': dict(info=info, run=lambda: segmenter.predict(rgb))}
+    from mmext.utils.peers import official_backbone_pair
+    _, segmentor = load_segmentor(args.config, args.checkpoint, args.cfg_options)
+    official, ours = official_backbone_pair(segmentor.backbone)
+    x = torch.randn(1, 3, *args.shape, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        differences = [(a - b).abs().max().item() for a, b in zip(ours(x), official(x))]
+    main_candidate['run'] = lambda: ours(x)  # backbone against backbone
+    main_candidate['info'].update(timed='backbone', max_abs_diff_to_official=max(differences))
+    info = dict(model='official TopFormer backbone (hustvl/TopFormer), same weights', timed='backbone',
+                params=count_parameters(official))
+    return {'official_topformer': dict(info=info, run=lambda: official(x))}
 
 
 def train_candidate(args, config: str) -> dict:
@@ -147,6 +208,13 @@ def main(argv=None) -> int:
             print(f'Building {name}: {config} ...', flush=True)
             candidates[name] = (train_candidate(args, config) if args.train else
                                 inference_candidate(args, config, checkpoint, onnx_path, tmp))
+        if args.peer:
+            print(f'Building peer {args.peer} ...', flush=True)
+            try:
+                candidates.update(peer_candidates(args, candidates['main']))
+            except (PeerUnavailable, ImportError) as error:
+                print(f'skipped peer {args.peer}: {error}', file=sys.stderr)
+                args.peer = None
         print(f'Timing {mode} of {len(candidates)} model(s), batch {args.batch_size}, {args.warmup} warm-up + '
               f'{args.repeat} rounds, {torch.get_num_threads()} threads, {args.device} ...', flush=True)
         sync = torch.cuda.synchronize if args.device.startswith('cuda') else None
@@ -156,6 +224,9 @@ def main(argv=None) -> int:
         for name, candidate in candidates.items():
             result = dict(candidate['info'], latency=timings[name])
             result['throughput_img_s'] = 1000 * args.batch_size / timings[name]['median_ms']
+            if name == args.peer:
+                results[name] = result
+                continue
             if not args.no_memory:
                 print(f'Measuring peak memory of {name} ...', flush=True)
                 result['peak_memory_MB'] = peak_memory_mb(candidate['run'], args.device)
@@ -177,8 +248,16 @@ def main(argv=None) -> int:
             GFLOPs=other['GFLOPs_per_image'] / main_result['GFLOPs_per_image'])
         if other.get('peak_memory_MB') and main_result.get('peak_memory_MB'):
             report['ratio']['peak_memory'] = other['peak_memory_MB'] / main_result['peak_memory_MB']
+    if args.peer:
+        report['ratio_to_peer'] = dict(
+            latency=results['main']['latency']['median_ms'] / results[args.peer]['latency']['median_ms'])
     for name, result in results.items():
+        if name == args.peer:
+            print(f'{name}: median {result["latency"]["median_ms"]:.2f} ms (p90 {result["latency"]["p90_ms"]:.2f})')
+            continue
         print(summary_line(f'{name} ({osp.basename(result["config"])})', result, args))
+    if 'ratio_to_peer' in report:
+        print(f'main / {args.peer} latency: x{report["ratio_to_peer"]["latency"]:.3f}')
     if 'ratio' in report:
         print('compare / main: ' + ', '.join(f'{key} x{value:.3f}' for key, value in report['ratio'].items()))
     if args.out:

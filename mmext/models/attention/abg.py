@@ -49,10 +49,14 @@ class AbG(nn.Module):
         base = feature if residual is None else residual
         if not self.enabled:
             return base
+        return base + self.boost(feature, steer)
+
+    def boost(self, feature: Tensor, steer: Optional[Tensor] = None) -> Tensor:
+        """The gated feature ``sigmoid(g(feature) [+ steer]) * feature`` that the gate adds."""
         logits = feature if self.channel_conv is None else self.channel_conv(F.adaptive_avg_pool2d(feature, 1))
         if steer is not None:
             logits = logits + steer
-        return base + torch.sigmoid(logits) * feature
+        return torch.sigmoid(logits) * feature
 
     def extra_repr(self) -> str:
         return f'channels={self.channels}, mode={self.mode!r}, enabled={self.enabled}'

@@ -8,6 +8,7 @@ activation or residual sum) is gated and added to the block's output: ``out = bl
 ``abg_placement='stage'`` instead gates each stage's output ``f`` once (``f + sigmoid(g(f)) * f``): a
 cheaper variant, not the paper's.
 """
+from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 import timm
@@ -86,17 +87,19 @@ class SERNetFormer(BaseModule):
         self._stem_key = next(name + '.weight' for name, m in self.encoder.named_modules() if isinstance(m, nn.Conv2d))
 
     def _gate_blocks(self, blocks: List[nn.Module]) -> None:
-        """Forward hooks: keep each block's last BN output ``f``, then add ``gate(f)`` to the block output."""
-        pre_activation: Dict[int, Tensor] = {}
-        for index, (block, gate) in enumerate(zip(blocks, self.gates)):
-            def keep(module, args, output, index=index):
-                pre_activation[index] = output
+        """Forward hooks: gate each block's last BN output ``f`` as it is made (timm blocks then change it in
+        place: residual sum, in-place activation), and add the gated feature to the block's output. The hooks
+        are bound methods of this module, so a deep copy (float64 checks, BN folding) gates with its own copy."""
+        self._boosts: Dict[int, Tensor] = {}
+        for index, block in enumerate(blocks):
+            _last_norm(block).register_forward_hook(partial(self._boost_hook, index))
+            block.register_forward_hook(partial(self._add_boost_hook, index))
 
-            def add_gate(module, args, output, index=index, gate=gate):
-                return gate(pre_activation.pop(index), residual=output)
+    def _boost_hook(self, index: int, module: nn.Module, args, output: Tensor) -> None:
+        self._boosts[index] = self.gates[index].boost(output)
 
-            _last_norm(block).register_forward_hook(keep)
-            block.register_forward_hook(add_gate)
+    def _add_boost_hook(self, index: int, module: nn.Module, args, output: Tensor) -> Tensor:
+        return output + self._boosts.pop(index)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         self.adapt_state_dict(state_dict, prefix)

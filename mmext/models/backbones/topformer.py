@@ -283,6 +283,7 @@ class TopFormer(BaseModule):
                  act_layer: type = nn.ReLU6,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        self.arch_name = arch if isinstance(arch, str) else None
         if isinstance(arch, str):
             if arch not in ARCH_SETTINGS:
                 raise ValueError(f'Unknown TopFormer arch {arch!r}; choose from {sorted(ARCH_SETTINGS)} '
