@@ -1,7 +1,7 @@
 # Common tasks; every target works from a clean clone.
 PYTHON ?= .venv/bin/python
 
-.PHONY: install install-browser test test-all quickstart demo lint lock clean help
+.PHONY: install install-browser test test-all quickstart quickstart-real demo lint lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -20,6 +20,9 @@ test-all:  ## every test, slow ones included
 
 quickstart:  ## synthetic data -> short CPU training -> evaluation
 	bash tools/quickstart.sh
+
+quickstart-real:  ## real photos: CCP=PATH (clothing-co-parsing) -> convert -> ~10 min CPU training -> val IoU
+	bash tools/quickstart_real.sh $(CCP)
 
 demo:  ## the auxiliary-task ablation family on synthetic data, CPU (about 15 min on 2 cores)
 	$(PYTHON) tools/analysis_tools/ablation_demo.py --data-root data/dresscode_demo --work-dir work_dirs/ablation_demo

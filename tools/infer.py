@@ -5,11 +5,14 @@ For each input NAME.jpg it writes to --out:
     NAME_mask.png      class colours (the dataset palette, or --palette)
     NAME_overlay.jpg   the mask blended over the photo (+ with --show-keypoints the predicted skeleton of a
                        landmark head, or the pose a pose-input model took as input)
+    NAME_labels.png    the class index of every pixel (uint8, 0 = first class), with --index-mask
     NAME_depth.png     the predicted relative depth (with --aux-predict depth)
     NAME.json          image size, per-class pixel counts and area fractions, keypoints (x, y, score) and
                        how many were drawn, input pose, depth statistics, latency
-Auxiliary heads (landmarks, depth) run only when asked (--aux-predict, or --show-keypoints for landmarks).
-A pose-input model estimates the pose of each photo with BlazePose (EstimatePose).
+The overlay carries a legend of the classes it shows. Auxiliary heads (landmarks, depth) run only when asked
+(--aux-predict, or --show-keypoints for landmarks). A pose-input model estimates the pose of each photo with
+BlazePose (EstimatePose). Photos above 40 megapixels (read from the file header, before decoding) are
+refused with a message; the others are still processed.
 Unreadable inputs are reported and skipped; the exit status is 1 if any input failed.
 
 Examples:
@@ -45,6 +48,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--aux-predict', nargs='+', default=[], metavar='HEAD',
                         help="auxiliary heads to run: names (e.g. landmarks depth) or 'all' (default: none)")
     parser.add_argument('--kpt-thr', type=float, default=0.3, help='joints scoring below this are not drawn')
+    parser.add_argument('--index-mask', action='store_true', help='also write NAME_labels.png: class indices')
+    parser.add_argument('--no-legend', action='store_true', help='overlays without the class legend strip')
+    parser.add_argument('--threads', type=int, help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per '
+                        'core; on a busy shared machine 1 is often fastest)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
     parser.add_argument('--overwrite', action='store_true', help='replace output files that already exist')
     args = parser.parse_args(argv)
@@ -100,13 +107,19 @@ def load_palette(option: str, dataset_palette: List[List[int]]) -> List[List[int
 def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: List[Tuple[str, str]]) -> None:
     """Segment each (image path, output paths) job, appending unreadable inputs to ``failures``."""
     import cv2
+    import numpy as np
     from mmengine.utils import ProgressBar
 
     import mmext  # noqa: F401  (registers mmext's modules)
     from mmext.apis import inference_model, init_model, predictable_aux_heads
     from mmext.models.heads import LandmarkHeatmapHead
-    from mmext.visualization import colorize_depth, colorize_mask, draw_overlay
+    from mmext.utils.image_limits import ImageTooLarge, check_image_size
+    from mmext.visualization import add_legend, colorize_depth, colorize_mask, draw_overlay
 
+    import torch
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f'{torch.get_num_threads()} CPU thread(s)' + (f', device {args.device}' if args.device != 'cpu' else ''))
     aux = 'all' if args.aux_predict == ['all'] else list(args.aux_predict)
     model = init_model(args.config, args.checkpoint, device=args.device, aux_predict=aux)
     if args.show_keypoints and aux != 'all':
@@ -117,6 +130,12 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     notes = set()
     progress = ProgressBar(len(jobs))
     for path, targets in jobs:
+        try:
+            check_image_size(path, max_bytes=float('inf'))
+        except ImageTooLarge as error:
+            failures.append((path, str(error)))
+            progress.update()
+            continue
         image = cv2.imread(path, cv2.IMREAD_COLOR)
         if image is None:
             failures.append((path, 'cannot be read as an image (missing, truncated or not an image file)'))
@@ -130,8 +149,12 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
             skeleton = result.landmarks if result.landmarks is not None else result.input_pose
         drawn = int((skeleton[:, 2] >= args.kpt_thr).sum()) if skeleton is not None else 0
         cv2.imwrite(targets['mask'], colorize_mask(result.seg_map, palette))
-        cv2.imwrite(targets['overlay'], draw_overlay(image, result.seg_map, palette, args.opacity, skeleton,
-                                                     args.kpt_thr))
+        overlay = draw_overlay(image, result.seg_map, palette, args.opacity, skeleton, args.kpt_thr)
+        if not args.no_legend:
+            overlay = add_legend(overlay, result.seg_map, result.classes, palette)
+        cv2.imwrite(targets['overlay'], overlay)
+        if args.index_mask:
+            cv2.imwrite(targets['labels'], result.seg_map.astype(np.uint8))
         if result.depth is not None:
             cv2.imwrite(targets['depth'], colorize_depth(result.depth))
         summary = dict(image=osp.abspath(path), latency_ms=latency_ms, **result.to_dict())
@@ -162,7 +185,8 @@ def main(argv=None) -> int:
     failures, jobs = [], []
     for path, stem in zip(paths, output_stems(paths)):
         targets = {kind: osp.join(args.out, stem + suffix) for kind, suffix in
-                   (('mask', '_mask.png'), ('overlay', '_overlay.jpg'), ('depth', '_depth.png'), ('json', '.json'))}
+                   (('mask', '_mask.png'), ('overlay', '_overlay.jpg'), ('depth', '_depth.png'), ('json', '.json'),
+                    ('labels', '_labels.png'))}
         existing = [p for p in targets.values() if osp.exists(p)]
         if existing and not args.overwrite:
             failures.append((path, f'output {existing[0]} exists (use --overwrite to replace it)'))

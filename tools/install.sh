@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command set-up: creates .venv in the repository and installs mmext with every dependency pinned.
 #
-#   bash tools/install.sh                 # CPU-friendly default: mmcv without compiled ops (~1-2 min)
+#   bash tools/install.sh                 # CPU-friendly default: mmcv without compiled ops (under a minute
+#                                         # with a warm uv cache; prints the time it took)
 #   MMCV_WITH_OPS=1 bash tools/install.sh # full mmcv with compiled (CUDA if available) ops, for clusters;
 #                                         # compiles ~120 C++/CUDA files (about an hour on 2 CPU cores)
 #

@@ -120,6 +120,8 @@ def explain_build_error(cfg: dict, error: BaseException, within: Optional[str] =
     if match:
         class_name, argument = match.groups()
         hits = [(p, d, c) for p, d, c in _dicts_built_by(cfg, class_name) if argument in d]
+        if not hits and class_name == 'DataLoader':
+            return _bad_dataloader_argument(cfg, argument, within)
         if not hits:
             return None
         path, d, cls = next((hit for hit in hits if hit[0] in _prefer_within([h[0] for h in hits], within)))
@@ -137,6 +139,20 @@ def explain_build_error(cfg: dict, error: BaseException, within: Optional[str] =
         path, d, _ = hits[0]
         missing = missing.replace("'", '')
         return f"{path or '(config)'}: {d['type']} needs the argument(s) {missing}; add them to that dict."
+    return None
+
+
+def _bad_dataloader_argument(cfg: dict, argument: str, within: Optional[str]) -> Optional[str]:
+    """A misspelt key of a ``*_dataloader`` dict (which has no ``type``: mmengine hands it to DataLoader)."""
+    from torch.utils.data import DataLoader
+    loaders = [within] if within else [k for k in cfg if k.endswith('_dataloader')]
+    for loader in loaders:
+        if isinstance(cfg.get(loader), dict) and argument in cfg[loader]:
+            valid = accepted_arguments(DataLoader)
+            close = difflib.get_close_matches(argument, valid, n=1, cutoff=0.6)
+            hint = f'Did you mean {close[0]!r}? ' if close else ''
+            return (f"{loader}.{argument}: a data loader has no setting {argument!r}. {hint}"
+                    f"Its settings: {', '.join(valid)}.")
     return None
 
 

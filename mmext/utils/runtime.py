@@ -161,28 +161,99 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` that explains a ``KEY VALUE`` pair written without ``=``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for i, item in enumerate(values):
+            if '=' not in item:
+                following = values[i + 1] if i + 1 < len(values) else None
+                hint = f' -- did you mean {item}={following}?' if following and '=' not in following else ''
+                parser.error(f'{option_string} takes KEY=VALUE pairs; {item!r} has no "="{hint}')
+        super().__call__(parser, namespace, values, option_string)
+
+
 def add_runner_args(parser: argparse.ArgumentParser, loader: str) -> None:
-    """--work-dir, --cfg-options and --launcher, as every OpenMMLab tool has them."""
+    """--work-dir, --cfg-options and --launcher, as every OpenMMLab tool has them; --threads and --verbose."""
     parser.add_argument('--work-dir', help='where logs (and checkpoints) go (default: work_dirs/<config name>)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help=f'override config keys, e.g. {loader}.dataset.data_root=DIR')
+    parser.add_argument('--threads', type=int,
+                        help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per core). On a machine '
+                        'another job keeps busy, 1 is much faster than fighting over the cores')
+    parser.add_argument('--verbose', action='store_true',
+                        help='also print the environment, the full config and the hook order on the console '
+                        '(they are always in the log file of the work dir)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher (the dist_*.sh scripts use pytorch)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
 
 
 def load_cfg(args: argparse.Namespace) -> Config:
-    """The config of ``args.config`` with ``--cfg-options``, ``--launcher`` and the work dir applied."""
+    """The config of ``args.config`` with ``--cfg-options``, ``--launcher`` and the work dir applied; sets
+    ``--threads``.
+
+    Raises:
+        ConfigCheckError: the config file does not exist (with the closest existing config names).
+    """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if not osp.isfile(args.config):
+        raise ConfigCheckError(missing_config_message(args.config))
+    if getattr(args, 'threads', None):
+        torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
     return cfg
+
+
+def missing_config_message(path: str) -> str:
+    """'config X does not exist' with the closest config files of the repository."""
+    import difflib
+    import glob
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    configs = [osp.relpath(p, repo) for pattern in ('configs/**/*.py', 'projects/*/configs/**/*.py')
+               for p in glob.glob(osp.join(repo, pattern), recursive=True) if '_base_' not in p]
+    close = difflib.get_close_matches(osp.normpath(path), configs, n=3, cutoff=0.5)
+    if not close:
+        close = difflib.get_close_matches(osp.basename(path), [osp.basename(c) for c in configs], n=3, cutoff=0.5)
+        close = [c for c in configs if osp.basename(c) in close]
+    hint = ('; did you mean ' + ' or '.join(close) + '?') if close else \
+        '; the configs are under configs/ and projects/*/configs/'
+    return f'config file {path} does not exist{hint}'
+
+
+def describe_run(runner: Runner) -> str:
+    """What a run trains on what data, for the console before the first iteration."""
+    cfg = runner.cfg
+    model = cfg.model
+    parts = [model.get('type', '?')]
+    for key in ('backbone', 'decode_head'):
+        if isinstance(model.get(key), dict):
+            arch = model[key].get('arch')
+            parts.append(model[key]['type'] + (f'-{arch}' if isinstance(arch, str) else ''))
+    heads = list((model.get('aux_task_heads') or {}).keys())
+    lines = [f'Training {" / ".join(parts)}' + (f' + auxiliary heads {", ".join(heads)}' if heads else '')
+             + f' ({cfg.filename})']
+    for loader in ('train_dataloader', 'val_dataloader'):
+        if cfg.get(loader):
+            dataset = getattr(runner, loader).dataset
+            root = getattr(dataset, 'data_root', None)
+            lines.append(f'  {loader.split("_")[0]:<5} {type(dataset).__name__}: {len(dataset)} samples'
+                         + (f' from {root}' if root else ''))
+    loop = cfg.get('train_cfg', {})
+    batch = cfg.train_dataloader.get('batch_size')
+    lines.append(f'  {loop.get("max_iters", loop.get("max_epochs", "?"))} iterations of batch {batch} x '
+                 f'{runner.world_size} process(es), {torch.get_num_threads()} CPU thread(s)'
+                 f'{", CUDA" if torch.cuda.is_available() else ", no GPU"}')
+    lines.append(f'  work dir {osp.abspath(runner.work_dir)}; full log (config, environment) in '
+                 f'{osp.join(osp.abspath(runner.log_dir), runner.timestamp + ".log")}')
+    return '\n'.join(lines)
 
 
 def shutdown_process_group() -> None:

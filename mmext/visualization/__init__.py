@@ -1,4 +1,5 @@
-from .overlay import (colorize_depth, colorize_mask, draw_overlay, draw_skeleton, keypoint_records,
+from .overlay import (add_legend, colorize_depth, colorize_mask, draw_overlay, draw_skeleton, keypoint_records,
                       random_palette)
 
-__all__ = ['colorize_depth', 'colorize_mask', 'draw_overlay', 'draw_skeleton', 'keypoint_records', 'random_palette']
+__all__ = ['add_legend', 'colorize_depth', 'colorize_mask', 'draw_overlay', 'draw_skeleton', 'keypoint_records',
+           'random_palette']

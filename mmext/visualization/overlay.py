@@ -74,3 +74,21 @@ def keypoint_records(landmarks: np.ndarray, names: Sequence[str] = KEYPOINT_NAME
     """Rows of x, y, score -> JSON records with the joint names (Dress Code's OpenPose order)."""
     return [dict(name=names[i] if i < len(names) else f'joint_{i}', x=float(x), y=float(y), score=float(s))
             for i, (x, y, s) in enumerate(landmarks)]
+
+
+def add_legend(image: np.ndarray, seg_map: np.ndarray, classes: Sequence[str],
+               palette: Sequence[Sequence[int]]) -> np.ndarray:
+    """The image with a legend strip below it: a colour swatch and the name of every class in ``seg_map``."""
+    present = [int(c) for c in np.unique(seg_map) if 0 <= c < len(classes)]
+    scale = max(0.4, image.shape[1] / 900)
+    row_h = int(22 * scale) + 4
+    per_row = max(1, image.shape[1] // int(160 * scale))
+    rows = -(-len(present) // per_row)
+    strip = np.full((rows * row_h + 4, image.shape[1], 3), 255, np.uint8)
+    for i, c in enumerate(present):
+        x, y = (i % per_row) * (image.shape[1] // per_row) + 4, (i // per_row) * row_h + 4
+        cv2.rectangle(strip, (x, y), (x + row_h - 6, y + row_h - 6), [int(v) for v in palette[c][::-1]], -1)
+        cv2.rectangle(strip, (x, y), (x + row_h - 6, y + row_h - 6), (0, 0, 0), 1)
+        cv2.putText(strip, str(classes[c]), (x + row_h, y + row_h - 9), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return np.concatenate([image, strip], axis=0)

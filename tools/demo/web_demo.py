@@ -65,6 +65,7 @@ def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = '
     from fastapi.responses import HTMLResponse
 
     from mmext.apis import inference_model, set_aux_predict
+    from mmext.utils.image_limits import MAX_UPLOAD_BYTES, ImageTooLarge, check_image_size
     from mmext.visualization import colorize_depth, colorize_mask, draw_overlay
 
     app = FastAPI(title=title)
@@ -83,7 +84,12 @@ def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = '
 
     @app.post('/api/segment')
     def segment(image: UploadFile = File(...), aux: bool = Form(False)) -> dict:
-        data = np.frombuffer(image.file.read(), np.uint8)
+        raw = image.file.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            check_image_size(raw)
+        except ImageTooLarge as error:
+            raise HTTPException(status_code=error.status, detail=f'{image.filename!r}: {error}')
+        data = np.frombuffer(raw, np.uint8)
         photo = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
         if photo is None:
             raise HTTPException(status_code=400,

@@ -21,7 +21,7 @@ Examples:
     python tools/misc/check_dataset.py configs/topformer_pose_aux.py
     python tools/misc/check_dataset.py configs/topformer_pose_aux.py --split train --out work_dirs/check.json \\
         --cfg-options train_dataloader.dataset.data_root=data/dresscode_synthetic
-    python tools/misc/check_dataset.py configs/sersegformer/sersegformer_b0_ccp_person.py --limit 200
+    python tools/misc/check_dataset.py projects/ccp_pose_aux/configs/clothing4/seg_only.py --limit 200
 """
 import argparse
 import copy

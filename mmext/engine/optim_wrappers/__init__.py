@@ -1,3 +1,4 @@
+from .cpu_autocast_optim_wrapper import CPUAutocastOptimWrapper
 from .skip_nonfinite_optim_wrapper import SkipNonFiniteOptimWrapper, finite_on_all_ranks
 
-__all__ = ['SkipNonFiniteOptimWrapper', 'finite_on_all_ranks']
+__all__ = ['CPUAutocastOptimWrapper', 'SkipNonFiniteOptimWrapper', 'finite_on_all_ranks']
