@@ -6,6 +6,8 @@ import runpy
 import subprocess
 import sys
 
+import cv2
+import numpy as np
 import pytest
 import torch
 
@@ -61,16 +63,24 @@ def test_train_logs_progress_and_says_where_results_went(uninterrupted_run):
     assert any(k.startswith('aux_task_heads.landmarks.') for k in checkpoint['state_dict'])
 
 
-def test_test_tool_reports_and_writes_metrics(uninterrupted_run, tmp_path):
+def test_test_tool_writes_predictions_metrics_and_runs_tta(uninterrupted_run, tmp_path):
     config, tmp, _ = uninterrupted_run
-    out = tmp_path / 'metrics.json'
+    out, predictions = tmp_path / 'metrics.json', tmp_path / 'preds'
     result = run_tool(['tools/test.py', str(config), str(tmp / 'full' / 'iter_4.pth'), '--work-dir',
-                       str(tmp_path / 'test'), '--out', str(out)])
+                       str(tmp_path / 'test'), '--metrics-out', str(out), '--out', str(predictions)])
     metrics = json.loads(out.read_text())
     assert 0 <= metrics['mIoU'] <= 100 and 0 <= metrics['aAcc'] <= 100
     assert 0 <= metrics['gIoU.person'] <= 100 and 0 <= metrics['PCK@0.1'] <= 100
     assert f'mIoU: {metrics["mIoU"]:.2f}' in result.stdout
-    assert str(out) in result.stdout
+    assert str(out) in result.stdout and str(predictions) in result.stdout
+    maps = sorted(predictions.glob('*.png'))
+    assert len(maps) == 6  # the 6 test photos of the small synthetic set, mmseg's --out layout
+    label = cv2.imread(str(maps[0]), cv2.IMREAD_UNCHANGED)
+    assert label.dtype == np.uint8 and label.max() < 18 and label.shape == (128, 96)
+    assert 'Config:' not in result.stdout  # the config dump is in the log file, not on the console
+    tta = run_tool(['tools/test.py', str(config), str(tmp / 'full' / 'iter_4.pth'), '--work-dir',
+                    str(tmp_path / 'tta'), '--tta', '--metrics-out', str(tmp_path / 'tta.json')])
+    assert 'Test metrics: ' in tta.stdout and 0 <= json.loads((tmp_path / 'tta.json').read_text())['mIoU'] <= 100
 
 
 def test_resume_continues_with_same_iteration_optimizer_and_scheduler(uninterrupted_run):

@@ -17,9 +17,13 @@ from torch.distributed.elastic.multiprocessing.errors import record
 
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
 from mmext.utils.config_errors import explained_build_errors
+from mmext.engine.hooks import PreemptionCheckpointHook
 from mmext.utils.console import QuietConsole
 from mmext.utils.runtime import (ConfigCheckError, add_runner_args, build_runner, describe_run, load_cfg,
                                  reported_rank_failure, set_nonfinite_policy, shutdown_process_group)
+
+
+PREEMPTED_EXIT = 143  # 128 + SIGTERM: what a job killed by the signal would have returned
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -33,6 +37,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision: fp16 with loss scaling on CUDA; on the CPU bfloat16 autocast, if a '
                         'few measured training steps show it is faster on this CPU (else fp32, saying so)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the learning rate linearly from the config\'s auto_scale_lr.base_batch_size to the '
+                        'actual batch (processes x train_dataloader.batch_size), as mmseg does')
     parser.add_argument(
         '--on-nonfinite',
         choices=['stop', 'skip'],
@@ -81,6 +88,12 @@ def train(args) -> int:
         return 2
     if args.on_nonfinite:
         set_nonfinite_policy(cfg, args.on_nonfinite)
+    if args.auto_scale_lr:
+        if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
+            print(f'error: --auto-scale-lr needs auto_scale_lr = dict(base_batch_size=N) in {args.config}: the batch '
+                  'its learning rate was set for', file=sys.stderr)
+            return 2
+        cfg.auto_scale_lr.enable = True
     if args.amp:
         import torch
         print(configure_amp(cfg, torch.cuda.is_available()), flush=True)
@@ -98,12 +111,17 @@ def train(args) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     shutdown_process_group()
+    stopped_at = next((h.stopped_at for h in runner.hooks if isinstance(h, PreemptionCheckpointHook)), None)
     if runner.rank == 0:
         last = osp.join(cfg.work_dir, 'last_checkpoint')
         checkpoint = open(last).read().strip() if osp.isfile(last) else '(none saved)'
-        print(f'Training finished. Logs and checkpoints: {osp.abspath(cfg.work_dir)}; last checkpoint: '
-              f'{checkpoint}')
-    return 0
+        if stopped_at is not None:
+            print(f'Training stopped by a signal after iteration {stopped_at}; checkpoint: {checkpoint}. Continue '
+                  f'with the same command and --resume.')
+        else:
+            print(f'Training finished. Logs and checkpoints: {osp.abspath(cfg.work_dir)}; last checkpoint: '
+                  f'{checkpoint}')
+    return PREEMPTED_EXIT if stopped_at is not None else 0
 
 
 if __name__ == '__main__':

@@ -5,7 +5,10 @@ env_cfg = dict(
     # tools/train.py switches to gloo when no GPU is present.
     dist_cfg=dict(backend='nccl'),
 )
-vis_backends = [dict(type='LocalVisBackend')]
+# Scalars (losses, learning rate, metrics) go to <work_dir>/<timestamp>/vis_data: scalars.json (LocalVisBackend,
+# read by tools/analysis_tools/plot_curves.py) and TensorBoard event files (`tensorboard --logdir work_dirs`).
+# Weights & Biases: add dict(type='WandbVisBackend', init_kwargs=dict(project='mmext')) (pip install wandb).
+vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'

@@ -30,6 +30,7 @@ val_dataloader = dict(num_workers=1, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=0.002))
 max_iters = 600
+auto_scale_lr = dict(base_batch_size=8)  # lr 0.002 is for 8 images per iteration
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),

@@ -1,5 +1,5 @@
 """An ONNX Runtime session as a callable on arrays, with the thread count and optimisation level set."""
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -12,14 +12,22 @@ class OrtRunner:
         path: the .onnx file.
         threads: intra-op threads (default: torch's thread count, so PyTorch and ORT get the same cores).
         optimization: ORT graph optimisation level 'all', 'extended', 'basic' or 'disable'.
+        providers: ONNX Runtime execution providers in order of preference, e.g. ``('TensorrtExecutionProvider',
+            'CUDAExecutionProvider', 'CPUExecutionProvider')`` with onnxruntime-gpu installed. Default: the CPU.
     """
 
     LEVELS = ('disable', 'basic', 'extended', 'all')
 
-    def __init__(self, path: str, threads: Optional[int] = None, optimization: str = 'all'):
+    def __init__(self, path: str, threads: Optional[int] = None, optimization: str = 'all',
+                 providers: Sequence[str] = ('CPUExecutionProvider', )):
         import onnxruntime as ort
         if optimization not in self.LEVELS:
             raise ValueError(f'unknown optimization level {optimization!r}; choose one of {self.LEVELS}')
+        available = ort.get_available_providers()
+        missing = [p for p in providers if p not in available]
+        if missing:
+            raise ValueError(f'ONNX Runtime execution provider(s) {missing} are not available in this onnxruntime '
+                             f'({ort.__version__}: {available}); CUDA / TensorRT need the onnxruntime-gpu package')
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1
@@ -33,7 +41,8 @@ class OrtRunner:
             'all': ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
         }[optimization]
         self.path = path
-        self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+        self.session = ort.InferenceSession(path, options, providers=list(providers))
+        self.providers = self.session.get_providers()
         self.input_name = self.session.get_inputs()[0].name
         self.input_shape = self.session.get_inputs()[0].shape  # ints, or names for dynamic axes
 

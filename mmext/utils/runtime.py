@@ -4,7 +4,7 @@ import os
 import os.path as osp
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, List
+from typing import Any, Iterator, List, Optional
 
 import torch
 import torch.distributed as dist
@@ -27,6 +27,48 @@ def replace_norm_type(node: Any, old: str, new: str) -> int:
             d['type'] = new
             count += 1
     return count
+
+
+def visible_nvidia_gpus() -> Optional[str]:
+    """NVIDIA GPUs this process could see -- ``nvidia-smi``'s names and driver version, or the device files --
+    or None. ``CUDA_VISIBLE_DEVICES`` set to nothing (or -1) hides them on purpose."""
+    if os.environ.get('CUDA_VISIBLE_DEVICES') in ('', '-1'):
+        return None
+    import glob
+    import shutil
+    import subprocess
+    if shutil.which('nvidia-smi'):
+        try:
+            found = subprocess.run(['nvidia-smi', '--query-gpu=name,driver_version', '--format=csv,noheader'],
+                                   capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            found = ''
+        if found:
+            return '; '.join(f'{line.split(",")[0].strip()} (driver {line.split(",")[-1].strip()})'
+                             for line in found.splitlines())
+    devices = glob.glob('/dev/nvidia[0-9]*')
+    return f'{len(devices)} device file(s) {", ".join(sorted(devices))}' if devices else None
+
+
+def check_cuda_usable(allow_cpu: bool) -> None:
+    """Stop when NVIDIA GPUs are visible but this PyTorch cannot use them, unless the CPU is asked for.
+
+    Typically the driver is older than the CUDA runtime of the installed torch build: training would fall
+    back to the CPU, many times slower, with one log line. ``allow_cpu`` (``--cpu``) trains on the CPU anyway.
+    """
+    if torch.cuda.is_available() or allow_cpu:
+        return
+    gpus = visible_nvidia_gpus()
+    if gpus is None:
+        return
+    runtime = torch.version.cuda
+    raise ConfigCheckError(
+        f'NVIDIA GPU(s) are visible -- {gpus} -- but this PyTorch ({torch.__version__}'
+        + (f', built for CUDA {runtime}' if runtime else ', a CPU-only build') + ') cannot use them. '
+        + ('Most often the NVIDIA driver is too old for that CUDA runtime (CUDA 13.x needs driver >= 580, CUDA '
+           '12.x >= 525). ' if runtime else '')
+        + 'Install a torch build that matches the driver -- e.g. TORCH_BACKEND=cu121 bash tools/install.sh, see '
+        'the README section "Installing on a GPU cluster" -- or pass --cpu to train on the CPU on purpose.')
 
 
 def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
@@ -138,7 +180,8 @@ def enable_fault_tolerance(cfg: Config) -> List[str]:
         checkpoint['type'] = 'AtomicCheckpointHook'
         notes.append('checkpoints are written atomically (CheckpointHook -> AtomicCheckpointHook)')
     for name, hook in (('rng_state', dict(type='RNGStateHook')),
-                       ('nonfinite', dict(type='NonFiniteLossHook', on_nonfinite='stop'))):
+                       ('nonfinite', dict(type='NonFiniteLossHook', on_nonfinite='stop')),
+                       ('preemption', dict(type='PreemptionCheckpointHook'))):
         if name not in hooks:
             hooks[name] = hook
             notes.append(f'default_hooks.{name} = {hook}')
@@ -189,6 +232,9 @@ def add_runner_args(parser: argparse.ArgumentParser, loader: str) -> None:
                         '(they are always in the log file of the work dir)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher (the dist_*.sh scripts use pytorch)')
+    parser.add_argument('--cpu', action='store_true',
+                        help='run on the CPU even where NVIDIA GPUs are visible but unusable (otherwise an error '
+                        'says why torch cannot use them)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
 
 
@@ -208,6 +254,8 @@ def load_cfg(args: argparse.Namespace) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if getattr(args, 'cpu', False):
+        cfg.allow_cpu = True  # train on the CPU even where GPUs are visible (check_cuda_usable)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
     return cfg
 
@@ -304,6 +352,7 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
     """
     from mmext.datasets.errors import DatasetError
     from mmext.engine.hooks.bad_sample_hook import apply_bad_sample_policy  # imports mmseg: only when needed
+    check_cuda_usable(allow_cpu=bool(cfg.get('allow_cpu', False)) or os.environ.get('MMEXT_ALLOW_CPU') == '1')
     notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
     if stage == 'train':
         notes += enable_fault_tolerance(cfg)

@@ -67,6 +67,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N] (default: cpu)')
     parser.add_argument('--backend', default='pytorch', choices=['pytorch', 'onnxruntime'])
     parser.add_argument('--onnx', help='onnxruntime: time this .onnx (e.g. INT8) instead of exporting CONFIG')
+    parser.add_argument('--providers', nargs='+', default=['CPUExecutionProvider'], metavar='PROVIDER',
+                        help='onnxruntime: execution providers in order, e.g. CUDAExecutionProvider '
+                        'CPUExecutionProvider (needs onnxruntime-gpu; default: the CPU)')
     parser.add_argument('--precision', default='fp32', choices=['fp32', 'fp16', 'bf16'],
                         help='pytorch: inference dtype (fp16 needs CUDA)')
     parser.add_argument('--fuse-bn', action='store_true', help='pytorch: fold BatchNorm into the convolutions')
@@ -90,7 +93,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.train and args.backend != 'pytorch':
         parser.error('--train measures PyTorch training; leave --backend at pytorch')
     if args.backend == 'onnxruntime' and not args.device.startswith('cpu'):
-        parser.error('--backend onnxruntime runs on the CPU execution provider here; use --device cpu')
+        parser.error('--backend onnxruntime picks its device with --providers; leave --device at cpu')
     for path in (args.config, args.checkpoint, args.onnx, args.compare, args.compare_checkpoint, args.compare_onnx):
         if path and not osp.isfile(path):
             parser.error(f'{path} not found')
@@ -124,8 +127,8 @@ def inference_candidate(args, config: str, checkpoint: Optional[str], onnx_path:
         return dict(info=info, run=lambda: run_model(x))
     if onnx_path is None:
         onnx_path = export_onnx(segmentor, osp.join(tmp, f'{len(os.listdir(tmp))}.onnx'), shape)
-    runner = OrtRunner(onnx_path, threads=args.threads)
-    info.update(onnx=onnx_path, size_MB=osp.getsize(onnx_path) / 2**20)
+    runner = OrtRunner(onnx_path, threads=args.threads, providers=args.providers)
+    info.update(onnx=onnx_path, size_MB=osp.getsize(onnx_path) / 2**20, providers=runner.providers)
     if args.peer == 'mediapipe_selfie':
         return photo_candidate(args, cfg, info, runner)
     array = x.numpy()

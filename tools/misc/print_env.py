@@ -4,6 +4,15 @@ import argparse
 import platform
 
 
+def compiled_ops_kind(compiled: bool) -> str:
+    """'none', 'CPU only' or 'CUDA <version>': what mmcv's compiled ops were built with."""
+    if not compiled:
+        return 'none'
+    from mmcv.ops import get_compiling_cuda_version
+    cuda = get_compiling_cuda_version()
+    return 'CPU only' if cuda in ('not available', '', None) else f'CUDA {cuda}'
+
+
 def main() -> None:
     argparse.ArgumentParser(description=__doc__).parse_args()
     import mmcv
@@ -22,7 +31,7 @@ def main() -> None:
         ('torch', f'{torch.__version__} (CUDA available: {torch.cuda.is_available()})'),
         ('torchvision', torchvision.__version__),
         ('mmengine', mmengine.__version__),
-        ('mmcv', f'{mmcv.__version__} (compiled ops: {has_compiled_mmcv_ops()}; '
+        ('mmcv', f'{mmcv.__version__} (compiled ops: {compiled_ops_kind(has_compiled_mmcv_ops())}; '
          f'mmext.compat stand-in: {is_fallback_installed()})'),
         ('mmsegmentation', mmseg.__version__),
         ('mmpose', mmpose.__version__),

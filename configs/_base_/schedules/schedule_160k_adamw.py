@@ -12,6 +12,9 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=160000, val_interval=16000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# lr 1.2e-4 was set for 16 images per iteration (8 GPUs x 2): `tools/train.py --auto-scale-lr`
+# scales it linearly to the actual batch (GPUs x images per GPU), as mmseg does.
+auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
@@ -21,5 +24,6 @@ default_hooks = dict(
                     save_best='mIoU'),
     rng_state=dict(type='RNGStateHook'),
     nonfinite=dict(type='NonFiniteLossHook', on_nonfinite='stop'),
+    preemption=dict(type='PreemptionCheckpointHook'),  # SIGTERM: checkpoint, then stop
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))

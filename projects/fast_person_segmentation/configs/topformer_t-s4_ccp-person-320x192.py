@@ -62,6 +62,7 @@ test_evaluator = val_evaluator
 max_iters = 8000
 warmup_iters = 500
 optim_wrapper = dict(optimizer=dict(lr=0.001))
+auto_scale_lr = dict(base_batch_size=8)  # the lr above is for 8 images per iteration
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
