@@ -1,4 +1,5 @@
 """tools/demo/web_demo.py: the HTTP API, and the page driven end to end in headless Chromium (Selenium)."""
+import io
 import json
 import os
 import shutil
@@ -53,9 +54,10 @@ def demo_url(quickstart_checkpoint, tmp_path_factory):
         log.close()
 
 
-def post_image(url: str, name: str, data: bytes):
+def post_image(url: str, name: str, data: bytes, aux: bool = True):
     boundary = uuid.uuid4().hex
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="aux"\r\n\r\n{str(aux).lower()}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
             'Content-Type: application/octet-stream\r\n\r\n').encode() + data + f'\r\n--{boundary}--\r\n'.encode()
     request = urllib.request.Request(url + '/api/segment', data=body, method='POST',
                                      headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})
@@ -87,8 +89,26 @@ def test_api_segment_and_bad_upload(demo_url, synthetic_dresscode):
     assert status == 200
     check_consistent(result, *cv2.imread(str(photo)).shape[:2])
     assert result['images']['overlay'].startswith('data:image/jpeg;base64,')
+    assert result['skeleton'] == dict(source='predicted skeleton', joints=NUM_KEYPOINTS, threshold=0.3,
+                                      drawn=sum(k['score'] >= 0.3 for k in result['keypoints']))
+    status, plain = post_image(demo_url, photo.name, photo.read_bytes(), aux=False)
+    assert status == 200 and 'keypoints' not in plain and 'skeleton' not in plain  # heads off unless asked
     status, error = post_image(demo_url, 'notes.txt', b'not a photo')
     assert status == 400 and "'notes.txt' could not be read as an image" in error['detail']
+
+
+def test_oversized_uploads_are_refused_before_decoding(demo_url, synthetic_dresscode):
+    from PIL import Image
+    huge = io.BytesIO()
+    Image.new('1', (16000, 16000)).save(huge, format='PNG')  # 256 megapixels in a small file
+    assert len(huge.getvalue()) < 2**20
+    start = time.time()
+    status, error = post_image(demo_url, 'huge.png', huge.getvalue())
+    assert status == 400 and '16000 x 16000 pixels' in error['detail'] and time.time() - start < 10
+    status, error = post_image(demo_url, 'big.jpg', b'\xff' * (26 * 2**20))
+    assert status == 413 and 'at most 25 MB' in error['detail']
+    photo = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
+    assert post_image(demo_url, photo.name, photo.read_bytes())[0] == 200  # and the demo still serves
 
 
 @pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
@@ -116,6 +136,7 @@ def test_browser_upload_shows_overlay_and_numbers(demo_url, synthetic_dresscode,
         assert driver.find_element(By.ID, 'status').text == 'choose a photo first'
 
         driver.find_element(By.ID, 'image-input').send_keys(str(photo))
+        driver.find_element(By.ID, 'aux-input').click()  # the landmark heads too
         driver.find_element(By.ID, 'segment-button').click()
         wait.until(expected_conditions.text_to_be_present_in_element((By.ID, 'status'), f'done: {photo.name}'))
         overlay = driver.find_element(By.ID, 'overlay')
@@ -132,6 +153,9 @@ def test_browser_upload_shows_overlay_and_numbers(demo_url, synthetic_dresscode,
             assert cells[0] == area['name'] and int(cells[2]) == area['pixels']
             assert float(cells[3]) == pytest.approx(100 * area['fraction'], abs=0.006)
         assert len(driver.find_elements(By.CSS_SELECTOR, '#keypoints tbody tr')) == NUM_KEYPOINTS
+        caption = driver.find_element(By.ID, 'overlay-caption').text
+        assert caption.startswith('mask and predicted skeleton over the photo: ')
+        assert f'{result["skeleton"]["drawn"]} of {NUM_KEYPOINTS} joints drawn' in caption
         assert float(driver.find_element(By.ID, 'latency').text) == pytest.approx(result['latency_ms'], abs=0.06)
         screenshot = tmp_path / 'web_demo.png'
         assert driver.save_screenshot(str(screenshot)) and cv2.imread(str(screenshot)) is not None

@@ -49,6 +49,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="auxiliary heads to run: names (e.g. landmarks depth) or 'all' (default: none)")
     parser.add_argument('--kpt-thr', type=float, default=0.3, help='joints scoring below this are not drawn')
     parser.add_argument('--index-mask', action='store_true', help='also write NAME_labels.png: class indices')
+    parser.add_argument('--max-pixels', type=float, default=40e6,
+                        help='refuse photos with more pixels than this (read from the header; default: 40e6)')
     parser.add_argument('--no-legend', action='store_true', help='overlays without the class legend strip')
     parser.add_argument('--threads', type=int, help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per '
                         'core; on a busy shared machine 1 is often fastest)')
@@ -131,7 +133,7 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     progress = ProgressBar(len(jobs))
     for path, targets in jobs:
         try:
-            check_image_size(path, max_bytes=float('inf'))
+            check_image_size(path, max_pixels=args.max_pixels, max_bytes=float('inf'))
         except ImageTooLarge as error:
             failures.append((path, str(error)))
             progress.update()

@@ -89,7 +89,7 @@ def train(args) -> int:
     if args.on_nonfinite:
         set_nonfinite_policy(cfg, args.on_nonfinite)
     if args.auto_scale_lr:
-        if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
+        if not (cfg.get('auto_scale_lr') or {}).get('base_batch_size'):
             print(f'error: --auto-scale-lr needs auto_scale_lr = dict(base_batch_size=N) in {args.config}: the batch '
                   'its learning rate was set for', file=sys.stderr)
             return 2

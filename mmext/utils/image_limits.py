@@ -37,6 +37,6 @@ def check_image_size(source: Union[bytes, str], max_pixels: int = MAX_PIXELS,
     except Exception:  # not an image Pillow knows: leave the verdict to the decoder
         return (0, 0)
     if width * height > max_pixels:
-        raise ImageTooLarge(f'the image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); at most '
-                            f'{max_pixels / 1e6:.0f} MP are accepted: downscale it first', status=400)
+        raise ImageTooLarge(f'the image is {width} x {height} pixels ({width * height / 1e6:.3g} MP); at most '
+                            f'{max_pixels / 1e6:.3g} MP are accepted: downscale it first', status=400)
     return height, width

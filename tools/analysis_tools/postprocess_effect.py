@@ -17,7 +17,8 @@ A step of the same type in the config (model.postprocess or model.test_cfg.postp
 --step-options changes single settings, e.g. --step-options crf.scale=1.0 superpixel.max_side=256.
 
 Example:
-    python tools/analysis_tools/postprocess_effect.py configs/xxx.py work_dirs/xxx/iter_80000.pth \\
+    python tools/analysis_tools/postprocess_effect.py \\
+        projects/fashion_pixel/configs/topformer_b_8xb2-80k_ccp-person-512x512.py work_dirs/person/iter_80000.pth \\
         --steps crf small_regions superpixel --num 100 --out work_dirs/postprocess_effect.json
 """
 import argparse

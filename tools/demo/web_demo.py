@@ -57,15 +57,19 @@ def encode_image(image, ext: str = '.png') -> str:
     return f'data:{mime};base64,' + base64.b64encode(buffer.tobytes()).decode('ascii')
 
 
-def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = 'mmext demo'):
-    """The FastAPI app serving ``model`` (built by :func:`mmext.apis.init_model`)."""
+def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = 'mmext demo',
+               max_bytes: Optional[int] = None, max_pixels: Optional[int] = None):
+    """The FastAPI app serving ``model`` (built by :func:`mmext.apis.init_model`). Uploads beyond ``max_bytes``
+    get 413, images beyond ``max_pixels`` (read from the header, before decoding) 400 (defaults:
+    :mod:`mmext.utils.image_limits`)."""
     import cv2
     import numpy as np
     from fastapi import FastAPI, File, Form, HTTPException, UploadFile
     from fastapi.responses import HTMLResponse
 
     from mmext.apis import inference_model, set_aux_predict
-    from mmext.utils.image_limits import MAX_UPLOAD_BYTES, ImageTooLarge, check_image_size
+    from mmext.utils.image_limits import MAX_PIXELS, MAX_UPLOAD_BYTES, ImageTooLarge, check_image_size
+    byte_limit, pixel_limit = max_bytes or MAX_UPLOAD_BYTES, max_pixels or MAX_PIXELS
     from mmext.visualization import colorize_depth, colorize_mask, draw_overlay
 
     app = FastAPI(title=title)
@@ -84,9 +88,9 @@ def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = '
 
     @app.post('/api/segment')
     def segment(image: UploadFile = File(...), aux: bool = Form(False)) -> dict:
-        raw = image.file.read(MAX_UPLOAD_BYTES + 1)
+        raw = image.file.read(byte_limit + 1)
         try:
-            check_image_size(raw)
+            check_image_size(raw, max_pixels=pixel_limit, max_bytes=byte_limit)
         except ImageTooLarge as error:
             raise HTTPException(status_code=error.status, detail=f'{image.filename!r}: {error}')
         data = np.frombuffer(raw, np.uint8)
