@@ -108,16 +108,16 @@ def test_misspelt_checkpoint_argument_fails_when_the_hook_is_built():
         AtomicCheckpointHook(intervall=2)
 
 
-def test_fault_tolerance_is_on_in_the_configs_and_added_by_the_tools():
+def test_fault_tolerance_is_declared_by_the_configs_not_added_by_the_tools():
     from conftest import REPO
-    from mmext.utils.runtime import enable_fault_tolerance
+    from mmext.utils.runtime import drop_disabled_hooks
     for name in ('configs/topformer_pose_aux.py', 'configs/quickstart/topformer_b_dresscode_cpu.py',
-                 'configs/deeplabv3/deeplabv3_r50-d8_4xb4-80k_ccp-person-512x512.py'):
+                 'configs/deeplabv3/deeplabv3_r50-d8_4xb4-80k_ccp-person-512x512.py',
+                 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'):
         hooks = Config.fromfile(str(REPO / name)).default_hooks
-        assert (hooks.checkpoint.type, hooks.rng_state.type, hooks.nonfinite) == (
-            'AtomicCheckpointHook', 'RNGStateHook', dict(type='NonFiniteLossHook', on_nonfinite='stop')), name
+        assert (hooks.checkpoint.type, hooks.rng_state.type, hooks.nonfinite, hooks.preemption.type) == (
+            'AtomicCheckpointHook', 'RNGStateHook', dict(type='NonFiniteLossHook', on_nonfinite='stop'),
+            'PreemptionCheckpointHook'), name
     cfg = Config(dict(default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=5), rng_state=None)))
-    notes = enable_fault_tolerance(cfg)
-    assert cfg.default_hooks == dict(checkpoint=dict(type='AtomicCheckpointHook', interval=5),
-                                     nonfinite=dict(type='NonFiniteLossHook', on_nonfinite='stop'))
-    assert len(notes) == 2  # the checkpoint hook and the NaN check; rng_state=None turned it off
+    assert drop_disabled_hooks(cfg) == ['default_hooks.rng_state turned off']
+    assert cfg.default_hooks == dict(checkpoint=dict(type='CheckpointHook', interval=5))  # nothing added

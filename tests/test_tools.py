@@ -63,6 +63,21 @@ def test_train_logs_progress_and_says_where_results_went(uninterrupted_run):
     assert any(k.startswith('aux_task_heads.landmarks.') for k in checkpoint['state_dict'])
 
 
+def test_dumped_config_is_the_loaded_config(uninterrupted_run):
+    """tools/train.py rewrites nothing (on this CPU machine the SyncBN config stays SyncBN: mmengine runs it as
+    BatchNorm in a single process); only --work-dir and --launcher are the CLI's, as in mmseg."""
+    from mmengine.config import Config
+    config, tmp, _ = uninterrupted_run
+
+    def plain(cfg):
+        return json.loads(json.dumps(cfg.to_dict(), default=str))
+
+    dumped = plain(Config.fromfile(str(tmp / 'full' / config.name)))
+    assert (dumped.pop('work_dir'), dumped.pop('launcher')) == (str(tmp / 'full'), 'none')
+    assert dumped == plain(Config.fromfile(str(config)))
+    assert dumped['model']['backbone']['norm_cfg']['type'] == 'SyncBN'
+
+
 def test_test_tool_writes_predictions_metrics_and_runs_tta(uninterrupted_run, tmp_path):
     config, tmp, _ = uninterrupted_run
     out, predictions = tmp_path / 'metrics.json', tmp_path / 'preds'

@@ -15,7 +15,7 @@ from .config_errors import (ConfigCheckError, check_registered, dataset_problem,
                             walk_dicts)
 
 __all__ = ['ConfigCheckError', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner', 'check_cfg_files',
-           'enable_fault_tolerance', 'init_cpu_process_group', 'load_cfg', 'reported_rank_failure',
+           'drop_disabled_hooks', 'init_cpu_process_group', 'load_cfg', 'reported_rank_failure',
            'set_nonfinite_policy', 'shutdown_process_group']
 
 
@@ -72,17 +72,16 @@ def check_cuda_usable(allow_cpu: bool) -> None:
 
 
 def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
-    """Make a GPU-cluster config run where there is no GPU; returns what was changed.
+    """The one step that adapts a GPU-cluster config to a machine without CUDA; returns what it changed.
 
-    Without CUDA: SyncBN becomes BN (SyncBN needs GPUs when several processes train), distributed runs use
-    the gloo backend, and DDP wraps a CPU model (``device_ids=None``).
+    A single process changes nothing: mmengine runs SyncBN layers as BatchNorm when training is not
+    distributed (and logs it). A distributed run on the CPU uses the gloo backend and DDP on a CPU model
+    (``device_ids=None``); its SyncBN layers become BatchNorm once the model is built
+    (:func:`revert_sync_batchnorm_on_cpu`). Everything else in the dumped config is the config as loaded.
     """
     if torch.cuda.is_available():
         return []
     notes = []
-    replaced = replace_norm_type(cfg.model, 'SyncBN', 'BN')
-    if replaced:
-        notes.append(f'no CUDA device: {replaced} SyncBN configs -> BN')
     if launcher != 'none':
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
         if cfg.get('model_wrapper_cfg') is None:
@@ -93,6 +92,19 @@ def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
                 find_unused_parameters=cfg.get('find_unused_parameters', False))
         notes.append('no CUDA device: distributed training on the CPU with the gloo backend')
     return notes
+
+
+def revert_sync_batchnorm_on_cpu(runner: Runner) -> List[str]:
+    """SyncBN layers of a distributed CPU run's model -> BatchNorm (torch's SyncBN runs on GPUs only)."""
+    if torch.cuda.is_available() or runner.world_size == 1:
+        return []
+    from mmengine.model import revert_sync_batchnorm
+    model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+    count = sum(isinstance(m, torch.nn.SyncBatchNorm) for m in model.modules())
+    if not count:
+        return []
+    revert_sync_batchnorm(model)  # replaces the layers in place, keeping their parameters and buffers
+    return [f'no CUDA device: {count} SyncBatchNorm layers run as BatchNorm in each process']
 
 
 def init_cpu_process_group(launcher: str, timeout_s: float = 1800) -> None:
@@ -163,31 +175,14 @@ def _check_last_checkpoint(work_dir: str) -> List[str]:
     return []
 
 
-def enable_fault_tolerance(cfg: Config) -> List[str]:
-    """Make the run resumable and NaN-safe whatever its config says; returns what was changed.
-
-    ``CheckpointHook`` becomes :class:`~mmext.engine.hooks.AtomicCheckpointHook` (same arguments), and
-    :class:`~mmext.engine.hooks.RNGStateHook` and :class:`~mmext.engine.hooks.NonFiniteLossHook` (``stop``)
-    are added unless the config names them. A default hook set to None is dropped (mmengine only accepts
-    None for its own defaults), so ``--cfg-options default_hooks.rng_state=None`` turns one off.
-    """
-    if cfg.get('default_hooks') is None:
-        cfg.default_hooks = {}
-    hooks = cfg.default_hooks
-    notes = []
-    checkpoint = hooks.get('checkpoint')
-    if isinstance(checkpoint, dict) and checkpoint.get('type') in ('CheckpointHook', 'mmengine.CheckpointHook'):
-        checkpoint['type'] = 'AtomicCheckpointHook'
-        notes.append('checkpoints are written atomically (CheckpointHook -> AtomicCheckpointHook)')
-    for name, hook in (('rng_state', dict(type='RNGStateHook')),
-                       ('nonfinite', dict(type='NonFiniteLossHook', on_nonfinite='stop')),
-                       ('preemption', dict(type='PreemptionCheckpointHook'))):
-        if name not in hooks:
-            hooks[name] = hook
-            notes.append(f'default_hooks.{name} = {hook}')
-    for name in [name for name, hook in hooks.items() if hook is None]:
+def drop_disabled_hooks(cfg: Config) -> List[str]:
+    """``default_hooks.<name>=None`` turns a hook off; mmengine accepts None only for its own default hooks, so
+    such entries are removed before the Runner sees them. Returns what was turned off."""
+    hooks = cfg.get('default_hooks') or {}
+    disabled = [name for name, hook in hooks.items() if hook is None]
+    for name in disabled:
         del hooks[name]
-    return notes
+    return [f'default_hooks.{name} turned off' for name in disabled]
 
 
 def set_nonfinite_policy(cfg: Config, policy: str) -> None:
@@ -354,13 +349,13 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
     from mmext.engine.hooks.bad_sample_hook import apply_bad_sample_policy  # imports mmseg: only when needed
     check_cuda_usable(allow_cpu=bool(cfg.get('allow_cpu', False)) or os.environ.get('MMEXT_ALLOW_CPU') == '1')
     notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
-    if stage == 'train':
-        notes += enable_fault_tolerance(cfg)
+    notes += drop_disabled_hooks(cfg)
     check_cfg_files(cfg)
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     init_cpu_process_group(cfg.launcher, dist_cfg.get('timeout', 1800))
     with explained_build_errors(cfg):
         runner = Runner.from_cfg(cfg)
+    notes += revert_sync_batchnorm_on_cpu(runner)
     for note in notes:
         runner.logger.info(note)
     loops = ('train_loop', 'val_loop') if stage == 'train' else ('test_loop',)
