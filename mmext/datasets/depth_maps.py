@@ -23,10 +23,9 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import List, Tuple
 
-import cv2
 import numpy as np
 
-from mmext.utils.atomic_io import atomic_write
+from mmext.utils.atomic_io import atomic_write_image
 
 DEPTH_DIR = 'depth'
 
@@ -98,10 +97,7 @@ def encode_inverse_depth(depth: np.ndarray) -> np.ndarray:
 
 def write_png_atomic(path: str, image: np.ndarray) -> None:
     """Write a PNG so that ``path`` is either absent or complete, even if the process is killed."""
-    ok, encoded = cv2.imencode('.png', image)
-    if not ok:
-        raise OSError(f'{path}: PNG encoding failed for an array of {image.dtype} {image.shape}')
-    atomic_write(path, encoded.tobytes())
+    atomic_write_image(path, image, ext='.png')
 
 
 def remove_stale_temporaries(path: str) -> int:

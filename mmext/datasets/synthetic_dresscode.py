@@ -17,6 +17,7 @@ towards the bottom of the photo. (Dress Code itself has no depth; precomputed Mi
 
 Sample ``i`` of category ``c`` depends only on ``(seed, c, i)``: the output is deterministic per seed.
 """
+import io
 import json
 import os
 import os.path as osp
@@ -27,6 +28,7 @@ import cv2
 import numpy as np
 
 from .dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH, NUM_KEYPOINTS
+from ..utils.atomic_io import atomic_write, atomic_write_image
 from .pose_rendering import draw_openpose_skeleton
 
 # Label values (Dress Code parsing classes).
@@ -435,20 +437,9 @@ def keypoints_json(rng: np.random.Generator, pose: Pose) -> Dict[str, list]:
 
 
 # ------------------------------------------------------------------------------------------ writing
-def _write_atomic(path: str, write) -> None:
-    tmp = f'{path}.tmp{os.getpid()}{osp.splitext(path)[1]}'
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def _imwrite(path: str, rgb_or_gray: np.ndarray, params: Sequence[int] = ()) -> None:
     image = rgb_or_gray if rgb_or_gray.ndim == 2 else cv2.cvtColor(rgb_or_gray, cv2.COLOR_RGB2BGR)
-
-    def write(tmp: str) -> None:
-        if not cv2.imwrite(tmp, image, list(params)):
-            raise OSError(f'could not write {path}')
-
-    _write_atomic(path, write)
+    atomic_write_image(path, image, params)
 
 
 def generate_sample(out_root: str, category: str, index: int, seed: int, size_hw: Tuple[int, int]) -> str:
@@ -468,9 +459,10 @@ def generate_sample(out_root: str, category: str, index: int, seed: int, size_hw
     _imwrite(osp.join(root, 'depth', f'{sample_id}_0.png'), depth)
     parts, uv = render_dense(labels)
     _imwrite(osp.join(root, 'dense', f'{sample_id}_5.png'), parts)
-    _write_atomic(osp.join(root, 'dense', f'{sample_id}_5_uv.npz'), lambda tmp: np.savez_compressed(tmp, uv=uv))
-    content = json.dumps(keypoints_json(rng, pose))
-    _write_atomic(osp.join(root, 'keypoints', f'{sample_id}_2.json'), lambda tmp: open(tmp, 'w').write(content))
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, uv=uv)
+    atomic_write(osp.join(root, 'dense', f'{sample_id}_5_uv.npz'), buffer.getvalue())
+    atomic_write(osp.join(root, 'keypoints', f'{sample_id}_2.json'), json.dumps(keypoints_json(rng, pose)))
     return sample_id
 
 
@@ -487,7 +479,7 @@ def write_pair_lists(out_root: str, category: str, ids: List[str], seed: int) ->
     }
     for name, pairs in lists.items():
         text = ''.join(f'{model}_0.jpg {garment}_1.jpg\n' for model, garment in pairs)
-        _write_atomic(osp.join(out_root, category, name), lambda tmp: open(tmp, 'w').write(text))
+        atomic_write(osp.join(out_root, category, name), text)
 
 
 SUBFOLDERS = ('images', 'keypoints', 'label_maps', 'skeletons', 'dense', 'depth')

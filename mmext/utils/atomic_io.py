@@ -57,3 +57,13 @@ class AtomicLocalBackend(LocalBackend):
 
     def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         atomic_write(filepath, obj, encoding=encoding)
+
+
+def atomic_write_image(path: Union[str, Path], image, params=(), ext: str = None) -> None:
+    """Encode ``image`` (OpenCV layout: BGR, or one channel) as ``ext`` (default: by the file's extension) and
+    write it atomically."""
+    import cv2
+    ok, encoded = cv2.imencode(ext or osp.splitext(str(path))[1], image, list(params))
+    if not ok:
+        raise OSError(f'{path}: encoding failed for an array of {image.dtype} {image.shape}')
+    atomic_write(path, encoded.tobytes())

@@ -346,7 +346,7 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
             argument name is wrong, or a dataset cannot be built; the message names the config key.
     """
     from mmext.datasets.errors import DatasetError
-    from mmext.engine.hooks.bad_sample_hook import apply_bad_sample_policy  # imports mmseg: only when needed
+    from .bad_sample_config import apply_bad_sample_policy  # imports mmseg and mmdet: only when needed
     check_cuda_usable(allow_cpu=bool(cfg.get('allow_cpu', False)) or os.environ.get('MMEXT_ALLOW_CPU') == '1')
     notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
     notes += drop_disabled_hooks(cfg)

@@ -32,7 +32,6 @@ import time
 from typing import List, Optional, Tuple
 
 import cv2
-import numpy as np
 from tqdm import tqdm
 
 import mmext  # noqa: F401  (registers the pose providers)
@@ -43,7 +42,7 @@ from mmext.datasets.pose_files import (KEYPOINTS_DIR, SKELETONS_DIR, dresscode_k
 from mmext.datasets.pose_label_checks import PoseLabelAgreement, VisibilityCalibration
 from mmext.datasets.pose_rendering import draw_openpose_skeleton
 from mmext.models.pose.blazepose import DEFAULT_VISIBILITY_THRESHOLD, BlazePose, coco18_from_landmarks
-from mmext.utils.atomic_io import atomic_write
+from mmext.utils.atomic_io import atomic_write, atomic_write_image
 
 PHOTO_SUFFIXES = ('.jpg', '.jpeg', '.png')
 REPORT_FILE = 'pose_annotation.json'
@@ -96,13 +95,6 @@ def _inside(path: str, out: str) -> bool:
     return not relative.startswith('..') and relative.split(os.sep)[0] in (KEYPOINTS_DIR, SKELETONS_DIR)
 
 
-def write_jpeg_atomic(path: str, rgb: np.ndarray) -> None:
-    ok, encoded = cv2.imencode('.jpg', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
-    if not ok:
-        raise OSError(f'{path}: JPEG encoding failed')
-    atomic_write(path, encoded.tobytes())
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     layout, jobs, label_dir = discover(args.src, args.out)
@@ -130,7 +122,8 @@ def main(argv=None) -> int:
         pose = coco18_from_landmarks(landmarks, bgr.shape[:2], args.visibility_threshold)
         content = dresscode_keypoints_json(pose.keypoints, pose.scores, pose.visible, bgr.shape[:2])
         atomic_write(keypoints_file, json.dumps(content))
-        write_jpeg_atomic(skeleton_file, draw_openpose_skeleton(bgr.shape[:2], pose.keypoints, pose.visible))
+        skeleton = draw_openpose_skeleton(bgr.shape[:2], pose.keypoints, pose.visible)
+        atomic_write_image(skeleton_file, cv2.cvtColor(skeleton, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
         written += 1
         if label_dir:
             labels = cv2.imread(osp.join(label_dir, osp.splitext(osp.basename(photo))[0] + '.png'),

@@ -41,6 +41,7 @@ import mmext  # noqa: F401
 from mmext.datasets.clothing import LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR
 from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS
 from mmext.datasets.depth_maps import write_png_atomic
+from mmext.utils.atomic_io import atomic_write
 from mmext.datasets.errors import DatasetError
 from mmext.datasets.sample_checks import check_image_file
 
@@ -195,14 +196,6 @@ def read_ccp_label_names(src: str) -> Tuple[List[str], str]:
 
 
 # ------------------------------------------------------------------------------------------- writing files
-def write_text_atomic(path: str, text: str) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    temporary = osp.join(osp.dirname(path), f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    with open(temporary, 'w') as f:
-        f.write(text)
-    os.replace(temporary, path)
-
-
 def read_text(path: str) -> str:
     with open(path) as f:
         return f.read()
@@ -274,7 +267,7 @@ def write_split_lists(out: str, planned_splits: Dict[str, List[str]], bad: Seque
                 continue
             print(f'--overwrite: replacing {path}', file=sys.stderr)
             remove_path(path)
-        write_text_atomic(path, lines(ids))
+        atomic_write(path, lines(ids))
     if split_conflicts:
         print(f'error: {", ".join(split_conflicts)} would change (the set of {what} differs from the earlier run). '
               'Label maps were converted; the split lists were left as they were. Pass --overwrite to rewrite them.',
@@ -344,7 +337,7 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
         if osp.isfile(path) and not osp.islink(path) and read_text(path) == text:
             continue
         remove_path(path)
-        write_text_atomic(path, text)
+        atomic_write(path, text)
     if link_dir:
         if not same_target(photos_out, link_dir):
             remove_path(photos_out)

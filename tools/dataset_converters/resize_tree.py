@@ -28,7 +28,7 @@ from tqdm import tqdm
 from mmext.datasets.clothing import LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR
 from mmext.datasets.depth_maps import DEPTH_DIR
 from mmext.datasets.pose_files import KEYPOINTS_DIR, SKELETONS_DIR
-from mmext.utils.atomic_io import atomic_write
+from mmext.utils.atomic_io import atomic_write, atomic_write_image
 
 # folder -> (OpenCV interpolation, encoding parameters); None: copied as is.
 FOLDERS = {
@@ -84,11 +84,7 @@ def main(argv=None) -> int:
             if image is None:
                 failed.append(source)
                 continue
-            ok, encoded = cv2.imencode(osp.splitext(name)[1], resized(image, args.height, interpolation), params)
-            if not ok:
-                failed.append(source)
-                continue
-            atomic_write(target, encoded.tobytes())
+            atomic_write_image(target, resized(image, args.height, interpolation), params)
         written += 1
     shutil.copytree(osp.join(args.src, SPLITS_DIR), osp.join(args.out, SPLITS_DIR), dirs_exist_ok=True)
     shutil.copyfile(osp.join(args.src, LABEL_LIST_FILE), osp.join(args.out, LABEL_LIST_FILE))

@@ -43,7 +43,8 @@ import mmext  # noqa: F401  (registers mmext's datasets and transforms)
 from mmext.datasets.bad_sample_policy import BadSamplePolicyMixin, run_checked_pipeline
 from mmext.datasets.dresscode_meta import KEYPOINT_NAMES
 from mmext.datasets.errors import DatasetError
-from mmext.engine.hooks.bad_sample_hook import dataset_class, policy_datasets
+from mmext.engine.hooks.bad_sample_hook import policy_datasets
+from mmext.utils.bad_sample_config import dataset_class
 
 SPLITS = ('train', 'val', 'test')
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2

@@ -15,6 +15,7 @@ Example:
     python tools/model_converters/topformer2mmext.py topformer-B-512-ade.pth checkpoints/topformer_b_ade.pth
 """
 import argparse
+import io
 import os
 import os.path as osp
 import sys
@@ -24,6 +25,7 @@ import torch
 
 import mmext  # noqa: F401
 from mmext.models.backbones.topformer import TopFormer
+from mmext.utils.atomic_io import atomic_write
 from mmext.utils.pretrained import extract_state_dict
 
 SEGMENTOR_PREFIXES = ('backbone.', 'decode_head.', 'auxiliary_head.')
@@ -68,9 +70,9 @@ def main(argv=None) -> int:
         print(f'error: {args.src}: {e}', file=sys.stderr)
         return 1
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save({'state_dict': state, 'meta': {'converted_from': osp.basename(args.src)}}, tmp)
-    os.replace(tmp, args.dst)
+    buffer = io.BytesIO()
+    torch.save({'state_dict': state, 'meta': {'converted_from': osp.basename(args.src)}}, buffer)
+    atomic_write(args.dst, buffer.getvalue())
     kind = 'segmentor' if any(k.startswith('decode_head.') for k in state) else 'backbone'
     print(f'Converted {len(state)} tensors ({kind}) from {args.src} to {args.dst}')
     return 0

@@ -17,6 +17,7 @@ Example:
     python tools/model_converters/u2net2mmext.py cloth_segm_u2net_latest.pth checkpoints/u2net_cloth.pth
 """
 import argparse
+import io
 import os
 import os.path as osp
 import sys
@@ -27,6 +28,7 @@ import torch
 
 import mmext  # noqa: F401
 from mmext.models.backbones.u2net import ARCH_SETTINGS, U2Net
+from mmext.utils.atomic_io import atomic_write
 from mmext.utils.pretrained import extract_state_dict
 
 FIRST_CONV = 'stage1.rebnconvin.conv_s1.weight'
@@ -88,10 +90,9 @@ def main(argv=None) -> int:
         print(f'error: {args.src}: {e}', file=sys.stderr)
         return 1
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    meta = dict(converted_from=osp.basename(args.src), **settings)
-    torch.save({'state_dict': state, 'meta': meta}, tmp)
-    os.replace(tmp, args.dst)
+    buffer = io.BytesIO()
+    torch.save({'state_dict': state, 'meta': dict(converted_from=osp.basename(args.src), **settings)}, buffer)
+    atomic_write(args.dst, buffer.getvalue())
     params = sum(v.numel() for k, v in state.items() if not k.endswith(('running_mean', 'running_var',
                                                                          'num_batches_tracked')))
     print(f"Converted {len(state)} tensors (U2Net arch={settings['arch']}, in_channels={settings['in_channels']}, "

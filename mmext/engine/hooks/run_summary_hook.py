@@ -1,6 +1,5 @@
 """Write one JSON summary per run: training time, parameter counts and the latest evaluation metrics."""
 import json
-import os
 import os.path as osp
 import time
 from typing import Dict, Optional
@@ -9,6 +8,8 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
+
+from mmext.utils.atomic_io import atomic_write
 
 SUMMARY_FILE = 'run_summary.json'
 
@@ -47,10 +48,7 @@ class RunSummaryHook(Hook):
             with open(path) as f:
                 summary = json.load(f)
         summary.update(fields)
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(summary, f, indent=2)
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(summary, indent=2))
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
