@@ -26,16 +26,14 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-from mmengine.logging import print_log
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing_meta import (EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS,
                             full_label_map)
 from .depth_maps import depth_path_for
 from .pose_files import keypoints_path_for, skeleton_path_for
 from .errors import DatasetError
+from .photo_label_dataset import Listing, PhotoLabelDataset, Sample
 
 # The converted CCP / People Clothing layout (shared with the converters).
 PHOTOS_DIR = 'photos'
@@ -84,7 +82,7 @@ def read_stem_list(path: str) -> List[str]:
 
 
 @DATASETS.register_module()
-class CCPDataset(BadSamplePolicyMixin, BaseSegDataset):
+class CCPDataset(PhotoLabelDataset):
     """CCP or People Clothing photos with the 59-label maps, in the converted layout (see module doc).
 
     Args:
@@ -148,7 +146,7 @@ class CCPDataset(BadSamplePolicyMixin, BaseSegDataset):
                 return path
         return osp.join(self.data_root, PHOTOS_DIR, stem + PHOTO_SUFFIXES[0])
 
-    def load_data_list(self) -> List[dict]:
+    def list_samples(self) -> Listing:
         split_file = osp.join(self.data_root, SPLITS_DIR, f'{self.split}.txt')
         if not osp.isfile(split_file):
             raise DatasetError(split_file, f'list of the {self.split!r} split is missing (the converter writes '
@@ -156,30 +154,15 @@ class CCPDataset(BadSamplePolicyMixin, BaseSegDataset):
         stems = read_stem_list(split_file)
         if not stems:
             raise DatasetError(split_file, 'split list is empty')
-        data_list = []
-        for stem in stems:
-            img_path = self._photo_path(stem)
-            info = dict(img_path=img_path,
-                        seg_map_path=osp.join(self.data_root, LABELS_DIR, stem + self.seg_map_suffix),
-                        sample_id=stem,
-                        **_derived_paths(img_path, self.data_root, PHOTOS_DIR),
-                        label_map=self.label_map,
-                        reduce_zero_label=self.reduce_zero_label,
-                        seg_fields=[])
-            missing = [info[key] for key in ('img_path', 'seg_map_path') if not osp.isfile(info[key])]
-            if missing:
-                self.bad_at_index(DatasetError(missing[0], f'listed in {SPLITS_DIR}/{self.split}.txt but missing'))
-                continue
-            data_list.append(info)
-        if not data_list:
-            raise DatasetError(split_file, 'no usable sample: every listed stem is bad (see the log)')
-        print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.split}, label_mode={self.label_mode})',
-                  logger='current')
-        return data_list
+        missing = f'listed in {SPLITS_DIR}/{self.split}.txt but missing'
+        samples = [Sample(photo, osp.join(self.data_root, LABELS_DIR, stem + self.seg_map_suffix), stem, missing,
+                          _derived_paths(photo, self.data_root, PHOTOS_DIR))
+                   for stem, photo in ((stem, self._photo_path(stem)) for stem in stems)]
+        return Listing(split_file, 'no usable sample: every listed stem is bad (see the log)', samples)
 
 
 @DATASETS.register_module()
-class EasyPortraitDataset(BadSamplePolicyMixin, BaseSegDataset):
+class EasyPortraitDataset(PhotoLabelDataset):
     """EasyPortrait in its published layout: ``images/<split>/*.jpg`` with ``annotations/<split>/*.png``.
 
     Args:
@@ -217,7 +200,7 @@ class EasyPortraitDataset(BadSamplePolicyMixin, BaseSegDataset):
             return None
         return full_label_map(self.label_mode, NUM_EASYPORTRAIT_LABELS)
 
-    def load_data_list(self) -> List[dict]:
+    def list_samples(self) -> Listing:
         img_dir = osp.join(self.data_root, 'images', self.split)
         ann_dir = osp.join(self.data_root, 'annotations', self.split)
         if not osp.isdir(img_dir):
@@ -225,30 +208,17 @@ class EasyPortraitDataset(BadSamplePolicyMixin, BaseSegDataset):
         names = sorted(name for name in os.listdir(img_dir) if name.endswith(self.img_suffix))
         if not names:
             raise DatasetError(img_dir, f'no {self.img_suffix} photos')
-        data_list = []
+        samples = []
         for name in names:
             stem = name[:-len(self.img_suffix)]
-            img_path = osp.join(img_dir, name)
-            seg_map_path = osp.join(ann_dir, stem + self.seg_map_suffix)
-            if not osp.isfile(seg_map_path):
-                self.bad_at_index(DatasetError(seg_map_path, f'annotation of {img_path} is missing'))
-                continue
-            data_list.append(dict(img_path=img_path,
-                                  seg_map_path=seg_map_path,
-                                  sample_id=stem,
-                                  **_derived_paths(img_path, self.data_root, 'images'),
-                                  label_map=self.label_map,
-                                  reduce_zero_label=self.reduce_zero_label,
-                                  seg_fields=[]))
-        if not data_list:
-            raise DatasetError(ann_dir, f'no annotation for any photo of {img_dir}')
-        print_log(f'EasyPortraitDataset: {len(data_list)} samples ({self.split}, label_mode={self.label_mode})',
-                  logger='current')
-        return data_list
+            photo = osp.join(img_dir, name)
+            samples.append(Sample(photo, osp.join(ann_dir, stem + self.seg_map_suffix), stem,
+                                  f'annotation of {photo} is missing', _derived_paths(photo, self.data_root, 'images')))
+        return Listing(ann_dir, f'no annotation for any photo of {img_dir}', samples)
 
 
 @DATASETS.register_module()
-class ImageMaskFolderDataset(BadSamplePolicyMixin, BaseSegDataset):
+class ImageMaskFolderDataset(PhotoLabelDataset):
     """A folder of photos with a parallel folder of masks: ``<img_dir>/<rel>/<name><img_suffix>`` is paired
     with ``<ann_dir>/<rel>/<name><seg_map_suffix>`` (sub folders are searched).
 
@@ -294,7 +264,7 @@ class ImageMaskFolderDataset(BadSamplePolicyMixin, BaseSegDataset):
         """The ``label_map`` given to the constructor (None: masks hold the class indices)."""
         return self._label_map
 
-    def load_data_list(self) -> List[dict]:
+    def list_samples(self) -> Listing:
         img_root = osp.join(self.data_root, self.img_dir)
         ann_root = osp.join(self.data_root, self.ann_dir)
         if not osp.isdir(img_root):
@@ -305,22 +275,13 @@ class ImageMaskFolderDataset(BadSamplePolicyMixin, BaseSegDataset):
                         for name in names if name.endswith(self.img_suffix))
         if not photos:
             raise DatasetError(img_root, f'no {self.img_suffix} photos')
-        data_list = []
+        samples = []
         for relative in photos:
             stem = relative[:-len(self.img_suffix)]
-            img_path = osp.join(img_root, relative)
-            seg_map_path = osp.join(ann_root, stem + self.seg_map_suffix)
-            if not osp.isfile(seg_map_path):
-                self.bad_at_index(DatasetError(seg_map_path, f'mask of {img_path} is missing'))
-                continue
-            data_list.append(dict(img_path=img_path,
-                                  seg_map_path=seg_map_path,
-                                  sample_id=stem,
-                                  **_derived_paths(img_path, self.data_root, depth_dir),
-                                  label_map=self.label_map,
-                                  reduce_zero_label=self.reduce_zero_label,
-                                  seg_fields=[]))
-        if not data_list:
-            raise DatasetError(ann_root, f'no mask for any photo of {img_root}')
-        print_log(f'ImageMaskFolderDataset: {len(data_list)} samples from {img_root}', logger='current')
-        return data_list
+            photo = osp.join(img_root, relative)
+            samples.append(Sample(photo, osp.join(ann_root, stem + self.seg_map_suffix), stem,
+                                  f'mask of {photo} is missing', _derived_paths(photo, self.data_root, depth_dir)))
+        return Listing(ann_root, f'no mask for any photo of {img_root}', samples)
+
+    def describe(self) -> str:
+        return f'from {osp.join(self.data_root, self.img_dir)}'

@@ -23,18 +23,17 @@ import os.path as osp
 from typing import List, Optional, Sequence
 
 from mmengine.logging import print_log
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .bad_sample_policy import BadSamplePolicyMixin
 from .dresscode_meta import CATEGORIES, LABEL_MODES, label_map_for
 from .errors import DatasetError
+from .photo_label_dataset import Listing, PhotoLabelDataset, Sample
 
 SPLIT_FILES = {'train': 'train_pairs.txt', 'test': 'test_pairs_paired.txt'}
 
 
 @DATASETS.register_module()
-class DressCodeDataset(BadSamplePolicyMixin, BaseSegDataset):
+class DressCodeDataset(PhotoLabelDataset):
     """Dress Code model photos with label maps, keypoints, skeletons and dense annotations.
 
     Args:
@@ -109,34 +108,25 @@ class DressCodeDataset(BadSamplePolicyMixin, BaseSegDataset):
             print_log(f'{split_file}: {repeats} repeated model image(s) listed once', logger='current')
         return ids
 
-    def load_data_list(self) -> List[dict]:
-        data_list = []
+    def list_samples(self) -> Listing:
+        samples = []
         for category in self.categories:
             root = osp.join(self.data_root, category)
+            missing = f'listed in {SPLIT_FILES[self.split]} of {category} but missing'
             for sample_id in self._read_split(category):
-                info = dict(
-                    img_path=osp.join(root, 'images', sample_id + self.img_suffix),
-                    seg_map_path=osp.join(root, 'label_maps', sample_id + self.seg_map_suffix),
+                extra = dict(
                     keypoints_path=osp.join(root, 'keypoints', f'{sample_id}_2.json'),
                     skeleton_path=osp.join(root, 'skeletons', f'{sample_id}_5.jpg'),
                     dense_path=osp.join(root, 'dense', f'{sample_id}_5.png'),
                     dense_uv_path=osp.join(root, 'dense', f'{sample_id}_5_uv.npz'),
                     depth_path=osp.join(root, 'depth', f'{sample_id}_0.png'),
                     garment_path=osp.join(root, 'images', f'{sample_id}_1.jpg'),
-                    category=category,
-                    sample_id=sample_id,
-                    label_map=self.label_map,
-                    reduce_zero_label=self.reduce_zero_label,
-                    seg_fields=[])
-                missing = [info[key] for key in ('img_path', 'seg_map_path') if not osp.isfile(info[key])]
-                if missing:
-                    self.bad_at_index(DatasetError(missing[0], f'listed in {SPLIT_FILES[self.split]} of {category} '
-                                                   'but missing'))
-                    continue
-                data_list.append(info)
-        if not data_list:
-            raise DatasetError(self.data_root, f'no usable sample in the {self.split!r} pair lists of '
-                               f'{", ".join(self.categories)} (every listed sample is bad; see the log)')
-        print_log(f'DressCodeDataset: {len(data_list)} samples ({self.split}, {", ".join(self.categories)}, '
-                  f'label_mode={self.label_mode})', logger='current')
-        return data_list
+                    category=category)
+                samples.append(Sample(osp.join(root, 'images', sample_id + self.img_suffix),
+                                      osp.join(root, 'label_maps', sample_id + self.seg_map_suffix), sample_id, missing,
+                                      extra))
+        return Listing(self.data_root, f'no usable sample in the {self.split!r} pair lists of '
+                       f'{", ".join(self.categories)} (every listed sample is bad; see the log)', samples)
+
+    def describe(self) -> str:
+        return f'{self.split}, {", ".join(self.categories)}, label_mode={self.label_mode}'

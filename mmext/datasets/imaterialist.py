@@ -33,16 +33,14 @@ import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmengine.logging import print_log
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing import _merge_metainfo, _require_root, read_stem_list
 from .clothing_meta import (CLOTHING4_CLASSES, CLOTHING4_PALETTE, PERSON_CLASSES, PERSON_PALETTE,
                             _distinct_palette)
 from .depth_maps import depth_path_for
 from .errors import DatasetError
+from .photo_label_dataset import Listing, PhotoLabelDataset, Sample
 
 # The converted layout (shared with the converter).
 IMAGES_DIR = 'images'
@@ -130,7 +128,7 @@ def label_mode_spec(label_mode: str, names: Sequence[str]) -> Tuple[tuple, list,
 
 
 @DATASETS.register_module()
-class IMaterialistDataset(BadSamplePolicyMixin, BaseSegDataset):
+class IMaterialistDataset(PhotoLabelDataset):
     """iMaterialist-2019 photos with converted label maps (see the module doc for layout and rules).
 
     Args:
@@ -168,7 +166,7 @@ class IMaterialistDataset(BadSamplePolicyMixin, BaseSegDataset):
         """{fine value: 1} for 'person'; None for the other modes (the maps hold the class indices)."""
         return self._label_map
 
-    def load_data_list(self) -> List[dict]:
+    def list_samples(self) -> Listing:
         split_file = osp.join(self.data_root, SPLITS_DIR, f'{self.split}.txt')
         if not osp.isfile(split_file):
             raise DatasetError(split_file, f'list of the {self.split!r} split is missing (the converter writes '
@@ -181,23 +179,13 @@ class IMaterialistDataset(BadSamplePolicyMixin, BaseSegDataset):
         stems = read_stem_list(split_file)
         if not stems:
             raise DatasetError(split_file, 'split list is empty')
-        data_list = []
+        missing = f'listed in {SPLITS_DIR}/{self.split}.txt but missing'
+        samples = []
         for stem in stems:
-            img_path = osp.join(self.data_root, IMAGES_DIR, stem + self.img_suffix)
-            info = dict(img_path=img_path,
-                        seg_map_path=osp.join(label_root, stem + self.seg_map_suffix),
-                        depth_path=depth_path_for(img_path, self.data_root, IMAGES_DIR),
-                        sample_id=stem,
-                        label_map=self.label_map,
-                        reduce_zero_label=self.reduce_zero_label,
-                        seg_fields=[])
-            missing = [info[key] for key in ('img_path', 'seg_map_path') if not osp.isfile(info[key])]
-            if missing:
-                self.bad_at_index(DatasetError(missing[0], f'listed in {SPLITS_DIR}/{self.split}.txt but missing'))
-                continue
-            data_list.append(info)
-        if not data_list:
-            raise DatasetError(split_file, 'no usable sample: every listed ImageId is bad (see the log)')
-        print_log(f'IMaterialistDataset: {len(data_list)} samples ({self.split}, label_mode={self.label_mode}, '
-                  f'names from {self.names_from})', logger='current')
-        return data_list
+            photo = osp.join(self.data_root, IMAGES_DIR, stem + self.img_suffix)
+            samples.append(Sample(photo, osp.join(label_root, stem + self.seg_map_suffix), stem, missing,
+                                  dict(depth_path=depth_path_for(photo, self.data_root, IMAGES_DIR))))
+        return Listing(split_file, 'no usable sample: every listed ImageId is bad (see the log)', samples)
+
+    def describe(self) -> str:
+        return f'{self.split}, label_mode={self.label_mode}, names from {self.names_from}'

@@ -50,10 +50,10 @@ from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from ccp import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, photo_state,  # noqa: E402
-                 place_photo, read_lines, read_text, remove_path, same_target, split_stems, write_split_lists,
-                 write_text_atomic)
+                 place_photo, read_lines, read_text, remove_path, same_target, split_stems, write_split_lists)
 
 from mmext.datasets.depth_maps import write_png_atomic  # noqa: E402
+from mmext.utils.atomic_io import atomic_write  # noqa: E402
 from mmext.datasets.errors import DatasetError  # noqa: E402
 from mmext.datasets.imaterialist import (GROUPED4_CLASSES, GROUPED4_PRIORITY, IMAGE_SUFFIX, IMAGES_DIR,  # noqa: E402
                                          IMAT_LOWER, IMAT_UPPER, IMAT_WHOLE, LABEL_DIRS, MANIFEST_FILE,
@@ -321,7 +321,7 @@ def convert(args: argparse.Namespace) -> int:
     # 2. Manifest and the image folder.
     if not (osp.isfile(manifest_path) and not osp.islink(manifest_path) and read_text(manifest_path) == manifest):
         remove_path(manifest_path)
-        write_text_atomic(manifest_path, manifest)
+        atomic_write(manifest_path, manifest)
     if not copy:
         if not same_target(images_out, train_dir):
             remove_path(images_out)

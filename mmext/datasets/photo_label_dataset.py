@@ -1,0 +1,65 @@
+"""The base of the project's segmentation datasets: listed (photo, label map) pairs with per-photo extras.
+
+A subclass says only where its samples are listed and how their paths are formed (:meth:`list_samples`);
+the data infos mmseg needs, the missing-file check under the bad-sample policy, the empty-split error and
+the log line are made here once.
+"""
+import os.path as osp
+from typing import Iterable, List, NamedTuple
+
+from mmengine.logging import print_log
+from mmseg.datasets import BaseSegDataset
+
+from .bad_sample_policy import BadSamplePolicyMixin
+from .errors import DatasetError
+
+
+class Sample(NamedTuple):
+    """One listed sample: its photo and label map, an id, what to say when one of them is missing, and extra
+    data info keys (``depth_path``, ``keypoints_path``, ``category``, ...)."""
+    img_path: str
+    seg_map_path: str
+    sample_id: str
+    missing_problem: str
+    extra: dict
+
+
+class Listing(NamedTuple):
+    """Where the samples are listed (the path an empty split is reported on), the problem to report then, and
+    the samples."""
+    source: str
+    empty_problem: str
+    samples: Iterable[Sample]
+
+
+class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
+    """mmseg's ``BaseSegDataset`` with the bad-sample policy (``on_bad_sample``) and listed samples.
+
+    Subclasses implement :meth:`list_samples` and may override :meth:`describe` (the log line's details).
+    A listed photo or label map that does not exist is a bad sample at index time: an error naming the file,
+    or under ``on_bad_sample='skip'`` left out and counted.
+    """
+
+    def list_samples(self) -> Listing:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Details for the log line after the sample count, e.g. the split and label mode."""
+        return ', '.join(f'{key}={getattr(self, key)}' for key in ('split', 'label_mode') if hasattr(self, key))
+
+    def load_data_list(self) -> List[dict]:
+        listing = self.list_samples()
+        data_list = []
+        for sample in listing.samples:
+            missing = next((p for p in (sample.img_path, sample.seg_map_path) if not osp.isfile(p)), None)
+            if missing:
+                self.bad_at_index(DatasetError(missing, sample.missing_problem))
+                continue
+            data_list.append(dict(img_path=sample.img_path, seg_map_path=sample.seg_map_path,
+                                  sample_id=sample.sample_id, label_map=self.label_map,
+                                  reduce_zero_label=self.reduce_zero_label, seg_fields=[], **sample.extra))
+        if not data_list:
+            raise DatasetError(listing.source, listing.empty_problem)
+        print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.describe()})', logger='current')
+        return data_list
+
