@@ -5,6 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..evaluation.confusion import confusion_matrix, scores
+
 
 def class_lookup(num_model_classes: int, pred_map: Optional[Dict[int, int]]) -> Optional[np.ndarray]:
     """Model class -> evaluated class table: ``pred_map`` entries, every other model class -> 0.
@@ -61,8 +63,7 @@ def evaluate_side_by_side(models: Dict[str, Callable[[torch.Tensor], np.ndarray]
             if prediction.max() >= num_classes:
                 raise ValueError(f'{name} predicts class {prediction.max()} but the dataset has {num_classes} '
                                  'classes (map the model\'s classes with pred_map)')
-            confusion[name] += np.bincount(num_classes * label[valid].astype(np.int64) + prediction[valid],
-                                           minlength=num_classes**2).reshape(num_classes, num_classes)
+            confusion[name] += confusion_matrix(label, prediction, num_classes, ignore_index)
             if first is None:
                 first = prediction
             agree[name] += int((prediction[valid] == first[valid]).sum())
@@ -70,12 +71,10 @@ def evaluate_side_by_side(models: Dict[str, Callable[[torch.Tensor], np.ndarray]
             progress(index + 1)
     results = {}
     for name, matrix in confusion.items():
-        intersection = np.diag(matrix).astype(np.float64)
-        union = matrix.sum(0) + matrix.sum(1) - np.diag(matrix)
-        iou = np.where(union > 0, intersection / np.maximum(union, 1), np.nan)
-        results[name] = dict(mIoU=float(np.nanmean(iou) * 100),
-                             IoU={cls: float(v * 100) for cls, v in zip(classes, iou)},
-                             aAcc=float(intersection.sum() / max(matrix.sum(), 1) * 100))
+        score = scores(matrix)
+        results[name] = dict(mIoU=float(np.nanmean(score['IoU']) * 100),
+                             IoU={cls: float(v * 100) for cls, v in zip(classes, score['IoU'])},
+                             aAcc=float(score['aAcc'] * 100))
         if name != reference:
             results[name]['pixel_agreement_with_' + reference] = agree[name] / max(labelled, 1) * 100
     return results

@@ -23,6 +23,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmext  # noqa: F401
+from mmext.evaluation.confusion import confusion_matrix, scores
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,14 +60,12 @@ def main(argv=None) -> int:
             print(f'error: {name}: prediction {prediction.shape} and label {label.shape} differ in size',
                   file=sys.stderr)
             return 1
-        keep = (label != dataset.ignore_index) & (prediction < num)
-        pairs = label[keep].astype(np.int64) * num + prediction[keep]
-        matrix += np.bincount(pairs, minlength=num * num).reshape(num, num)
+        matrix += confusion_matrix(label, prediction, num, dataset.ignore_index)
     if missing:
         print(f'warning: {len(missing)} test images have no prediction in {args.prediction_dir} (e.g. {missing[0]})',
               file=sys.stderr)
-    recall = matrix.diagonal() / np.maximum(matrix.sum(1), 1)
-    precision = matrix.diagonal() / np.maximum(matrix.sum(0), 1)
+    score = scores(matrix)
+    recall, precision = score['recall'], score['precision']
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'confusion_matrix.json'), 'w') as f:
         json.dump(dict(classes=classes, matrix=matrix.tolist(), recall=dict(zip(classes, recall.round(4).tolist())),

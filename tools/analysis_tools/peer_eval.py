@@ -38,6 +38,7 @@ from tqdm import tqdm
 
 import mmext  # noqa: F401
 from mmext.deployment.photo_segmenter import PhotoSegmenter
+from mmext.evaluation.confusion import confusion_matrix, scores
 from mmext.models.pose import MediaPipeSelfieSegmentation
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.benchmarking import latency_stats
@@ -90,31 +91,27 @@ def main(argv=None) -> int:
     count = len(dataset) if args.num is None else min(args.num, len(dataset))
     print(f'{len(models)} models on {count} photos of {type(dataset).__name__} ({", ".join(classes)}), '
           f'{torch.get_num_threads()} threads', flush=True)
-    inter = {name: np.zeros(len(classes), np.int64) for name in models}
-    union = {name: np.zeros(len(classes), np.int64) for name in models}
+    totals = {name: np.zeros((len(classes), len(classes)), np.int64) for name in models}
     per_image = {name: [] for name in models}
     times = {name: [] for name in models}
     names = list(models)
+    first = cv2.imread(dataset[0]['img_path'], cv2.IMREAD_COLOR)
+    for model in models.values():  # a warm-up call each: the first builds graphs and caches
+        model['run'](first)
     for index in tqdm(range(count), unit='photo'):
         info = dataset[index]
         bgr = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
         label = info['gt_seg_map']
-        valid = label != dataset.ignore_index
         for name in names[index % len(names):] + names[:index % len(names)]:
             start = time.perf_counter()
             pred = models[name]['run'](bgr)
             times[name].append(1000 * (time.perf_counter() - start))
-            if index == 0:  # the first call builds graphs and caches: a warm-up, not a measurement
-                times[name].pop()
-            i = np.bincount(label[valid & (pred == label)], minlength=len(classes))[:len(classes)]
-            p = np.bincount(pred[valid], minlength=len(classes))[:len(classes)]
-            t = np.bincount(label[valid], minlength=len(classes))[:len(classes)]
-            inter[name] += i
-            union[name] += p + t - i
-            per_image[name].append(np.where(p + t - i > 0, i / np.maximum(p + t - i, 1), np.nan))
+            matrix = confusion_matrix(label, pred, len(classes), dataset.ignore_index)
+            totals[name] += matrix
+            per_image[name].append(scores(matrix)['IoU'])
     results = {}
     for name, model in models.items():
-        iou = 100 * inter[name] / np.maximum(union[name], 1)
+        iou = 100 * np.nan_to_num(scores(totals[name])['IoU'])
         image_iou = 100 * np.nanmean(np.stack(per_image[name]), axis=0)
         results[name] = dict(
             {k: v for k, v in model.items() if k != 'run'},

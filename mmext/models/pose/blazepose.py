@@ -26,9 +26,10 @@ BLAZEPOSE_TO_COCO18: Tuple[Optional[int], ...] = (
 )
 NECK_FROM = (11, 12)
 
-# On CCP, a BlazePose landmark with visibility >= 0.5 lies on (dilated) person pixels of the human labels far
-# more often than one below it (projects/ccp_pose_aux/README.md, "BlazePose on CCP"); MediaPipe's own
-# drawing uses the same cut.
+# Chosen from CCP's human labels (projects/ccp_pose_aux/results_blazepose_on_ccp.json): BlazePose places its
+# landmarks on (8-px dilated) person pixels at every visibility -- 94.6 % or more in each 0.1-wide bin -- so
+# visibility says whether a joint is seen, not whether it is well placed. 0.5, MediaPipe's own cut, makes an
+# occluded joint missing, as OpenPose (Dress Code's keypoints) does; 90.8-100 % of each joint stays visible.
 DEFAULT_VISIBILITY_THRESHOLD = 0.5
 
 

@@ -1,0 +1,67 @@
+"""MediaPipe Selfie Segmentation as a peer, the deployed photo -> mask path of the project's person models, and
+the side-by-side evaluation on CCP photos (from ../shared, skipped when absent)."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from conftest import REPO, run_tool
+
+import mmext  # noqa: F401
+from mmext.deployment.photo_segmenter import PhotoSegmenter, input_size
+from mmext.models.pose import MediaPipeSelfieSegmentation
+
+PERSON = REPO / 'projects/fast_person_segmentation/configs/topformer_t-s4_ccp-person-320x192.py'
+
+
+def test_mediapipe_selfie_segmentation_finds_the_person(ccp_out):
+    segmenter = MediaPipeSelfieSegmentation()
+    photo = cv2.imread(str(ccp_out / 'photos' / '0003.jpg'))
+    person = cv2.imread(str(ccp_out / 'labels' / '0003.png'), cv2.IMREAD_UNCHANGED) > 0
+    mask = segmenter.predict(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB)).astype(bool)
+    assert mask.shape == person.shape
+    assert (mask & person).sum() / (mask | person).sum() > 0.8
+    assert segmenter.model_file().endswith('selfie_segmentation.tflite')
+    with pytest.raises(ValueError, match='model_selection'):
+        MediaPipeSelfieSegmentation(model_selection=2)
+
+
+def test_photo_segmenter_resizes_like_the_test_pipeline_and_answers_at_the_photo_size():
+    assert input_size((832, 550), (320, 212)) == (320, 212)  # keep-ratio fit, mmcv's rounding
+    assert input_size((832, 550), (192, 320), keep_ratio=False) == (320, 192)
+    seen = []
+
+    def logits(x):
+        seen.append(x.shape)
+        out = np.zeros((1, 2, x.shape[2] // 4, x.shape[3] // 4), np.float32)
+        out[0, 1, :, : x.shape[3] // 8] = 1.0  # "person" on the left half
+        return out
+
+    segmenter = PhotoSegmenter(logits, (192, 320), [0, 0, 0], [1, 1, 1], keep_ratio=False)
+    mask = segmenter(np.zeros((832, 550, 3), np.uint8))
+    assert seen == [(1, 3, 320, 192)] and mask.shape == (832, 550) and mask.dtype == np.uint8
+    assert mask[:, :250].all() and not mask[:, 300:].any()
+
+
+def test_peer_evaluation_side_by_side_with_an_exported_model(ccp_out, tmp_path):
+    from mmext.deployment import export_onnx
+    from mmext.deployment.loading import load_segmentor
+    torch.manual_seed(0)
+    _, model = load_segmentor(str(PERSON))
+    onnx = tmp_path / 'person.onnx'
+    export_onnx(model, str(onnx), (1, 3, 320, 192))
+    config = tmp_path / 'person.py'
+    config.write_text(f"_base_ = [{str(PERSON)!r}]\nval_dataloader = dict(dataset=dict(data_root={str(ccp_out)!r}))\n"
+                      "test_dataloader = val_dataloader\n")
+    out = tmp_path / 'peers.json'
+    result = run_tool(['tools/analysis_tools/peer_eval.py', str(config), '--peers', 'mediapipe_selfie', '--onnx',
+                       f'ours={onnx}', '--out', str(out)])
+    report = json.loads(out.read_text())
+    assert report['dataset']['photos'] == 1 and set(report['models']) == {'mediapipe_selfie', 'ours'}
+    peer = report['models']['mediapipe_selfie']
+    assert peer['IoU']['person'] > 80 and peer['size_MB'] < 1
+    ours = report['models']['ours']
+    assert 0 <= ours['IoU']['person'] <= 100 and ours['latency']['median_ms'] > 0 and ours['size_MB'] > 1
+    assert 'mediapipe_selfie' in result.stdout and 'Written' in result.stdout
