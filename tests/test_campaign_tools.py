@@ -53,6 +53,7 @@ def run_file(tmp_path, name: str, seed: int, miou: float, inter, union) -> str:
     path.write_text(json.dumps(dict(
         config='projects/ccp_pose_aux/configs/clothing4/seg_only.py', seed=seed, train_time_s=10.0,
         params_inference=1000, metrics={'mIoU': miou, 'per_image_mIoU': miou - 5},
+        learning_curve=dict(val=[[100, miou - 10], [400, miou - 1], [500, miou]], loss=[]),
         per_image=dict(images=[f'im{i}' for i in range(len(inter))], intersection=inter, union=union,
                        classes=['background', 'person']))))
     return str(folder)
@@ -85,4 +86,7 @@ def test_paired_differences_seed_t_interval_and_image_bootstrap(tmp_path):
     assert table.main([base, ours, '--baseline', 'seg_only', '--no-cost', '--bootstrap', '200', '--out',
                        str(out)]) == 0
     assert (out / 'ablation_diff.png').stat().st_size > 0 and 'pose_input' in (out / 'ablation_diff.md').read_text()
+    curves = json.loads((out / 'learning_curves.json').read_text())['rows']
+    assert curves['seg_only']['tail_from'] == 400 and curves['seg_only']['tail_gain_per_seed'] == [1.0] * 3
+    assert (out / 'learning_curves.png').stat().st_size > 0
     assert table.main([base, '--baseline', 'nope', '--no-cost', '--out', str(out)]) == 1

@@ -65,7 +65,7 @@ def load_result_file(path: str, name: str) -> dict:
     config = osp.join(REPO, result['config'])
     return dict(work_dir=path, name=name, seed=result.get('seed'), config=config, metrics=result['metrics'],
                 train_time_s=result.get('train_time_s'), params=result.get('params_inference'),
-                per_image=result.get('per_image'))
+                per_image=result.get('per_image'), curve=(result.get('learning_curve') or {}).get('val'))
 
 
 def load_run(work_dir: str) -> dict:
@@ -234,6 +234,47 @@ def plot_differences(rows: List[dict], baseline: str, path: str) -> None:
     plt.close(fig)
 
 
+def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2) -> List[str]:
+    """Validation mIoU against the iteration per row (mean over seeds, seeds as thin lines) -> learning_curves.png;
+    and per row what the last ``tail`` of the schedule added (mean over seeds) -> learning_curves.json."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    by_name: Dict[str, List[dict]] = OrderedDict()
+    for run in runs:
+        if run.get('curve'):
+            by_name.setdefault(run['name'], []).append(run)
+    if not by_name:
+        return []
+    summary = OrderedDict()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.get_cmap('tab10').colors
+    for i, (name, group) in enumerate(by_name.items()):
+        steps = sorted({step for run in group for step, _ in run['curve']})
+        values = np.array([[dict(run['curve']).get(step, np.nan) for step in steps] for run in group])
+        for row in values:
+            ax.plot(steps, row, color=colours[i % 10], alpha=0.25, linewidth=0.8)
+        ax.plot(steps, np.nanmean(values, 0), color=colours[i % 10], label=f'{name} ({len(group)} seeds)')
+        last = steps[-1]
+        start = min(steps, key=lambda s: abs(s - (1 - tail) * last))
+        gains = [dict(run['curve'])[last] - dict(run['curve'])[start] for run in group
+                 if last in dict(run['curve']) and start in dict(run['curve'])]
+        summary[name] = dict(final_mIoU=float(np.nanmean(values[:, -1])), tail_from=start, tail_to=last,
+                             tail_gain_mean=float(np.mean(gains)), tail_gain_per_seed=gains)
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('validation mIoU (%)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    png_path = osp.join(out_dir, 'learning_curves.png')
+    fig.savefig(png_path, dpi=120)
+    plt.close(fig)
+    json_path = osp.join(out_dir, 'learning_curves.json')
+    with open(json_path, 'w') as f:
+        json.dump(dict(tail_fraction=tail, rows=summary), f, indent=1)
+    return [png_path, json_path]
+
+
 def present_columns(rows: List[dict]) -> List[str]:
     return [c for c in METRIC_COLUMNS + COST_COLUMNS if any(row[c][0] is not None for row in rows)]
 
@@ -334,6 +375,7 @@ def main(argv=None) -> int:
             costs[name] = inference_cost(config, tuple(args.shape), args.repeat, args.warmup)
     rows = build_rows(runs, costs)
     table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs)
+    paths += learning_curves(runs, args.out)
     print(table)
     if args.baseline:
         try:
