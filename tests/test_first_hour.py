@@ -31,14 +31,18 @@ def test_onnx_export_of_the_quickstart_model_at_its_default_shape(quickstart_che
 def test_show_keypoints_says_how_many_joints_it_drew(quickstart_checkpoint, synthetic_dresscode, tmp_path):
     photo = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
     result = run_tool(['tools/infer.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), str(photo), '--out',
-                       str(tmp_path / 'hi'), '--show-keypoints', '--kpt-thr', '1.01', '--index-mask'])
+                       str(tmp_path / 'hi'), '--show-keypoints', '--kpt-thr', '1e9', '--index-mask'])
     summary = json.loads(next((tmp_path / 'hi').glob('*.json')).read_text())
     assert summary['keypoints_drawn'] == 0 and len(summary['keypoints']) == 18
-    assert 'no joint scored >= --kpt-thr 1.01' in result.stderr
+    assert 'no joint scored >= --kpt-thr 1000000000.0' in result.stderr
     labels = cv2.imread(str(next((tmp_path / 'hi').glob('*_labels.png'))), cv2.IMREAD_UNCHANGED)
     assert labels.shape == cv2.imread(str(photo)).shape[:2] and labels.max() < 18
     overlay = cv2.imread(str(next((tmp_path / 'hi').glob('*_overlay.jpg'))))
-    assert overlay.shape[0] > labels.shape[0]  # the legend strip below the photo
+    run_tool(['tools/infer.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), str(photo), '--out',
+              str(tmp_path / 'bare'), '--no-legend'])
+    bare = cv2.imread(str(next((tmp_path / 'bare').glob('*_overlay.jpg'))))
+    assert overlay.shape == bare.shape == cv2.imread(str(photo)).shape  # the legend is drawn inside the photo
+    assert np.abs(overlay.astype(int) - bare).max() > 100
     low = run_tool(['tools/infer.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), str(photo), '--out',
                     str(tmp_path / 'low'), '--show-keypoints', '--kpt-thr', '0'])
     assert json.loads(next((tmp_path / 'low').glob('*.json')).read_text())['keypoints_drawn'] > 0
@@ -56,7 +60,7 @@ def test_training_console_shows_what_trains_and_progress_not_the_config(syntheti
     assert 'Config:' not in console and 'System environment' not in console and 'Hooks will be executed' not in console
     log = next((tmp_path / 'w').glob('*/*.log')).read_text()
     assert 'Config:' in log and 'System environment' in log  # everything is in the log file
-    assert len(console.splitlines()) < 60
+    assert len(console.splitlines()) < 80  # progress and the val tables; the config dump alone is ~400 lines
 
 
 @pytest.mark.parametrize('mistake, expected', [

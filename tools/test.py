@@ -3,8 +3,9 @@
 
 The checkpoint is loaded strictly: a config/checkpoint mismatch stops with what differs (e.g. the class
 counts). --out DIR writes every prediction as a label map PNG (mmseg's layout, for offline tools such as
-tools/analysis_tools/confusion_matrix.py); --metrics-out FILE writes the metrics as JSON; --tta tests with
-flip augmentation (the config's tta_pipeline, or its test pipeline with and without a horizontal flip);
+tools/analysis_tools/confusion_matrix.py); --metrics-out FILE writes the metrics as JSON; --tta tests the
+segmentation with flip augmentation (the config's tta_pipeline, or its test pipeline with and without a
+horizontal flip);
 --show / --show-dir draw image | ground truth | prediction.
 
 Examples:
@@ -47,9 +48,9 @@ def flip_tta_pipeline(test_pipeline: list) -> list:
     load, rest = steps[0], steps[1:]
     geometric = [s for s in rest if s['type'] in ('Resize', 'RandomResize')]
     others = [s for s in rest if s not in geometric]
-    transforms = [geometric or [dict(type='Identity')],
-                  [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
-                   dict(type='RandomFlip', prob=1.0, direction='horizontal')]] + [[s] for s in others]
+    flips = [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
+             dict(type='RandomFlip', prob=1.0, direction='horizontal')]
+    transforms = ([geometric] if geometric else []) + [flips] + [[s] for s in others]
     return [load, dict(type='TestTimeAug', transforms=transforms)]
 
 
@@ -58,6 +59,10 @@ def configure(cfg, args) -> None:
     if args.tta:
         cfg.test_dataloader.dataset.pipeline = cfg.get('tta_pipeline') or flip_tta_pipeline(
             cfg.test_dataloader.dataset.pipeline)
+        if cfg.model.get('test_cfg', {}).get('aux_predict'):
+            # mmseg's SegTTAModel merges the segmentation of the views only; auxiliary predictions are dropped.
+            print('--tta: segmentation only (auxiliary predictions are not merged across flipped views)')
+            cfg.model.test_cfg.aux_predict = ()
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     if args.show or args.show_dir:

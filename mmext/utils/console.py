@@ -10,7 +10,8 @@ from typing import TextIO
 
 # Multi-line log records that belong in the log file only.
 FILE_ONLY_MARKERS = ('System environment:', 'Config:\n', 'Hooks will be executed in the following order',
-                     'Initialization information', 'initialized by user-defined `init_weights`')
+                     'Initialization information', 'initialized by user-defined `init_weights`',
+                     'paramwise_options -- ')
 
 
 class QuietConsole(io.TextIOBase):

@@ -31,11 +31,14 @@ def check_image_size(source: Union[bytes, str], max_pixels: int = MAX_PIXELS,
         stream = io.BytesIO(source)
     else:
         stream = source
+    guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # our limit decides, not Pillow's bomb check
     try:
         with Image.open(stream) as image:
             width, height = image.size
     except Exception:  # not an image Pillow knows: leave the verdict to the decoder
         return (0, 0)
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
     if width * height > max_pixels:
         raise ImageTooLarge(f'the image is {width} x {height} pixels ({width * height / 1e6:.3g} MP); at most '
                             f'{max_pixels / 1e6:.3g} MP are accepted: downscale it first', status=400)

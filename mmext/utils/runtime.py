@@ -75,14 +75,17 @@ def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
     """The one step that adapts a GPU-cluster config to a machine without CUDA; returns what it changed.
 
     A single process changes nothing: mmengine runs SyncBN layers as BatchNorm when training is not
-    distributed (and logs it). A distributed run on the CPU uses the gloo backend and DDP on a CPU model
-    (``device_ids=None``); its SyncBN layers become BatchNorm once the model is built
-    (:func:`revert_sync_batchnorm_on_cpu`). Everything else in the dumped config is the config as loaded.
+    distributed (and logs it). A distributed run on the CPU uses the gloo backend, DDP on a CPU model
+    (``device_ids=None``) and BN instead of SyncBN (DDP refuses SyncBN on the CPU). Everything else in the
+    dumped config is the config as loaded.
     """
     if torch.cuda.is_available():
         return []
     notes = []
     if launcher != 'none':
+        replaced = replace_norm_type(cfg.model, 'SyncBN', 'BN')
+        if replaced:
+            notes.append(f'no CUDA device: {replaced} SyncBN configs -> BN (distributed on the CPU)')
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
         if cfg.get('model_wrapper_cfg') is None:
             cfg.model_wrapper_cfg = dict(
@@ -92,19 +95,6 @@ def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
                 find_unused_parameters=cfg.get('find_unused_parameters', False))
         notes.append('no CUDA device: distributed training on the CPU with the gloo backend')
     return notes
-
-
-def revert_sync_batchnorm_on_cpu(runner: Runner) -> List[str]:
-    """SyncBN layers of a distributed CPU run's model -> BatchNorm (torch's SyncBN runs on GPUs only)."""
-    if torch.cuda.is_available() or runner.world_size == 1:
-        return []
-    from mmengine.model import revert_sync_batchnorm
-    model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-    count = sum(isinstance(m, torch.nn.SyncBatchNorm) for m in model.modules())
-    if not count:
-        return []
-    revert_sync_batchnorm(model)  # replaces the layers in place, keeping their parameters and buffers
-    return [f'no CUDA device: {count} SyncBatchNorm layers run as BatchNorm in each process']
 
 
 def init_cpu_process_group(launcher: str, timeout_s: float = 1800) -> None:
@@ -355,7 +345,6 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
     init_cpu_process_group(cfg.launcher, dist_cfg.get('timeout', 1800))
     with explained_build_errors(cfg):
         runner = Runner.from_cfg(cfg)
-    notes += revert_sync_batchnorm_on_cpu(runner)
     for note in notes:
         runner.logger.info(note)
     loops = ('train_loop', 'val_loop') if stage == 'train' else ('test_loop',)

@@ -78,17 +78,23 @@ def keypoint_records(landmarks: np.ndarray, names: Sequence[str] = KEYPOINT_NAME
 
 def add_legend(image: np.ndarray, seg_map: np.ndarray, classes: Sequence[str],
                palette: Sequence[Sequence[int]]) -> np.ndarray:
-    """The image with a legend strip below it: a colour swatch and the name of every class in ``seg_map``."""
+    """The image with a legend in its lower left corner (on a light box, at the image's size): a colour
+    swatch and the name of every class present in ``seg_map``."""
     present = [int(c) for c in np.unique(seg_map) if 0 <= c < len(classes)]
-    scale = max(0.4, image.shape[1] / 900)
-    row_h = int(22 * scale) + 4
-    per_row = max(1, image.shape[1] // int(160 * scale))
-    rows = -(-len(present) // per_row)
-    strip = np.full((rows * row_h + 4, image.shape[1], 3), 255, np.uint8)
+    out = image.copy()
+    if not present:
+        return out
+    scale = max(0.35, min(image.shape[:2]) / 700)
+    row_h = max(10, int(20 * scale))
+    width = min(image.shape[1], row_h + 4 + max(cv2.getTextSize(str(classes[c]), cv2.FONT_HERSHEY_SIMPLEX,
+                                                                0.5 * scale, 1)[0][0] for c in present) + 8)
+    height = min(image.shape[0], row_h * len(present) + 6)
+    top = image.shape[0] - height
+    box = out[top:, :width]
+    box[:] = (0.35 * box + 0.65 * 255).astype(np.uint8)
     for i, c in enumerate(present):
-        x, y = (i % per_row) * (image.shape[1] // per_row) + 4, (i // per_row) * row_h + 4
-        cv2.rectangle(strip, (x, y), (x + row_h - 6, y + row_h - 6), [int(v) for v in palette[c][::-1]], -1)
-        cv2.rectangle(strip, (x, y), (x + row_h - 6, y + row_h - 6), (0, 0, 0), 1)
-        cv2.putText(strip, str(classes[c]), (x + row_h, y + row_h - 9), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale,
+        y = top + 3 + i * row_h
+        cv2.rectangle(out, (3, y), (3 + row_h - 4, y + row_h - 4), [int(v) for v in palette[c][::-1]], -1)
+        cv2.putText(out, str(classes[c]), (row_h + 3, y + row_h - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale,
                     (0, 0, 0), 1, cv2.LINE_AA)
-    return np.concatenate([image, strip], axis=0)
+    return out

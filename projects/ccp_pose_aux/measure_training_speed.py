@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Campaign throughput: the fast CPU training path against one plain run at a time, in one session.
 
-plain: configs/speed/seg_only_plain.py, seg_only without this project's CPU levers -- NCHW tensors (no
-    ChannelsLastHook), the original 550 x 832 photos decoded and resized by 2 loader workers -- one run at a
-    time with 2 torch threads.
-fast: configs/clothing4/seg_only.py as the campaign runs it -- ChannelsLastHook, the pre-resized copy of the
-    photos and 1 loader worker -- two runs at a time with 1 torch thread each.
+plain: projects/ccp_pose_aux/configs/speed/seg_only_plain.py, seg_only without this project's CPU levers --
+    NCHW tensors (no ChannelsLastHook), the original 550 x 832 photos decoded and resized by 2 loader
+    workers -- one run at a time with 2 torch threads.
+fast: projects/ccp_pose_aux/configs/clothing4/seg_only.py as the campaign runs it -- ChannelsLastHook, the
+    pre-resized copy of the photos and 1 loader worker -- two runs at a time with 1 torch thread each.
 
 Each path trains --iters iterations for each seed, back to back in this one session. The tool reports
 seconds per iteration, the overhead of each run (start-up, validation), the projected runs per hour at the

@@ -362,10 +362,17 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        runs = [run for source in args.runs for run in load_runs(source)]
-    except (FileNotFoundError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
+    runs = []
+    for source in args.runs:
+        try:
+            runs += load_runs(source)
+        except FileNotFoundError as e:
+            print(f'skipping {e}', file=sys.stderr)
+        except ValueError as e:
+            print(f'error: {e}', file=sys.stderr)
+            return 1
+    if not runs:
+        print('error: no finished runs among the given work dirs / result files', file=sys.stderr)
         return 1
     costs = {}
     if not args.no_cost:

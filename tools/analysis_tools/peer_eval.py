@@ -17,7 +17,8 @@ Reports dataset-level IoU per class and mIoU, per-image mean IoU of each foregro
 latency per photo, and the size on disk of each model. Results go to --out (JSON).
 
 Example:
-    python tools/analysis_tools/peer_eval.py projects/fast_person_segmentation/configs/MODEL.py \\
+    python tools/analysis_tools/peer_eval.py \\
+        projects/fast_person_segmentation/configs/topformer_t-s4_ccp-person-320x192.py \\
         --peers mediapipe_selfie --onnx ours_fp32=work_dirs/person.onnx ours_int8=work_dirs/person_int8.onnx \\
         --out projects/fast_person_segmentation/results_vs_mediapipe.json
 """
