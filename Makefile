@@ -12,11 +12,15 @@ install:  ## create .venv and install everything (MMCV_WITH_OPS=1 for mmcv's com
 install-browser:  ## Debian's chromium + chromium-driver for the web demo's browser test (apt, root)
 	bash tools/install_browser.sh
 
-test:  ## the test suite CI runs (excludes tests marked slow)
-	$(PYTHON) -m pytest -q --durations=10
+# Two pytest workers with one torch thread each: on 2 cores two 2-thread torch processes slow each other down
+# many times over, two 1-thread ones do not. A test file runs on one worker (its module fixtures are built once).
+PYTEST_PARALLEL ?= OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
+
+test:  ## the test suite CI runs, on 2 workers (excludes tests marked slow)
+	$(PYTEST_PARALLEL) -q --durations=10
 
 test-all:  ## every test, slow ones included
-	$(PYTHON) -m pytest -q -m ''
+	$(PYTEST_PARALLEL) -q -m '' --durations=10
 
 quickstart:  ## synthetic data -> short CPU training -> evaluation
 	bash tools/quickstart.sh

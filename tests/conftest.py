@@ -12,6 +12,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get('MMEXT_SHARED', REPO.parent / 'shared'))
 
 
+@pytest.fixture(autouse=True)
+def mmseg_default_scope():
+    """Every test starts in mmseg's registry scope, as the tools do: a test that builds mmdet modules
+    (``init_default_scope('mmdet')``) must not decide where the next test on the same worker looks."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmseg')
+
+
 def shared_file(relative: str) -> Path:
     """A file under ../shared, or skip the test saying which file is missing."""
     path = SHARED / relative

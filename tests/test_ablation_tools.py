@@ -58,6 +58,7 @@ def test_inference_cost_excludes_auxiliary_heads():
     assert seg['GFLOPs'] < wide['GFLOPs'] < seg['GFLOPs'] * 1.05  # two more input channels in the stem
 
 
+@pytest.mark.slow  # trains the whole demo family (about 2 minutes of one core); `make test-all` runs it
 def test_demo_runs_a_family_end_to_end(tmp_path):
     result = run_tool(['tools/analysis_tools/ablation_demo.py', '--data-root', str(tmp_path / 'data'), '--work-dir',
                        str(tmp_path / 'runs'), '--variants', 'seg_only', 'landmarks', '--iters', '3', '--num', '4',
