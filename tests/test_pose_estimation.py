@@ -175,5 +175,12 @@ def test_pose_input_model_runs_on_a_plain_photo_and_returns_its_input_pose(annot
     assert (plain.seg_map == with_file.seg_map).mean() > 0.999
     np.testing.assert_allclose(plain.input_pose, with_file.input_pose, atol=0.01)
     assert 'input_pose' in plain.to_dict()
+    estimators = [step._provider for pipeline, _ in model._inference_pipelines.values()
+                  for step in pipeline.transforms if type(step).__name__ == 'EstimatePose']
+    assert len(estimators) == 1 and estimators[0] is not None
+    again = inference_model(model, photo)  # the estimator loaded by the first call is reused, not rebuilt
+    assert [step._provider for pipeline, _ in model._inference_pipelines.values()
+            for step in pipeline.transforms if type(step).__name__ == 'EstimatePose'] == estimators
+    np.testing.assert_array_equal(again.input_pose, plain.input_pose)
     rgb_model = init_model(str(SEG_ONLY))
     assert inference_model(rgb_model, photo).input_pose is None

@@ -233,7 +233,8 @@ def inference_model(model: nn.Module,
     """
     single = not isinstance(images, (list, tuple))
     items = [images] if single else list(images)
-    pipelines = {}
+    # Built once per model: a pipeline that estimates pose or depth holds a loaded estimator.
+    pipelines = model.__dict__.setdefault('_inference_pipelines', {})
     results = []
     for start in range(0, len(items), batch_size):
         batch = []
