@@ -295,10 +295,12 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
     for row in rows:
         cells = [row['config'], str(row['seeds'])] + [fmt(row[c], digits.get(c, 2)) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
+    cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
+                 f'{shape[0]}x{shape[1]}, CPU ({platform.processor() or platform.machine()}, '
+                 f'{torch.get_num_threads()} threads), median.'] if 'latency_ms' in columns else []
     notes = [
         '', 'Metrics: final evaluation of each run (mean ± sample std over seeds when several). IoUs and PCK in %.',
-        f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input {shape[0]}x{shape[1]}, '
-        f'CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads), median.',
+        *cost_note,
         'params_M: inference-path parameters (millions). train_time_s: training loop wall time, validation '
         'excluded.', f'Runs: {", ".join(sorted(r["work_dir"] for r in runs))}'
     ]
