@@ -48,12 +48,13 @@ def test_table_refuses_runs_without_summary(tmp_path):
 def test_inference_cost_excludes_auxiliary_heads():
     import sys
     sys.path.insert(0, str(REPO / 'tools/analysis_tools'))
-    from ablation_table import inference_cost
-    seg = inference_cost(str(REPO / 'configs/ablations/dresscode_aux/seg_only.py'), (64, 48), repeat=2, warmup=1)
-    aux = inference_cost(str(REPO / 'configs/ablations/dresscode_aux/landmarks_skeleton.py'), (64, 48), repeat=2,
-                         warmup=1)
-    wide = inference_cost(str(REPO / 'configs/ablations/dresscode_aux/pose_input.py'), (64, 48), repeat=2, warmup=1)
-    assert seg['GFLOPs'] > 0.01 and seg['latency_ms'] > 0
+    from ablation_table import inference_costs
+    names = ('seg_only', 'landmarks_skeleton', 'pose_input')
+    costs = inference_costs({n: str(REPO / f'configs/ablations/dresscode_aux/{n}.py') for n in names}, (64, 48),
+                            repeat=2, warmup=1)
+    seg, aux, wide = (costs[n] for n in names)
+    assert all(c['latency_ms'] > 0 for c in costs.values())
+    assert seg['GFLOPs'] > 0.01
     assert aux['GFLOPs'] == seg['GFLOPs']
     assert seg['GFLOPs'] < wide['GFLOPs'] < seg['GFLOPs'] * 1.05  # two more input channels in the stem
 

@@ -5,7 +5,8 @@ Each RUN is a work dir (its ``run_summary.json``, written by ``RunSummaryHook``,
 saved there), a result file written by ``tools/analysis_tools/run_result.py``, or a folder of such files
 (``runs/<label set>/<variant>/seed*.json``: the folder name is the row). Measures inference GFLOPs and CPU
 latency of each config's segmentation path (auxiliary heads excluded: they do not run at inference) at one
-input shape; writes ablation.md, ablation.csv and ablation.png (grouped bar chart) to --out.
+input shape, all configs timed in the same interleaved rounds; writes ablation.md, ablation.csv and
+ablation.png (grouped bar chart) to --out.
 
 With --baseline NAME, each row's paired difference to that row is added (ablation_diff.md / .png): runs
 are paired by seed; the 95 % interval over seeds is a t interval of the per-seed differences, and the
@@ -86,17 +87,29 @@ def load_run(work_dir: str) -> dict:
                 params=summary.get('params_inference'), per_image=None)
 
 
-def inference_cost(config_path: str, shape: Tuple[int, int], repeat: int, warmup: int) -> Dict[str, float]:
-    """GFLOPs and median CPU latency (batch 1) of the model's ``mode='tensor'`` path."""
+def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int,
+                    warmup: int) -> Dict[str, Dict[str, float]]:
+    """GFLOPs and median CPU latency (batch 1) of each config's ``mode='tensor'`` path, by row name.
+
+    All models are timed in the same interleaved rounds, so their latencies are comparable within the table.
+    """
     from mmengine.config import Config
 
     from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, input_channels,
                                           time_side_by_side)
-    cfg = Config.fromfile(config_path)
-    model = TensorMode(build_inference_segmentor(cfg))
-    x = torch.randn(1, input_channels(cfg), *shape)
-    latency = time_side_by_side({'model': lambda: model(x)}, repeat, warmup)['model']['median_ms']
-    return dict(GFLOPs=count_gflops(model, x), latency_ms=latency)
+    models, inputs, costs = {}, {}, {}
+    for i, (name, config_path) in enumerate(configs.items(), 1):
+        print(f'[{i}/{len(configs)}] building {name}', flush=True)
+        cfg = Config.fromfile(config_path)
+        models[name] = TensorMode(build_inference_segmentor(cfg))
+        inputs[name] = torch.randn(1, input_channels(cfg), *shape)
+        costs[name] = dict(GFLOPs=count_gflops(models[name], inputs[name]))
+    print(f'timing {len(models)} models at {shape[0]}x{shape[1]} in {repeat} interleaved rounds', flush=True)
+    timings = time_side_by_side({name: (lambda m=model, x=inputs[name]: m(x)) for name, model in models.items()},
+                                repeat, warmup)
+    for name in models:
+        costs[name]['latency_ms'] = timings[name]['median_ms']
+    return costs
 
 
 def aggregate(values: List[Optional[float]]) -> Tuple[Optional[float], Optional[float]]:
@@ -297,7 +310,8 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
         lines.append('| ' + ' | '.join(cells) + ' |')
     cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
                  f'{shape[0]}x{shape[1]}, CPU ({platform.processor() or platform.machine()}, '
-                 f'{torch.get_num_threads()} threads), median.'] if 'latency_ms' in columns else []
+                 f'{torch.get_num_threads()} threads), median of interleaved rounds.'
+                 ] if 'latency_ms' in columns else []
     notes = [
         '', 'Metrics: final evaluation of each run (mean ± sample std over seeds when several). IoUs and PCK in %.',
         *cost_note,
@@ -379,9 +393,7 @@ def main(argv=None) -> int:
     costs = {}
     if not args.no_cost:
         configs = OrderedDict((r['name'], r['config']) for r in runs)
-        for i, (name, config) in enumerate(configs.items(), 1):
-            print(f'[{i}/{len(configs)}] measuring {name} at {args.shape[0]}x{args.shape[1]}', flush=True)
-            costs[name] = inference_cost(config, tuple(args.shape), args.repeat, args.warmup)
+        costs = inference_costs(configs, tuple(args.shape), args.repeat, args.warmup)
     rows = build_rows(runs, costs)
     table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs)
     paths += learning_curves(runs, args.out)
