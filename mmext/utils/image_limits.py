@@ -5,10 +5,14 @@ image header (PNG, JPEG, WebP, BMP, TIFF, ...) gives the size without decoding t
 the header when an image is opened), so an oversized photo is refused at once with what the limit is.
 """
 import io
+import threading
 from typing import Tuple, Union
 
 MAX_UPLOAD_BYTES = 25 * 2**20
 MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000; a 6000 x 4000 camera photo (24 MP) passes
+# Pillow's bomb check is a process-wide setting: concurrent checks (web demo uploads) must not interleave the
+# switch-off and the restore, or the check could be left switched off for everyone.
+_PILLOW_LIMIT_LOCK = threading.Lock()
 
 
 class ImageTooLarge(ValueError):
@@ -31,14 +35,15 @@ def check_image_size(source: Union[bytes, str], max_pixels: int = MAX_PIXELS,
         stream = io.BytesIO(source)
     else:
         stream = source
-    guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # our limit decides, not Pillow's bomb check
-    try:
-        with Image.open(stream) as image:
-            width, height = image.size
-    except Exception:  # not an image Pillow knows: leave the verdict to the decoder
-        return (0, 0)
-    finally:
-        Image.MAX_IMAGE_PIXELS = guard
+    with _PILLOW_LIMIT_LOCK:
+        guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # our limit decides, not Pillow's bomb check
+        try:
+            with Image.open(stream) as image:
+                width, height = image.size
+        except Exception:  # not an image Pillow knows: leave the verdict to the decoder
+            return (0, 0)
+        finally:
+            Image.MAX_IMAGE_PIXELS = guard
     if width * height > max_pixels:
         raise ImageTooLarge(f'the image is {width} x {height} pixels ({width * height / 1e6:.3g} MP); at most '
                             f'{max_pixels / 1e6:.3g} MP are accepted: downscale it first', status=400)
