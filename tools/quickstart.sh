@@ -34,19 +34,7 @@ echo "==> training ($MAX_ITERS iterations on the CPU) in $WORK_DIR"
 
 # The synthetic set's validation split is its test split: the final validation above already scored it.
 seconds=$(( $(date +%s) - start ))
-summary=$("$PYTHON" - "$WORK_DIR" "$seconds" "$0" <<'PY'
-import json, os, sys
-work_dir, seconds, script = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-run = json.load(open(os.path.join(work_dir, 'run_summary.json')))
-metrics = run['val_metrics']
-keys = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.person', 'PCK@0.1', 'PCK@0.1_mean_pose_oracle']
-print(', '.join(f'{k} {metrics[k]:.1f}' for k in keys if k in metrics))
-with open(os.path.join(work_dir, 'quickstart.json'), 'w') as f:  # what the README's quickstart times quote
-    json.dump(dict(script=os.path.basename(script), seconds=seconds, train_time_s=round(run['train_time_s']),
-                   iterations=run['iterations'], threads=os.environ.get('OMP_NUM_THREADS', 'default'),
-                   metrics={k: metrics[k] for k in keys if k in metrics}), f, indent=2)
-PY
-)
+summary=$("$PYTHON" tools/misc/quickstart_summary.py "$WORK_DIR" "$seconds" "$0" --keys mIoU gIoU.upper gIoU.lower gIoU.whole gIoU.person PCK@0.1 PCK@0.1_mean_pose_oracle)
 echo
 echo "Quickstart done in $seconds s. Test split: $summary"
 echo "Checkpoint, logs and metrics (run_summary.json, quickstart.json): $repo_root/$WORK_DIR"

@@ -29,19 +29,7 @@ fi
 echo "==> training (1500 iterations on the CPU) in $WORK_DIR"
 "$PYTHON" tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
 seconds=$(( $(date +%s) - start ))
-summary=$("$PYTHON" - "$WORK_DIR" "$seconds" "$0" <<'PY'
-import json, os, sys
-work_dir, seconds, script = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-run = json.load(open(os.path.join(work_dir, 'run_summary.json')))
-metrics = run['val_metrics']
-keys = ['mIoU', 'IoU.upper', 'IoU.lower', 'IoU.whole', 'per_image_mIoU']
-print(', '.join(f'{k} {metrics[k]:.1f}' for k in keys if k in metrics))
-with open(os.path.join(work_dir, 'quickstart.json'), 'w') as f:  # what the README's quickstart times quote
-    json.dump(dict(script=os.path.basename(script), seconds=seconds, train_time_s=round(run['train_time_s']),
-                   iterations=run['iterations'], threads=os.environ.get('OMP_NUM_THREADS', 'default'),
-                   metrics={k: metrics[k] for k in keys if k in metrics}), f, indent=2)
-PY
-)
+summary=$("$PYTHON" tools/misc/quickstart_summary.py "$WORK_DIR" "$seconds" "$0" --keys mIoU IoU.upper IoU.lower IoU.whole per_image_mIoU)
 echo
 echo "Real-photo quickstart done in $seconds s. CCP val photos: $summary"
 echo "Checkpoint, logs and metrics (run_summary.json, quickstart.json): $repo_root/$WORK_DIR"
