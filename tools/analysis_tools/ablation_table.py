@@ -263,15 +263,15 @@ def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2) -> List[s
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     colours = plt.get_cmap('tab10').colors
     for i, (name, group) in enumerate(by_name.items()):
-        steps = sorted({step for run in group for step, _ in run['curve']})
-        values = np.array([[dict(run['curve']).get(step, np.nan) for step in steps] for run in group])
+        curves = [dict(run['curve']) for run in group]  # iteration -> val mIoU, per seed
+        steps = sorted({step for curve in curves for step in curve})
+        values = np.array([[curve.get(step, np.nan) for step in steps] for curve in curves])
         for row in values:
             ax.plot(steps, row, color=colours[i % 10], alpha=0.25, linewidth=0.8)
         ax.plot(steps, np.nanmean(values, 0), color=colours[i % 10], label=f'{name} ({len(group)} seeds)')
         last = steps[-1]
         start = min(steps, key=lambda s: abs(s - (1 - tail) * last))
-        gains = [dict(run['curve'])[last] - dict(run['curve'])[start] for run in group
-                 if last in dict(run['curve']) and start in dict(run['curve'])]
+        gains = [curve[last] - curve[start] for curve in curves if last in curve and start in curve]
         summary[name] = dict(final_mIoU=float(np.nanmean(values[:, -1])), tail_from=start, tail_to=last,
                              tail_gain_mean=float(np.mean(gains)), tail_gain_per_seed=gains)
     ax.set_xlabel('iteration')
