@@ -17,9 +17,8 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...utils.pretrained import load_pretrained_backbone
 from ..attention import AbG
-from ..utils.input_channels import EXTRA_CHANNEL_RULES, expand_input_conv_weight
+from .pretrained_stem import PretrainedStemMixin
 
 
 # timm's residual conv blocks, whose last BN output is f = BN(conv(x)) before any activation.
@@ -35,7 +34,7 @@ def _last_norm(block: nn.Module) -> nn.BatchNorm2d:
 
 
 @MODELS.register_module()
-class SERNetFormer(BaseModule):
+class SERNetFormer(PretrainedStemMixin, BaseModule):
     """timm encoder with attention-boosting gates in its conv blocks (see the module doc).
 
     Args:
@@ -49,6 +48,9 @@ class SERNetFormer(BaseModule):
         abg_placement: 'block' (the paper: every residual conv block) or 'stage' (each stage output once).
     """
 
+    # Classification checkpoints name the encoder's tensors without the 'encoder.' prefix.
+    pretrained_module = 'encoder'
+
     def __init__(self,
                  encoder: str = 'resnet50',
                  out_indices: Sequence[int] = (1, 2, 3, 4),
@@ -59,8 +61,7 @@ class SERNetFormer(BaseModule):
                  abg_placement: str = 'block',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        if extra_in_channels_init not in EXTRA_CHANNEL_RULES:
-            raise ValueError(f'extra_in_channels_init must be one of {EXTRA_CHANNEL_RULES}')
+        self._init_input_channels(in_channels, extra_in_channels_init)
         self.encoder = timm.create_model(encoder, pretrained=False, features_only=True,
                                          out_indices=tuple(out_indices), in_chans=in_channels)
         reductions = self.encoder.feature_info.reduction()
@@ -81,10 +82,9 @@ class SERNetFormer(BaseModule):
             self.gates = nn.ModuleList([AbG(_last_norm(b).num_features, mode=abg_mode, enabled=abg) for b in blocks])
             if abg:
                 self._gate_blocks(blocks)
-        self.in_channels = in_channels
-        self.extra_in_channels_init = extra_in_channels_init
         # The stem conv: the only weight whose shape depends on in_channels.
-        self._stem_key = next(name + '.weight' for name, m in self.encoder.named_modules() if isinstance(m, nn.Conv2d))
+        self.stem_weight_keys = (next(f'encoder.{name}.weight' for name, m in self.encoder.named_modules()
+                                      if isinstance(m, nn.Conv2d)),)
 
     def _gate_blocks(self, blocks: List[nn.Module]) -> None:
         """Forward hooks: gate each block's last BN output ``f`` as it is made (timm blocks then change it in
@@ -100,25 +100,6 @@ class SERNetFormer(BaseModule):
 
     def _add_boost_hook(self, index: int, module: nn.Module, args, output: Tensor) -> Tensor:
         return output + self._boosts.pop(index)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        self.adapt_state_dict(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def adapt_state_dict(self, state_dict: dict, prefix: str = '') -> None:
-        """Widen a 3-channel stem weight in ``state_dict`` (in place) to this model's ``in_channels``."""
-        for key in (prefix + 'encoder.' + self._stem_key, prefix + self._stem_key):
-            if key in state_dict and state_dict[key].shape[1] != self.in_channels:
-                state_dict[key] = expand_input_conv_weight(state_dict[key], self.in_channels,
-                                                           self.extra_in_channels_init)
-
-    def init_weights(self) -> None:
-        if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
-            # Classification checkpoints name the encoder's tensors without the 'encoder.' prefix.
-            load_pretrained_backbone(self.encoder, self.init_cfg['checkpoint'], prefix=self.init_cfg.get('prefix'),
-                                     adapt=self.adapt_state_dict)
-        else:
-            super().init_weights()
 
     def forward(self, x: Tensor) -> List[Tensor]:
         features = self.encoder(x)

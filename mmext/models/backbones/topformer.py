@@ -22,8 +22,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...utils.pretrained import load_pretrained_backbone
-from ..utils import EXTRA_CHANNEL_RULES, expand_input_conv_weight
+from .pretrained_stem import PretrainedStemMixin
 
 # Each layer of the token pyramid: (kernel size, expand ratio, output channels, stride).
 ARCH_SETTINGS: Dict[str, dict] = {
@@ -237,7 +236,7 @@ class SemanticInjection(nn.Module):
 
 
 @MODELS.register_module()
-class TopFormer(BaseModule):
+class TopFormer(PretrainedStemMixin, BaseModule):
     """TopFormer backbone.
 
     Args:
@@ -267,6 +266,8 @@ class TopFormer(BaseModule):
     channels.
     """
 
+    stem_weight_keys = ('tpm.stem.0.c.weight',)
+
     def __init__(self,
                  arch: Union[str, dict] = 'base',
                  in_channels: int = 3,
@@ -294,10 +295,7 @@ class TopFormer(BaseModule):
             missing = set(ARCH_SETTINGS['tiny']) - set(arch)
             if missing:
                 raise ValueError(f'Custom TopFormer arch is missing keys {sorted(missing)}')
-        if extra_in_channels_init not in EXTRA_CHANNEL_RULES:
-            raise ValueError(f'extra_in_channels_init must be one of {EXTRA_CHANNEL_RULES}')
-        self.in_channels = in_channels
-        self.extra_in_channels_init = extra_in_channels_init
+        self._init_input_channels(in_channels, extra_in_channels_init)
         arch = copy.deepcopy(arch)
         self.channels = list(arch['channels'])
         self.decode_out_indices = list(decode_out_indices)
@@ -320,33 +318,20 @@ class TopFormer(BaseModule):
             if i in self.decode_out_indices else nn.Identity() for i in range(len(self.channels))
         ])
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        self.adapt_state_dict(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def adapt_state_dict(self, state_dict: dict, prefix: str = '') -> None:
-        """Widen a 3-channel stem weight in ``state_dict`` (in place) to this model's ``in_channels``."""
-        key = prefix + 'tpm.stem.0.c.weight'
-        if key in state_dict and state_dict[key].shape[1] != self.in_channels:
-            state_dict[key] = expand_input_conv_weight(state_dict[key], self.in_channels,
-                                                       self.extra_in_channels_init)
-
     def init_weights(self) -> None:
-        if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
-            load_pretrained_backbone(self, self.init_cfg['checkpoint'], prefix=self.init_cfg.get('prefix'))
-        elif self.init_cfg is None:
-            # From scratch, as the official model: He-normal (fan-out) convolutions, unit BN.
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):
-                    fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
-                    nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
-                    if m.bias is not None:
-                        nn.init.zeros_(m.bias)
-                elif isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    nn.init.ones_(m.weight)
+        if self.init_cfg is not None:
+            super().init_weights()  # a Pretrained checkpoint (PretrainedStemMixin) or mmengine's init_cfg
+            return
+        # From scratch, as the official model: He-normal (fan-out) convolutions, unit BN.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
+                nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
+                if m.bias is not None:
                     nn.init.zeros_(m.bias)
-        else:
-            super().init_weights()
+            elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
         self._is_init = True
 
     def forward(self, x: Tensor) -> List[Tensor]:

@@ -27,8 +27,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...utils.pretrained import load_pretrained_backbone
-from ..utils import EXTRA_CHANNEL_RULES, expand_input_conv_weight
+from .pretrained_stem import PretrainedStemMixin
 
 # Stage settings: (block, height, in channels, mid channels, out channels), in forward order. 'F' blocks
 # are RSU-4F (dilated, no resampling). The input channels of stage1 are replaced by ``in_channels``.
@@ -117,7 +116,7 @@ class RSU(nn.Module):
 
 
 @MODELS.register_module()
-class U2Net(BaseModule):
+class U2Net(PretrainedStemMixin, BaseModule):
     """U^2-Net as backbone and head in one: returns the side-output logits of the official model.
 
     Args:
@@ -138,6 +137,8 @@ class U2Net(BaseModule):
     channels at the input size; d0 is the fused output used for inference.
     """
 
+    stem_weight_keys = ('stage1.rebnconvin.conv_s1.weight',)
+
     def __init__(self,
                  arch='full',
                  in_channels: int = 3,
@@ -151,11 +152,8 @@ class U2Net(BaseModule):
                 raise ValueError(f'Unknown U2Net arch {arch!r}; choose from {sorted(ARCH_SETTINGS)} or pass a dict')
             arch = ARCH_SETTINGS[arch]
         encoder, decoder = self._check_arch(arch)
-        if extra_in_channels_init not in EXTRA_CHANNEL_RULES:
-            raise ValueError(f'extra_in_channels_init must be one of {EXTRA_CHANNEL_RULES}')
-        self.in_channels = in_channels
+        self._init_input_channels(in_channels, extra_in_channels_init)
         self.num_classes = num_classes
-        self.extra_in_channels_init = extra_in_channels_init
 
         def block(setting: Sequence, in_ch: int) -> RSU:
             kind, height, _, mid, out = setting
@@ -188,24 +186,6 @@ class U2Net(BaseModule):
                 raise ValueError(f'decoder stage{5 - j}d takes {setting[2]} channels but gets {deeper} + {skip}')
             deeper = setting[4]
         return encoder, decoder
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        self.adapt_state_dict(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def adapt_state_dict(self, state_dict: dict, prefix: str = '') -> None:
-        """Widen a 3-channel first conv weight in ``state_dict`` (in place) to this model's ``in_channels``."""
-        key = prefix + 'stage1.rebnconvin.conv_s1.weight'
-        if key in state_dict and state_dict[key].shape[1] != self.in_channels:
-            state_dict[key] = expand_input_conv_weight(state_dict[key], self.in_channels,
-                                                       self.extra_in_channels_init)
-
-    def init_weights(self) -> None:
-        if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
-            load_pretrained_backbone(self, self.init_cfg['checkpoint'], prefix=self.init_cfg.get('prefix'))
-            self._is_init = True
-        else:
-            super().init_weights()
 
     def forward(self, x: Tensor) -> List[Tensor]:
         encoded = []
