@@ -1,5 +1,5 @@
-"""Test-time post-processing: DenseCRF, RemoveSmallRegions, SuperpixelVote, PostProcessEncoderDecoder and the
-postprocess_effect tool."""
+"""Test-time post-processing: DenseCRF, RemoveSmallRegions, SuperpixelVote, the segmentors that take them
+(PostProcessEncoderDecoder, MultiTaskEncoderDecoder) and the postprocess_effect tool."""
 import copy
 import json
 import runpy
@@ -282,7 +282,7 @@ def test_steps_run_on_cuda():
         assert gpu.is_cuda and (gpu.argmax(1).cpu() != cpu.argmax(1)).float().mean() < 1e-3
 
 
-# (d) PostProcessEncoderDecoder
+# (d) segmentors with post-processing steps
 
 def tiny_model_cfg(**changes):
     init_default_scope('mmseg')
@@ -340,6 +340,61 @@ def test_postprocess_segmentor_predict_refines(noisy_models):
         changed = (raw.pred_sem_seg.data != refined.pred_sem_seg.data).float().mean()
         assert changed > 0.01
         assert torch.equal(refined.pred_sem_seg.data[0], refined.seg_logits.data.argmax(0))
+
+
+def multitask_cfg(aux_predict=('landmarks', 'depth'), **changes):
+    """The tiny model as a MultiTaskEncoderDecoder with landmark and depth heads; its preprocessor pads the
+    64 x 60 test images to 64 x 64 (so the whole-mode seg logits are resized to the input before the steps)."""
+    heads = dict(landmarks=dict(type='LandmarkHeatmapHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=32),
+                 depth=dict(type='DepthHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=16))
+    cfg = tiny_model_cfg(type='MultiTaskEncoderDecoder', aux_task_heads=heads,
+                         test_cfg=dict(mode='whole', aux_predict=aux_predict), **changes)
+    cfg.data_preprocessor.test_cfg = dict(size_divisor=32)
+    return cfg
+
+
+@torch.no_grad()
+def test_postprocess_composes_with_auxiliary_heads(noisy_models):
+    """Aux heads and post-processing in one segmentor: the aux predictions are those of the model without steps;
+    the mask is the steps' result on the raw seg logits (same logits in, same mask out), as with
+    PostProcessEncoderDecoder, with or without aux predictions."""
+    plain, post, photos, _ = noisy_models
+    torch.manual_seed(0)
+    raw = MODELS.build(multitask_cfg()).eval()
+    raw.load_state_dict({**raw.state_dict(), **plain.state_dict()})  # the noisy classifier; random aux heads
+    refined = MODELS.build(multitask_cfg(postprocess=copy.deepcopy(post.postprocess_steps))).eval()
+    seg_only = MODELS.build(multitask_cfg(aux_predict=(), postprocess=copy.deepcopy(post.postprocess_steps))).eval()
+    assert list(refined.state_dict()) == list(raw.state_dict())
+    refined.load_state_dict(raw.state_dict())
+    seg_only.load_state_dict(raw.state_dict())
+    samples = [SegDataSample(metainfo=dict(ori_shape=(64, 60), img_shape=(64, 60), pad_shape=(64, 60)))
+               for _ in range(2)]
+    data = raw.data_preprocessor(dict(inputs=list(photos[..., :60]), data_samples=samples), False)
+    inputs, samples = data['inputs'], data['data_samples']
+    assert inputs.shape[2:] == (64, 64)
+
+    # The steps by hand on the raw seg logits at the (padded) input size, then mmseg's postprocess_result.
+    logits = raw.inference(inputs, [s.metainfo for s in samples])
+    logits = F.interpolate(logits, size=inputs.shape[2:], mode='bilinear', align_corners=False)
+    images = recover_rgb(inputs, raw.data_preprocessor)
+    for step in refined.postprocess_steps:
+        logits = step(logits, images)
+    expected = raw.postprocess_result(logits, copy.deepcopy(samples))
+
+    without = raw.predict(inputs, copy.deepcopy(samples))
+    outputs = {name: model.predict(inputs, copy.deepcopy(samples))
+               for name, model in dict(multitask=refined, seg_only=seg_only, encoder_decoder=post).items()}
+    for i, (reference, unrefined) in enumerate(zip(expected, without)):
+        assert 0.1 < unrefined.pred_sem_seg.data.float().mean() < 0.9  # the random model is noisy
+        assert (unrefined.pred_sem_seg.data != reference.pred_sem_seg.data).float().mean() > 0.01
+        for name, results in outputs.items():
+            assert torch.equal(results[i].pred_sem_seg.data, reference.pred_sem_seg.data), name
+            assert torch.equal(results[i].seg_logits.data, reference.seg_logits.data), name
+        ours = outputs['multitask'][i]
+        assert torch.equal(ours.pred_landmarks.keypoints, unrefined.pred_landmarks.keypoints)
+        assert torch.equal(ours.pred_landmarks.keypoint_scores, unrefined.pred_landmarks.keypoint_scores)
+        assert torch.equal(ours.pred_depth.data, unrefined.pred_depth.data)
+        assert 'pred_landmarks' not in outputs['seg_only'][i]
 
 
 # (e) the tool

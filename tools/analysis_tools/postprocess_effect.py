@@ -3,11 +3,12 @@
 
 Runs the model of CONFIG (weights from CHECKPOINT; random weights without it, for a smoke run) once per image of
 the config's test set (batch size 1), then refines its seg logits with each step of --steps alone and with all of
-them chained in the order given ('all'), exactly as PostProcessEncoderDecoder does at test time (at the network
-input size, before padding removal and resizing to the original shape). Reports per variant mmseg's IoU
-(mIoU, aAcc, per-class IoU; mmseg's IoUMetric arithmetic) and the added latency (median ms per image, the step
-alone, images recovered from the preprocessed input included; the first image runs once more untimed, as a
-warm-up), next to the model's own latency ('model': EncoderDecoder.inference, without data loading).
+them chained in the order given ('all'), exactly as a segmentor with post-processing steps does at test time
+(PostProcessMixin: at the network input size, before padding removal and resizing to the original shape).
+Reports per variant mmseg's IoU (mIoU, aAcc, per-class IoU; mmseg's IoUMetric arithmetic) and the added latency
+(median ms per image, the step alone, images recovered from the preprocessed input included; the first image runs
+once more untimed, as a warm-up), next to the model's own latency ('model': the segmentor's inference without the
+config's steps, without data loading).
 
 Steps and their default settings (mmext.models.postprocess):
   crf            DenseCRF()
@@ -40,7 +41,7 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import MODELS
 
 import mmext  # noqa: F401  (registers mmext's modules)
-from mmext.models.segmentors.postprocess import recover_rgb
+from mmext.models.segmentors.postprocess import apply_postprocess_steps
 from mmext.utils.benchmarking import build_inference_segmentor
 from mmext.utils.pretrained import load_checkpoint_strictly
 
@@ -71,6 +72,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 def config_steps(cfg: Config) -> List[dict]:
     model = cfg.model
     return list(model.get('postprocess') or (model.get('test_cfg') or {}).get('postprocess') or [])
+
+
+def without_steps(cfg: Config) -> Config:
+    """A copy of ``cfg`` whose model has no post-processing steps: the tool runs them itself, one at a time."""
+    cfg = copy.deepcopy(cfg)
+    cfg.model.pop('postprocess', None)
+    if cfg.model.get('test_cfg'):
+        cfg.model.test_cfg.pop('postprocess', None)
+    return cfg
 
 
 def step_configs(cfg: Config, names: List[str], options: List[str]) -> Dict[str, dict]:
@@ -130,7 +140,7 @@ def measure(args: argparse.Namespace) -> dict:
     device = torch.device(args.device)
     steps_cfg = step_configs(cfg, args.steps, args.step_options)
     steps = {name: MODELS.build(step_cfg) for name, step_cfg in steps_cfg.items()}
-    model = build_inference_segmentor(cfg)
+    model = build_inference_segmentor(without_steps(cfg))  # its inference() gives the raw seg logits
     if args.checkpoint:
         load_checkpoint_strictly(model, args.checkpoint, args.config)
     model.to(device)
@@ -147,10 +157,8 @@ def measure(args: argparse.Namespace) -> dict:
     print(f'Evaluating {total} image(s) on {device}: model, then {", ".join(variants[1:])} ...', flush=True)
 
     def chain(names, logits, inputs):
-        images = recover_rgb(inputs, model.data_preprocessor, channel_order)
-        for name in names:
-            logits = steps[name](logits, images)
-        return logits
+        return apply_postprocess_steps([steps[name] for name in names], logits, inputs, model.data_preprocessor,
+                                       channel_order, model.align_corners)
 
     for index, data in enumerate(loader):
         if index >= total:

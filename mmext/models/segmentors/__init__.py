@@ -1,5 +1,5 @@
 from .multitask_encoder_decoder import MultiTaskEncoderDecoder
-from .postprocess import PostProcessEncoderDecoder
+from .postprocess import PostProcessEncoderDecoder, PostProcessMixin
 
 __all__ = ['MultiTaskEncoderDecoder']
-__all__ += ['PostProcessEncoderDecoder']
+__all__ += ['PostProcessEncoderDecoder', 'PostProcessMixin']

@@ -8,19 +8,24 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import add_prefix
 from torch import Tensor
 
+from .postprocess import PostProcessMixin
+
 
 @MODELS.register_module()
-class MultiTaskEncoderDecoder(EncoderDecoder):
+class MultiTaskEncoderDecoder(PostProcessMixin, EncoderDecoder):
     """``EncoderDecoder`` with auxiliary task heads (landmarks, skeleton, depth, ...).
 
     The auxiliary heads only add training losses (``aux_<name>.<loss>``, each weighted by its head's
     ``loss_weight``). ``mode='tensor'`` and ``mode='predict'`` are exactly the segmentation model's, so
     inference costs what the seg-only model costs -- unless ``test_cfg.aux_predict`` names heads whose
     predictions an evaluation needs (e.g. ``('landmarks',)`` for PCK); segmentation outputs stay the same.
+    Test-time post-processing steps of the segmentation (``postprocess=[...]``, see :class:`PostProcessMixin`)
+    refine ``pred_sem_seg`` / ``seg_logits`` only; the auxiliary heads predict from the network's features.
 
     Args:
         aux_task_heads: name -> head config, e.g. ``dict(landmarks=dict(type='LandmarkHeatmapHead', ...))``.
-        **kwargs: :class:`EncoderDecoder` arguments.
+        **kwargs: :class:`PostProcessMixin` (``postprocess``, ``postprocess_channel_order``) and
+            :class:`EncoderDecoder` arguments.
     """
 
     def __init__(self, *args, aux_task_heads: Optional[Dict[str, dict]] = None, **kwargs):
@@ -58,7 +63,8 @@ class MultiTaskEncoderDecoder(EncoderDecoder):
         metas = [sample.metainfo for sample in data_samples]
         features = self.extract_feat(inputs)
         if self.test_cfg.get('mode', 'whole') == 'whole':
-            seg_logits = self.decode_head.predict(features, metas, self.test_cfg)
+            # whole_inference on the shared features, so refined as inference() refines
+            seg_logits = self.apply_postprocess(self.decode_head.predict(features, metas, self.test_cfg), inputs)
         else:  # segmentation keeps its own test mode ('slide'); the auxiliary heads see the whole image
             seg_logits = self.inference(inputs, metas)
         results = self.postprocess_result(seg_logits, data_samples)

@@ -1,10 +1,10 @@
-"""An ``EncoderDecoder`` that refines its segmentation scores with test-time post-processing steps."""
-from typing import List, Optional, Sequence
+"""Test-time post-processing of a segmentor's scores: ``PostProcessMixin`` for any mmseg segmentor, and
+``PostProcessEncoderDecoder`` (mmseg's ``EncoderDecoder`` with it)."""
+from typing import Callable, List, Optional, Sequence
 
 import torch.nn.functional as F
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
 CHANNEL_ORDERS = ('auto', 'rgb', 'bgr')
@@ -37,30 +37,49 @@ def build_postprocess_steps(cfgs: Optional[Sequence[dict]]) -> list:
     return [MODELS.build(cfg) if isinstance(cfg, dict) else cfg for cfg in (cfgs or [])]
 
 
-@MODELS.register_module()
-class PostProcessEncoderDecoder(EncoderDecoder):
-    """``EncoderDecoder`` whose ``predict()`` refines the seg logits with post-processing steps.
+def apply_postprocess_steps(steps: Sequence[Callable[[Tensor, Tensor], Tensor]], seg_logits: Tensor, inputs: Tensor,
+                            data_preprocessor: nn.Module, channel_order: str = 'auto',
+                            align_corners: bool = False) -> Tensor:
+    """Run ``steps`` in order on ``seg_logits`` (N, C, H, W) of the preprocessed ``inputs``.
+
+    The scores are first resized to the input size (a whole-mode decode head returns them at ``img_shape``,
+    smaller than a padded input); each step gets the images recovered by :func:`recover_rgb`. The one
+    implementation of the chain: segmentors and ``tools/analysis_tools/postprocess_effect.py`` call it.
+    """
+    if not steps:
+        return seg_logits
+    if seg_logits.size(1) < 2:
+        raise ValueError('post-processing steps need softmax scores of >= 2 classes; this model predicts '
+                         f'{seg_logits.size(1)} channel(s)')
+    if seg_logits.shape[2:] != inputs.shape[2:]:
+        seg_logits = F.interpolate(seg_logits, size=inputs.shape[2:], mode='bilinear', align_corners=align_corners)
+    images = recover_rgb(inputs, data_preprocessor, channel_order)
+    for step in steps:
+        seg_logits = step(seg_logits, images)
+    return seg_logits
+
+
+class PostProcessMixin:
+    """Refines a segmentor's seg logits with post-processing steps at test time; put it before the segmentor
+    class, e.g. ``class MySegmentor(PostProcessMixin, EncoderDecoder)``.
 
     The steps (e.g. ``DenseCRF``, ``RemoveSmallRegions``, ``SuperpixelVote`` of :mod:`mmext.models.postprocess`)
-    run in order on the seg logits at the network input size (after ``inference``, before mmseg's
-    ``postprocess_result`` removes padding, undoes flips and resizes to the original shape), so
-    ``pred_sem_seg``, ``seg_logits`` and the evaluation see the refined result. ``seg_logits`` then holds the
-    last step's log-probabilities. The images the steps get are the un-normalised RGB recovered from ``inputs``
-    with the data preprocessor's mean / std and channel conversion (:func:`recover_rgb`).
+    run in order inside ``inference()`` -- the stage of mmseg's ``predict(): inference() -> postprocess_result()``
+    that sees both the preprocessed images and the seg logits at the network input size -- so they run before
+    ``postprocess_result`` removes padding, undoes flips and resizes to the original shape, and
+    ``pred_sem_seg``, ``seg_logits`` and the evaluation see the refined result (``seg_logits`` then holds the
+    last step's log-probabilities). A segmentor whose ``predict`` computes the logits without ``inference()``
+    (to share features with other heads) passes them through :meth:`apply_postprocess` itself.
 
-    The steps are plain objects, not submodules: the state dict is exactly ``EncoderDecoder``'s, so checkpoints
-    load either way, and ``mode='tensor'`` / ``loss`` are unchanged (training is not affected).
+    The steps are plain objects, not submodules: the state dict is the segmentor's own, so checkpoints load
+    either way, and ``mode='tensor'`` / ``loss`` are unchanged (training is not affected).
 
     Args:
         postprocess: step configs, e.g. ``[dict(type='DenseCRF'), dict(type='RemoveSmallRegions', min_area=100)]``.
-            They may instead be given as ``test_cfg.postprocess`` (not both); empty: plain ``EncoderDecoder``.
+            They may instead be given as ``test_cfg.postprocess`` (not both); empty: no post-processing.
         postprocess_channel_order: order of the first three input channels after preprocessing ('auto', 'rgb'
             or 'bgr'; see :func:`recover_rgb`).
-        **kwargs: :class:`EncoderDecoder` arguments.
-
-    Example::
-
-        model = dict(type='PostProcessEncoderDecoder', postprocess=[dict(type='DenseCRF', scale=0.5)], ...)
+        **kwargs: the segmentor's arguments.
     """
 
     def __init__(self, *args, postprocess: Optional[List[dict]] = None, postprocess_channel_order: str = 'auto',
@@ -79,27 +98,20 @@ class PostProcessEncoderDecoder(EncoderDecoder):
 
     def apply_postprocess(self, seg_logits: Tensor, inputs: Tensor) -> Tensor:
         """Run the steps on ``seg_logits`` (N, C, H, W) of the preprocessed ``inputs``."""
-        if not self.postprocess_steps:
-            return seg_logits
-        if seg_logits.size(1) < 2:
-            raise ValueError('post-processing steps need softmax scores of >= 2 classes; this model predicts '
-                             f'{seg_logits.size(1)} channel(s)')
-        if seg_logits.shape[2:] != inputs.shape[2:]:
-            seg_logits = F.interpolate(seg_logits, size=inputs.shape[2:], mode='bilinear',
-                                       align_corners=self.align_corners)
-        images = recover_rgb(inputs, self.data_preprocessor, self.postprocess_channel_order)
-        for step in self.postprocess_steps:
-            seg_logits = step(seg_logits, images)
-        return seg_logits
+        return apply_postprocess_steps(self.postprocess_steps, seg_logits, inputs, self.data_preprocessor,
+                                       self.postprocess_channel_order, self.align_corners)
 
-    def predict(self, inputs: Tensor, data_samples: Optional[List[SegDataSample]] = None) -> List[SegDataSample]:
-        if data_samples is not None:
-            batch_img_metas = [data_sample.metainfo for data_sample in data_samples]
-        else:
-            batch_img_metas = [
-                dict(ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:], pad_shape=inputs.shape[2:],
-                     padding_size=[0, 0, 0, 0])
-            ] * inputs.shape[0]
-        seg_logits = self.inference(inputs, batch_img_metas)
-        seg_logits = self.apply_postprocess(seg_logits, inputs)
-        return self.postprocess_result(seg_logits, data_samples)
+    def inference(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """The segmentor's seg logits (slide or whole), refined by the post-processing steps."""
+        return self.apply_postprocess(super().inference(inputs, batch_img_metas), inputs)
+
+
+@MODELS.register_module()
+class PostProcessEncoderDecoder(PostProcessMixin, EncoderDecoder):
+    """mmseg's ``EncoderDecoder`` with test-time post-processing (:class:`PostProcessMixin`); nothing else differs,
+    so the checkpoint of the plain model loads unchanged.
+
+    Example::
+
+        model = dict(type='PostProcessEncoderDecoder', postprocess=[dict(type='DenseCRF', scale=0.5)], ...)
+    """
