@@ -12,6 +12,6 @@ from .utils.checkpoint import register_checkpoint_safe_globals  # noqa: E402
 
 register_checkpoint_safe_globals()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers modules)
+from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401  (registers modules)
 
 __version__ = '0.1.0'

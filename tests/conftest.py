@@ -10,6 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get('MMEXT_SHARED', REPO.parent / 'shared'))
+# The synthetic Dress Code generator lives beside its tool in tools/misc; tests import it by name, as the tool does.
+sys.path.append(str(REPO / 'tools' / 'misc'))
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +46,7 @@ def run_tool(args: List[str], timeout: float = 600, env: Optional[dict] = None,
 def synthetic_dresscode(tmp_path_factory) -> Path:
     """10 photos per category at 128 x 96, written by the synthetic generator (seed 0)."""
     from mmext.datasets.dresscode_meta import CATEGORIES
-    from mmext.datasets.synthetic_dresscode import generate_sample, make_dirs, write_pair_lists
+    from synthetic_dresscode import generate_sample, make_dirs, write_pair_lists
     root = tmp_path_factory.mktemp('dresscode')
     make_dirs(str(root), CATEGORIES)
     for category in CATEGORIES:
@@ -107,7 +109,8 @@ crop_size = (64, 64)
 model = dict(data_preprocessor=dict(size=crop_size))
 pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
             dict(type='RandomCrop', crop_size=crop_size),
-            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
+            dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+            dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=3.0)),
             dict(type='PackMultiTaskInputs')]
 """
 

@@ -387,6 +387,7 @@ def build_instances(root, **kwargs):
     from mmdet.registry import DATASETS as DET_DATASETS
 
     import mmext.datasets.imaterialist_instances  # noqa: F401  (registers the dataset)
+    import mmext.datasets.transforms.load_imaterialist_annotations  # noqa: F401  (registers the transform)
     init_default_scope('mmdet')
     return DET_DATASETS.build(dict(type='IMaterialistInstanceDataset', data_root=str(root), test_mode=True,
                                    serialize_data=False,
@@ -454,7 +455,8 @@ _base_ = [{str(REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py')!r}]
 crop_size = (128, 96)
 model = dict(data_preprocessor=dict(size=crop_size))
 pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
+            dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+            dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=3.0)),
             dict(type='PackMultiTaskInputs')]
 dataset = dict(data_root={str(dresscode)!r}, categories=({CATEGORY!r}, ), pipeline=pipeline)
 train_dataloader = dict(batch_size=4, num_workers=2, persistent_workers=False, dataset=dataset)

@@ -14,8 +14,8 @@ import torchvision
 
 from mmext import compat
 from mmext.datasets.errors import DatasetError
-from mmext.datasets.imaterialist_instances import (IMaterialistInstanceDataset, LoadIMaterialistAnnotations,
-                                                   bbox_of_runs)
+from mmext.datasets.imaterialist_instances import IMaterialistInstanceDataset, bbox_of_runs
+from mmext.datasets.transforms.load_imaterialist_annotations import LoadIMaterialistAnnotations
 from mmext.datasets.rle import parse_rle
 
 from conftest import REPO
@@ -329,7 +329,7 @@ def test_mask_rcnn_trains_and_predicts_on_cpu(imat_root, tmp_path):
 def test_coco_metric_scores_perfect_predictions_one(imat_root):
     """IMaterialistCocoMetric turns the packed ``instances`` into COCO ground truth: predictions equal to the
     ground truth score 1.0 bbox and segm mAP, predictions of the wrong category 0."""
-    from mmext.datasets.imaterialist_instances import IMaterialistCocoMetric
+    from mmext.evaluation.metrics.imaterialist_coco_metric import IMaterialistCocoMetric
     from mmext.datasets.rle import decode_rle
     dataset = IMaterialistInstanceDataset(data_root=str(imat_root), pipeline=[], serialize_data=False)
     results = {}

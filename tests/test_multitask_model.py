@@ -17,9 +17,9 @@ NORM = dict(type='BN', requires_grad=True)
 def heads(channels=128):
     return dict(
         landmarks=dict(type='LandmarkHeatmapHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=64,
-                       target_stride=4, loss_weight=100.0),
+                       decoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0), loss_weight=100.0),
         skeleton=dict(type='SkeletonHead', in_channels=[channels] * 2, in_index=[0, 1], channels=32,
-                      target_stride=4, loss_weight=0.5),
+                      decoder=dict(type='LimbMapCodec', stride=4, width=6.0), loss_weight=0.5),
         depth=dict(type='DepthHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=32, target_stride=4))
 
 
@@ -50,7 +50,8 @@ def batch(synthetic_dresscode):
     pipeline = [
         dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
         dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap'),
-        dict(type='GenerateLandmarkHeatmaps', stride=4, sigma=2.0), dict(type='GenerateLimbMaps', stride=4, width=6),
+        dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+        dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=6.0)),
         dict(type='PackMultiTaskInputs')]
     dataset = DATASETS.build(dict(type='DressCodeDataset', data_root=str(synthetic_dresscode), pipeline=pipeline))
     return pseudo_collate([dataset[i] for i in (0, 9, 17, 20)])

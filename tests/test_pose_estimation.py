@@ -14,7 +14,7 @@ from conftest import CCP_STEMS, REPO, run_tool
 
 import mmext  # noqa: F401
 from mmext.datasets import CCPDataset
-from mmext.datasets.dresscode_meta import KEYPOINT_NAMES
+from mmext.structures import COCO18_KEYPOINT_NAMES
 from mmext.datasets.pose_files import dresscode_keypoints_json
 from mmext.models.pose import BLAZEPOSE_TO_COCO18, BlazePose
 from mmext.models.pose.blazepose import coco18_from_landmarks
@@ -27,9 +27,9 @@ def test_blazepose_to_coco18_mapping_follows_the_issue_table():
     expected = {'nose': 0, 'r_shoulder': 12, 'r_elbow': 14, 'r_wrist': 16, 'l_shoulder': 11, 'l_elbow': 13,
                 'l_wrist': 15, 'r_hip': 24, 'r_knee': 26, 'r_ankle': 28, 'l_hip': 23, 'l_knee': 25, 'l_ankle': 27,
                 'r_eye': 5, 'l_eye': 2, 'r_ear': 8, 'l_ear': 7}
-    assert len(BLAZEPOSE_TO_COCO18) == len(KEYPOINT_NAMES) == 18
-    assert {name: BLAZEPOSE_TO_COCO18[i] for i, name in enumerate(KEYPOINT_NAMES) if name != 'neck'} == expected
-    assert BLAZEPOSE_TO_COCO18[KEYPOINT_NAMES.index('neck')] is None
+    assert len(BLAZEPOSE_TO_COCO18) == len(COCO18_KEYPOINT_NAMES) == 18
+    assert {name: BLAZEPOSE_TO_COCO18[i] for i, name in enumerate(COCO18_KEYPOINT_NAMES) if name != 'neck'} == expected
+    assert BLAZEPOSE_TO_COCO18[COCO18_KEYPOINT_NAMES.index('neck')] is None
 
 
 def test_coco18_from_landmarks_scales_thresholds_and_builds_the_neck():
@@ -40,7 +40,7 @@ def test_coco18_from_landmarks_scales_thresholds_and_builds_the_neck():
     landmarks[16, 2] = 0.4  # right wrist under the threshold
     landmarks[27, 0] = 1.2  # left ankle outside the photo
     pose = coco18_from_landmarks(landmarks, (200, 100), visibility_threshold=0.5)
-    names = list(KEYPOINT_NAMES)
+    names = list(COCO18_KEYPOINT_NAMES)
     nose = names.index('nose')
     assert pose.keypoints[nose] == pytest.approx([landmarks[0, 0] * 100, landmarks[0, 1] * 200], abs=1e-4)
     neck = names.index('neck')
@@ -141,7 +141,8 @@ def test_ccp_dataset_carries_pose_paths_and_pose_targets_work(annotated_ccp):
         dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
         dict(type='LoadSkeletonMask'),
         dict(type='PoseAwareRandomCrop', crop_size=(512, 384)), dict(type='PoseAwareRandomFlip', prob=1.0),
-        dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4),
+        dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+        dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=8.0)),
         dict(type='PackMultiTaskInputs')])
     info = dataset.get_data_info(0)
     assert info['keypoints_path'] == str(annotated_ccp / 'keypoints' / f'{info["sample_id"]}.json')

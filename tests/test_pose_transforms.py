@@ -8,8 +8,8 @@ from mmcv.transforms import Compose
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
-from mmext.datasets.dresscode_meta import KEYPOINT_FLIP_PAIRS, SKELETON
-from mmext.datasets.synthetic_dresscode import (LEFT_ARM, LEFT_LEG, RIGHT_ARM, RIGHT_LEG)
+from mmext.structures import COCO18_FLIP_PAIRS, COCO18_SKELETON
+from synthetic_dresscode import LEFT_ARM, LEFT_LEG, RIGHT_ARM, RIGHT_LEG
 
 L_ELB, L_WRI, R_ELB, R_WRI, L_KNEE, R_KNEE = 6, 7, 3, 4, 12, 9
 
@@ -93,7 +93,7 @@ def test_flip_mirrors_keypoints_swaps_left_right_and_only_swaps_the_label_map(sy
     labels, flipped_labels = original['gt_seg_map'][:, ::-1], out['gt_seg_map']
     for a, b in ((9, 10), (12, 13), (14, 15)):
         np.testing.assert_array_equal(flipped_labels == a, labels == b)
-    for a, b in KEYPOINT_FLIP_PAIRS:
+    for a, b in COCO18_FLIP_PAIRS:
         for joint, mirror in ((a, b), (b, a)):
             assert out['gt_keypoints_visible'][0, joint] == original['gt_keypoints_visible'][0, mirror]
             if original['gt_keypoints_visible'][0, mirror]:
@@ -125,7 +125,8 @@ def test_landmark_heatmaps_peak_at_the_joints_and_weigh_zero_when_invisible():
     visible = np.ones((1, 18), np.float32)
     visible[0, 2] = 0
     results = dict(gt_keypoints=keypoints, gt_keypoints_visible=visible, img_shape=(64, 56))
-    out = build(dict(type='GenerateLandmarkHeatmaps', stride=4, sigma=2.0))(results)
+    encoder = dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)
+    out = build(dict(type='GenerateLandmarkHeatmaps', encoder=encoder))(results)
     heatmaps, weights = out['gt_heatmaps'], out['gt_keypoint_weights']
     assert heatmaps.shape == (18, 16, 14) and weights.shape == (1, 18)
     assert np.unravel_index(heatmaps[0].argmax(), heatmaps[0].shape) == (10, 5)  # (40/4, 20/4)
@@ -136,20 +137,20 @@ def test_landmark_heatmaps_peak_at_the_joints_and_weigh_zero_when_invisible():
 
 def test_limb_maps_follow_visible_limbs_and_flip_consistently(synthetic_dresscode):
     results = load_sample(synthetic_dresscode, index=2)
-    limbs = build(dict(type='GenerateLimbMaps', width=6.0, stride=2))
+    limbs = build(dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=2, width=6.0)))
     maps = limbs(copy.deepcopy(results))['gt_limb_maps']
-    assert maps.shape == (len(SKELETON), 64, 48) and set(np.unique(maps)) <= {0.0, 1.0}
+    assert maps.shape == (len(COCO18_SKELETON), 64, 48) and set(np.unique(maps)) <= {0.0, 1.0}
     keypoints, visible = results['gt_keypoints'][0], results['gt_keypoints_visible'][0]
-    for channel, (a, b) in enumerate(SKELETON):
+    for channel, (a, b) in enumerate(COCO18_SKELETON):
         if visible[a] and visible[b]:
             mid = (keypoints[a] + keypoints[b]) / 4
             assert maps[channel, int(mid[1]), int(mid[0])] == 1, (a, b)
         else:
             assert maps[channel].sum() == 0
     flipped = limbs(build(dict(type='PoseAwareRandomFlip', prob=1.0))(copy.deepcopy(results)))['gt_limb_maps']
-    mirror = {limb: i for i, limb in enumerate(SKELETON)}
-    swap = dict(KEYPOINT_FLIP_PAIRS + tuple((b, a) for a, b in KEYPOINT_FLIP_PAIRS))
-    for channel, (a, b) in enumerate(SKELETON):
+    mirror = {limb: i for i, limb in enumerate(COCO18_SKELETON)}
+    swap = dict(COCO18_FLIP_PAIRS + tuple((b, a) for a, b in COCO18_FLIP_PAIRS))
+    for channel, (a, b) in enumerate(COCO18_SKELETON):
         twin = mirror.get((swap.get(a, a), swap.get(b, b)))
         overlap = (flipped[twin] * maps[channel][:, ::-1]).sum() / max(1, maps[channel].sum())
         assert maps[channel].sum() == 0 or overlap > 0.8, (a, b, overlap)
@@ -191,8 +192,10 @@ def test_concat_extra_channels_renders_pose_and_depth(synthetic_dresscode):
 
 def test_pack_multitask_inputs_carries_every_target(synthetic_dresscode):
     results = load_sample(synthetic_dresscode, extra=[
-        dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap'), dict(type='GenerateLandmarkHeatmaps', stride=4),
-        dict(type='GenerateLimbMaps', stride=4), dict(type='PackMultiTaskInputs')])
+        dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap'),
+        dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+        dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=8.0)),
+        dict(type='PackMultiTaskInputs')])
     sample = results['data_samples']
     assert results['inputs'].shape == (3, 128, 96)
     assert sample.gt_sem_seg.data.shape == (1, 128, 96)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import run_tool
-from mmext.datasets.dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH, SKELETON
-from mmext.datasets.synthetic_dresscode import (DRESS, LEFT_ARM, PANTS, RIGHT_ARM, SKIRT, UPPER, generate_sample,
-                                                make_dirs, write_pair_lists)
+from mmext.datasets.dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH
+from mmext.structures import COCO18_SKELETON
+from synthetic_dresscode import (DRESS, LEFT_ARM, PANTS, RIGHT_ARM, SKIRT, UPPER, generate_sample, make_dirs,
+                                 write_pair_lists)
 
 SUFFIXES = ('images/{}_0.jpg', 'images/{}_1.jpg', 'keypoints/{}_2.json', 'label_maps/{}_4.png',
             'skeletons/{}_5.jpg', 'dense/{}_5.png', 'dense/{}_5_uv.npz')
@@ -127,7 +128,7 @@ def test_skeleton_image_draws_visible_limbs(synthetic_dresscode):
     skeleton = cv2.imread(str(folder / f'skeletons/{sid}_5.jpg'))
     joints = json.loads((folder / f'keypoints/{sid}_2.json').read_text())['keypoints']
     scale = np.array([96 / 384, 128 / 512])
-    for a, b in SKELETON:
+    for a, b in COCO18_SKELETON:
         if joints[a][2] > 0 and joints[b][2] > 0:
             mid = (np.array(joints[a][:2]) + np.array(joints[b][:2])) / 2 * scale
             assert skeleton[int(mid[1]), int(mid[0])].max() > 60, (a, b)

@@ -27,7 +27,8 @@ randomness = dict(seed=0)
 model = dict(data_preprocessor=dict(size=crop_size), backbone=dict(drop_path_rate=0.0),
              decode_head=dict(dropout_ratio=0.0))
 pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-            dict(type='GenerateLandmarkHeatmaps', stride=4), dict(type='GenerateLimbMaps', stride=4, width=3.0),
+            dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+            dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=3.0)),
             dict(type='PackMultiTaskInputs')]
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root, pipeline=pipeline))

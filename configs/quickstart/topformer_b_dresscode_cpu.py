@@ -4,9 +4,12 @@
 _base_ = ['../topformer_pose_aux.py']
 crop_size = (256, 192)
 image_scale = (192, 256)
+# Limbs 6 px wide at 256 x 192 (24 px at the full 512 x 384 crops).
+limb_codec = dict(type='LimbMapCodec', stride=4, width=6.0)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(init_cfg=None, drop_path_rate=0.0))
+    backbone=dict(init_cfg=None, drop_path_rate=0.0),
+    aux_task_heads=dict(skeleton=dict(decoder=limb_codec)))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
@@ -14,8 +17,8 @@ train_pipeline = [
     dict(type='RandomResize', scale=image_scale, ratio_range=(0.75, 1.25), keep_ratio=True),
     dict(type='PoseAwareRandomCrop', crop_size=crop_size),
     dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs={{_base_.left_right_labels}}),
-    dict(type='GenerateLandmarkHeatmaps', stride=4, sigma=2.0),
-    dict(type='GenerateLimbMaps', stride=4, width=6.0),
+    dict(type='GenerateLandmarkHeatmaps', encoder={{_base_.heatmap_codec}}),
+    dict(type='GenerateLimbMaps', encoder=limb_codec),
     dict(type='PackMultiTaskInputs'),
 ]
 test_pipeline = [

@@ -1,9 +1,11 @@
-"""Dress Code facts: label set, label groupings, OpenPose COCO-18 keypoints and skeleton.
+"""Dress Code facts: label set, label groupings, keypoint file frame (the COCO-18 format: mmext.structures).
 
 Source: Morelli et al., "Dress Code: High-Resolution Multi-Category Virtual Try-On", ECCV 2022, and
 ../shared/docs/REFERENCE.md section 2.
 """
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
+
+from ..structures import COCO18_KEYPOINT_NAMES
 
 CATEGORIES = ('dresses', 'upper_body', 'lower_body')
 
@@ -36,24 +38,6 @@ def label_map_for(mode: str) -> Dict[int, int]:
     return {i: grouping.get(i, 0) for i in range(len(PARSING_CLASSES))}
 
 
-# OpenPose COCO-18 joints, in Dress Code's order.
-KEYPOINT_NAMES = ('nose', 'neck', 'r_shoulder', 'r_elbow', 'r_wrist', 'l_shoulder', 'l_elbow', 'l_wrist',
-                  'r_hip', 'r_knee', 'r_ankle', 'l_hip', 'l_knee', 'l_ankle', 'r_eye', 'l_eye', 'r_ear',
-                  'l_ear')
-NUM_KEYPOINTS = len(KEYPOINT_NAMES)
-KEYPOINT_FLIP_PAIRS = ((2, 5), (3, 6), (4, 7), (8, 11), (9, 12), (10, 13), (14, 15), (16, 17))
-# The limbs OpenPose draws for COCO-18 (joint index pairs) and their colours (RGB).
-SKELETON: List[Tuple[int, int]] = [(1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10),
-                                   (1, 11), (11, 12), (12, 13), (1, 0), (0, 14), (14, 16), (0, 15), (15, 17)]
-SKELETON_COLORS = [[255, 0, 0], [255, 85, 0], [255, 170, 0], [255, 255, 0], [170, 255, 0], [85, 255, 0],
-                   [0, 255, 0], [0, 255, 85], [0, 255, 170], [0, 255, 255], [0, 170, 255], [0, 85, 255],
-                   [0, 0, 255], [85, 0, 255], [170, 0, 255], [255, 0, 255], [255, 0, 170]]
+NUM_KEYPOINTS = len(COCO18_KEYPOINT_NAMES)  # Dress Code's keypoints are OpenPose's COCO-18 joints
 # Keypoints live in a 384 x 512 (W x H) frame whatever the photo size.
 KEYPOINT_FRAME_WH = (384, 512)
-
-# Class groups reported by MultiTaskMetric, per label mode (study-1 groups; person / background).
-CLASS_GROUPS: Dict[str, Dict[str, List[int]]] = {
-    'parsing': dict(upper=[4], lower=[5, 6], whole=[7], person=list(range(1, 18)), background=[0]),
-    'clothing4': dict(upper=[1], lower=[2], whole=[3], clothing=[1, 2, 3], background=[0]),
-    'person': dict(person=[1], background=[0]),
-}

@@ -15,9 +15,10 @@ convention ``[x1, y1, x2, y2]`` with ``x2 = last column + 1`` and ``y2 = last ro
 raises :class:`DatasetError` naming the csv and the row's line number, and so does a photo that does not exist
 -- or, with ``on_bad_sample='skip'``, the image is left out and counted (:mod:`.bad_sample_policy`).
 
-``load_data_list`` keeps the run-length text (``instances[i]['rle']``); :class:`LoadIMaterialistAnnotations`
-decodes it in the data pipeline into ``gt_masks`` (BitmapMasks) next to ``gt_bboxes`` (HorizontalBoxes),
-``gt_bboxes_labels`` and ``gt_ignore_flags``.
+``load_data_list`` keeps the run-length text (``instances[i]['rle']``); ``LoadIMaterialistAnnotations``
+(:mod:`mmext.datasets.transforms.load_imaterialist_annotations`) decodes it in the data pipeline into
+``gt_masks`` (BitmapMasks) next to ``gt_bboxes`` (HorizontalBoxes), ``gt_bboxes_labels`` and
+``gt_ignore_flags``.
 
 Splits: ``split='train'`` / ``'val'`` is a seeded random split of the sorted ImageIds (``val_fraction`` of them,
 picked by the first entries of ``numpy.random.default_rng(split_seed).permutation``; study 3 used 80/20),
@@ -25,12 +26,18 @@ picked by the first entries of ``numpy.random.default_rng(split_seed).permutatio
 ``tools/dataset_converters/imaterialist.py``), ``split=None`` every image. ``img_id`` is the index of the
 ImageId among all sorted ImageIds of the csv, so it is the same in every split.
 
-Evaluation: :class:`IMaterialistCocoMetric` is mmdet's ``CocoMetric`` (bbox and segm mAP) without a COCO json:
-the ground truth comes from the ``instances`` the test pipeline packs into the data samples
-(``PackDetInputs(meta_keys=(..., 'instances'))``), decoded and re-encoded as COCO RLE.
+Evaluation: ``IMaterialistCocoMetric`` (:mod:`mmext.evaluation.metrics.imaterialist_coco_metric`) is mmdet's
+``CocoMetric`` (bbox and segm mAP) without a COCO json: the ground truth comes from the ``instances`` the test
+pipeline packs into the data samples (``PackDetInputs(meta_keys=(..., 'instances'))``), decoded and re-encoded
+as COCO RLE.
 
-The module registers into mmdet's registries; configs load it with
-``custom_imports = dict(imports=['mmext', 'mmext.datasets.imaterialist_instances'])``.
+The dataset, the transform and the metric register into mmdet's registries (the Mask R-CNN config runs in
+mmdet's scope). ``import mmext`` registers mmext's mmseg modules only and imports none of the three; configs
+list them::
+
+    custom_imports = dict(imports=['mmext', 'mmext.datasets.imaterialist_instances',
+                                   'mmext.datasets.transforms.load_imaterialist_annotations',
+                                   'mmext.evaluation.metrics.imaterialist_coco_metric'])
 """
 import csv
 import json
@@ -40,21 +47,14 @@ from collections import Counter
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
-import torch
-from mmcv.transforms import BaseTransform
 from mmdet.datasets import BaseDetDataset
-from mmdet.evaluation.metrics import CocoMetric
 from mmdet.registry import DATASETS as DET_DATASETS
-from mmdet.registry import METRICS as DET_METRICS
-from mmdet.registry import TRANSFORMS as DET_TRANSFORMS
-from mmdet.structures.bbox import HorizontalBoxes
-from mmdet.structures.mask import BitmapMasks
 from mmengine.logging import print_log
 
 from .bad_sample_policy import BadSamplePolicyMixin
 from .clothing_meta import _distinct_palette
 from .errors import DatasetError
-from .rle import decode_rle, parse_rle
+from .rle import parse_rle
 
 CSV_COLUMNS = ('ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId')
 NUM_IMAT_CATEGORIES = 46
@@ -290,84 +290,3 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
             d for d in self.data_list
             if (d['instances'] or not filter_empty_gt) and min(d['height'], d['width']) >= min_size
         ]
-
-
-@DET_TRANSFORMS.register_module()
-class LoadIMaterialistAnnotations(BaseTransform):
-    """Decode the instances of an :class:`IMaterialistInstanceDataset` sample into mmdet's gt fields.
-
-    Required keys: ``instances`` (``bbox``, ``bbox_label``, ``ignore_flag``, ``rle``), ``img_path``; the image
-    size is ``img_shape`` (put it after ``LoadImageFromFile``) or else ``height`` / ``width``.
-
-    Added keys: ``gt_bboxes`` (HorizontalBoxes, float32), ``gt_bboxes_labels`` (int64), ``gt_ignore_flags``
-    (bool), ``gt_masks`` (BitmapMasks, uint8) -- each as enabled.
-
-    Raises:
-        DatasetError: the csv's size of the image differs from the loaded image's.
-    """
-
-    def __init__(self, with_bbox: bool = True, with_label: bool = True, with_mask: bool = True):
-        self.with_bbox = with_bbox
-        self.with_label = with_label
-        self.with_mask = with_mask
-
-    def transform(self, results: dict) -> dict:
-        instances = results.get('instances', [])
-        if self.with_bbox:
-            boxes = np.array([i['bbox'] for i in instances], dtype=np.float32).reshape(-1, 4)
-            results['gt_bboxes'] = HorizontalBoxes(boxes, dtype=torch.float32)
-            results['gt_ignore_flags'] = np.array([bool(i.get('ignore_flag', 0)) for i in instances], dtype=bool)
-        if self.with_label:
-            results['gt_bboxes_labels'] = np.array([i['bbox_label'] for i in instances], dtype=np.int64)
-        if self.with_mask:
-            height, width = results['img_shape'][:2] if 'img_shape' in results else (results['height'],
-                                                                                      results['width'])
-            if 'height' in results and (results['height'], results['width']) != (height, width):
-                raise DatasetError(results.get('img_path', '?'), f'the image is {height} x {width} (H x W) but the '
-                                   f'csv says {results["height"]} x {results["width"]}')
-            masks = np.zeros((len(instances), height, width), dtype=np.uint8)
-            for k, instance in enumerate(instances):
-                masks[k] = decode_rle(instance['rle'], height, width)
-            results['gt_masks'] = BitmapMasks(masks, height, width)
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(with_bbox={self.with_bbox}, with_label={self.with_label}, '
-                f'with_mask={self.with_mask})')
-
-
-@DET_METRICS.register_module()
-class IMaterialistCocoMetric(CocoMetric):
-    """mmdet's ``CocoMetric`` (COCO bbox / segm mAP) with the ground truth taken from the data samples.
-
-    The test pipeline must pack the raw ``instances`` into the data samples:
-    ``dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
-    'instances'))``. Each instance's run-length text is decoded at the original image size and re-encoded as
-    COCO RLE, so ``CocoMetric`` builds its ground-truth json itself (``ann_file`` must stay None). The
-    ground-truth ``area`` that COCO uses for the small / medium / large breakdown is the box area
-    (``CocoMetric``'s conversion), not the mask area.
-    """
-
-    def __init__(self, *args, **kwargs):
-        if kwargs.get('ann_file') is not None:
-            raise ValueError('IMaterialistCocoMetric takes its ground truth from the data samples; use CocoMetric '
-                             'for an ann_file')
-        super().__init__(*args, **kwargs)
-
-    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        from pycocotools import mask as mask_utils
-        converted = []
-        for data_sample in data_samples:
-            if 'instances' not in data_sample:
-                raise KeyError('data samples carry no `instances`: add \'instances\' to the meta_keys of the test '
-                               'pipeline\'s PackDetInputs')
-            height, width = data_sample['ori_shape'][:2]
-            instances = []
-            for instance in data_sample['instances']:
-                mask = np.asfortranarray(decode_rle(instance['rle'], height, width).astype(np.uint8))
-                rle = mask_utils.encode(mask)
-                rle['counts'] = rle['counts'].decode()
-                instances.append(dict(bbox=instance['bbox'], bbox_label=instance['bbox_label'],
-                                      ignore_flag=instance.get('ignore_flag', 0), mask=rle))
-            converted.append(dict(data_sample, instances=instances))
-        super().process(data_batch, converted)

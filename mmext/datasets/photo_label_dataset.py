@@ -2,14 +2,17 @@
 
 A subclass says only where its samples are listed and how their paths are formed (:meth:`list_samples`);
 the data infos mmseg needs, the missing-file check under the bad-sample policy, the empty-split error and
-the log line are made here once.
+the log line are made here once. Every sample may carry keypoints in OpenPose's COCO-18 format (Dress Code's
+files, ``annotate_pose.py``), so the metainfo carries that format (``keypoint_names``, ``skeleton_links``,
+``flip_indices``) and each data info the two keys the pose transforms read, as mmpose's datasets do.
 """
 import os.path as osp
-from typing import Iterable, List, NamedTuple
+from typing import Iterable, List, NamedTuple, Optional
 
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
+from ..structures import COCO18_METAINFO
 from .bad_sample_policy import BadSamplePolicyMixin
 from .errors import DatasetError
 
@@ -39,6 +42,14 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
     A listed photo or label map that does not exist is a bad sample at index time: an error naming the file,
     or under ``on_bad_sample='skip'`` left out and counted.
     """
+    # The keypoint format of the samples' keypoint files; a dataset with another format overrides it.
+    POSE_METAINFO: dict = COCO18_METAINFO
+    # Metainfo keys copied into every data info for the transforms (mmpose's practice).
+    POSE_INFO_KEYS = ('flip_indices', 'skeleton_links')
+
+    @classmethod
+    def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
+        return dict(cls.POSE_METAINFO, **super()._load_metainfo(metainfo))
 
     def list_samples(self) -> Listing:
         raise NotImplementedError
@@ -57,7 +68,8 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
                 continue
             data_list.append(dict(img_path=sample.img_path, seg_map_path=sample.seg_map_path,
                                   sample_id=sample.sample_id, label_map=self.label_map,
-                                  reduce_zero_label=self.reduce_zero_label, seg_fields=[], **sample.extra))
+                                  reduce_zero_label=self.reduce_zero_label, seg_fields=[],
+                                  **{key: self.metainfo[key] for key in self.POSE_INFO_KEYS}, **sample.extra))
         if not data_list:
             raise DatasetError(listing.source, listing.empty_problem)
         print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.describe()})', logger='current')

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .clothing_meta import STUDY1_LOWER, STUDY1_UPPER, STUDY1_WHOLE
-from .dresscode_meta import KEYPOINT_NAMES
+from ..structures import COCO18_KEYPOINT_NAMES
 
 CCP_SKIN = 41
 # Labels a wrist may lie on: skin, hand-worn items and every garment that has (or may have) sleeves.
@@ -22,9 +22,9 @@ CCP_ANKLE_LABELS = frozenset((CCP_SKIN, 7, 12, 16, 21, 28, 32, 36, 39, 43, 58, 4
 CCP_WAIST_UPPER = frozenset(STUDY1_UPPER + (3, ))  # belt counts as the top of the lower half's boundary
 CCP_WAIST_LOWER = frozenset(STUDY1_LOWER)
 
-WRISTS = (KEYPOINT_NAMES.index('r_wrist'), KEYPOINT_NAMES.index('l_wrist'))
-ANKLES = (KEYPOINT_NAMES.index('r_ankle'), KEYPOINT_NAMES.index('l_ankle'))
-HIPS = (KEYPOINT_NAMES.index('r_hip'), KEYPOINT_NAMES.index('l_hip'))
+WRISTS = (COCO18_KEYPOINT_NAMES.index('r_wrist'), COCO18_KEYPOINT_NAMES.index('l_wrist'))
+ANKLES = (COCO18_KEYPOINT_NAMES.index('r_ankle'), COCO18_KEYPOINT_NAMES.index('l_ankle'))
+HIPS = (COCO18_KEYPOINT_NAMES.index('r_hip'), COCO18_KEYPOINT_NAMES.index('l_hip'))
 
 
 def _disc(radius: int) -> np.ndarray:
@@ -58,7 +58,7 @@ class PoseLabelAgreement:
             waist_distance = self._waist_distance(labels)
         person_rows = np.nonzero((labels > 0).any(axis=1))[0]
         person_height = float(person_rows[-1] - person_rows[0] + 1) if len(person_rows) else float(height)
-        for joint, name in enumerate(KEYPOINT_NAMES):
+        for joint, name in enumerate(COCO18_KEYPOINT_NAMES):
             counts = self.counts[name]
             counts['photos'] += 1
             x, y = int(keypoints[joint, 0]), int(keypoints[joint, 1])
@@ -89,7 +89,7 @@ class PoseLabelAgreement:
     def summary(self) -> Dict[str, dict]:
         """Per joint: visible share of photos, and each check's share of the visible joints (percent)."""
         report = {}
-        for name in KEYPOINT_NAMES:
+        for name in COCO18_KEYPOINT_NAMES:
             counts = self.counts.get(name)
             if not counts or not counts['photos']:
                 continue

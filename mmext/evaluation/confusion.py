@@ -1,5 +1,6 @@
 """Confusion matrices and the IoU they give: one place for every tool that scores label maps itself
-(deployment checks, peer evaluation, offline confusion matrices). Evaluators in a Runner use mmseg's metrics."""
+(deployment checks, peer evaluation, offline confusion matrices) and for ``GroupIoUMetric``. The other
+evaluators in a Runner count with mmseg's ``IoUMetric``."""
 from typing import Dict
 
 import numpy as np

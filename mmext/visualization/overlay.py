@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..datasets.dresscode_meta import KEYPOINT_NAMES, SKELETON, SKELETON_COLORS
+from ..structures import COCO18_KEYPOINT_NAMES, COCO18_SKELETON, COCO18_SKELETON_COLORS
 
 
 def random_palette(num_classes: int, seed: int = 0) -> List[List[int]]:
@@ -26,8 +26,8 @@ def colorize_mask(seg_map: np.ndarray, palette: Sequence[Sequence[int]]) -> np.n
 def draw_skeleton(image: np.ndarray,
                   landmarks: np.ndarray,
                   score_thr: float = 0.3,
-                  skeleton: Sequence[Tuple[int, int]] = SKELETON,
-                  colors: Sequence[Sequence[int]] = SKELETON_COLORS) -> np.ndarray:
+                  skeleton: Sequence[Tuple[int, int]] = COCO18_SKELETON,
+                  colors: Sequence[Sequence[int]] = COCO18_SKELETON_COLORS) -> np.ndarray:
     """Draw limbs between joints scoring at least ``score_thr`` (rows of x, y, score), then the joints."""
     out = image.copy()
     scale = max(1, round(max(out.shape[:2]) / 256))
@@ -70,7 +70,7 @@ def colorize_depth(depth: np.ndarray) -> np.ndarray:
     return cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)
 
 
-def keypoint_records(landmarks: np.ndarray, names: Sequence[str] = KEYPOINT_NAMES) -> List[dict]:
+def keypoint_records(landmarks: np.ndarray, names: Sequence[str] = COCO18_KEYPOINT_NAMES) -> List[dict]:
     """Rows of x, y, score -> JSON records with the joint names (Dress Code's OpenPose order)."""
     return [dict(name=names[i] if i < len(names) else f'joint_{i}', x=float(x), y=float(y), score=float(s))
             for i, (x, y, s) in enumerate(landmarks)]

@@ -37,7 +37,8 @@ GROUPS = ('upper', 'lower', 'whole')
 
 def evaluator() -> list:
     return [
-        dict(type='MultiTaskMetric', class_groups={g: [i] for i, g in enumerate(GROUPS, 1)}),
+        dict(type='ClassIoUMetric'),
+        dict(type='GroupIoUMetric', groups={g: [i] for i, g in enumerate(GROUPS, 1)}),
         dict(type='PerImageIoUMetric', classes=GROUPS),
     ]
 

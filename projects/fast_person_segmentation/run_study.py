@@ -77,8 +77,8 @@ def train(name: str, args) -> dict:
             raise SystemExit(f'error: {name} reads depth maps from {args.data_root}/depth: run '
                              f'tools/misc/precompute_depth.py --data-root {args.data_root} --provider midas_small '
                              '--weights midas_v21_small_256.pt first')
-        # Per-class IoU as named metrics (mmseg's IoUMetric only logs them).
-        evaluator = dict(type='MultiTaskMetric', class_groups=dict(person=[1], background=[0]))
+        # Person / background IoU as named metrics (mmseg's IoUMetric only logs them); the table reads gIoU.*.
+        evaluator = [dict(type='ClassIoUMetric'), dict(type='GroupIoUMetric', groups=dict(person=[1], background=[0]))]
         adapt_to_cpu_budget(cfg, args.data_root, 'person', args.iters, args.batch_size, args.crop, args.lr, args.seed,
                             evaluator)
     else:

@@ -26,7 +26,7 @@ ABLATION_DIR = osp.join(REPO, 'configs', 'ablations', 'dresscode_aux')
 VARIANTS = ('seg_only', 'landmarks', 'skeleton', 'landmarks_skeleton', 'depth_aux', 'pose_input', 'depth_input',
             'pose_input_landmarks')
 # Pixel-sized arguments of transforms, scaled with the image.
-PIXEL_ARGS = {'GenerateLimbMaps': ('width', ), 'ConcatExtraChannels': ('sigma', 'limb_width')}
+PIXEL_ARGS = {'ConcatExtraChannels': ('sigma', 'limb_width')}
 
 
 def parse_hw(text: str) -> Tuple[int, int]:
@@ -58,6 +58,11 @@ def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: 
                     step[key] = float(step[key]) * factor
             if step.type == 'ConcatExtraChannels':
                 step.setdefault('sigma', 6.0 * factor)
+            if step.type == 'GenerateLimbMaps':
+                step.encoder.width = float(step.encoder.width) * factor
+    skeleton_head = cfg.model.get('aux_task_heads', {}).get('skeleton')
+    if skeleton_head is not None and 'decoder' in skeleton_head:
+        skeleton_head.decoder.width = float(skeleton_head.decoder.width) * factor  # the same codec as the targets
     cfg.train_dataloader.batch_size = batch_size
     cfg.model.data_preprocessor.size = (height, width)
     cfg.model.backbone.init_cfg = None
@@ -78,7 +83,8 @@ def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: 
 
 
 def ensure_data(data_root: str, num: int, image_hw: Tuple[int, int]) -> None:
-    from mmext.datasets.synthetic_dresscode import MARKER_FILE
+    sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))  # the generator lives beside make_synthetic_dresscode.py
+    from synthetic_dresscode import MARKER_FILE
     if osp.isfile(osp.join(data_root, MARKER_FILE)):
         print(f'==> synthetic Dress Code already in {data_root}')
         return

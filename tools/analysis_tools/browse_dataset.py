@@ -24,7 +24,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmext  # noqa: F401
-from mmext.datasets.dresscode_meta import KEYPOINT_NAMES, SKELETON
+from mmext.structures import COCO18_KEYPOINT_NAMES, COCO18_SKELETON
 from mmext.visualization import colorize_mask, random_palette
 
 PACKERS = ('PackSegInputs', 'PackMultiTaskInputs')
@@ -50,11 +50,11 @@ def heat(maps: np.ndarray, size_hw) -> np.ndarray:
 
 def draw_pose(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray) -> np.ndarray:
     out = image.copy()
-    for a, b in SKELETON:
+    for a, b in COCO18_SKELETON:
         if visible[a] and visible[b]:
             cv2.line(out, tuple(int(v) for v in keypoints[a]), tuple(int(v) for v in keypoints[b]), (255, 255, 255), 1,
                      cv2.LINE_AA)
-    for index, name in enumerate(KEYPOINT_NAMES):
+    for index, name in enumerate(COCO18_KEYPOINT_NAMES):
         if not visible[index]:
             continue
         colour = (0, 200, 0) if name.startswith('l_') else (0, 0, 230) if name.startswith('r_') else (230, 200, 0)

@@ -41,7 +41,7 @@ from tqdm import tqdm
 
 import mmext  # noqa: F401  (registers mmext's datasets and transforms)
 from mmext.datasets.bad_sample_policy import BadSamplePolicyMixin, run_checked_pipeline
-from mmext.datasets.dresscode_meta import KEYPOINT_NAMES
+from mmext.structures import COCO18_KEYPOINT_NAMES
 from mmext.datasets.errors import DatasetError
 from mmext.engine.hooks.bad_sample_hook import policy_datasets
 from mmext.utils.bad_sample_config import dataset_class
@@ -96,7 +96,7 @@ class Statistics:
         self.ignored_pixels = 0
         self.label_maps = 0
         self.keypoint_samples = 0
-        self.visible = np.zeros(len(KEYPOINT_NAMES), np.int64)
+        self.visible = np.zeros(len(COCO18_KEYPOINT_NAMES), np.int64)
         self.out_of_frame_joints = 0
         self.out_of_frame_samples = 0
         self.instances: Counter = Counter()
@@ -113,9 +113,9 @@ class Statistics:
             self.ignored_pixels += int(counts[self.ignore_index]) if self.ignore_index < len(counts) else 0
             self.label_maps += 1
         visible = results.get('gt_keypoints_visible')
-        if visible is not None and np.asarray(visible).shape[-1] == len(KEYPOINT_NAMES):
+        if visible is not None and np.asarray(visible).shape[-1] == len(COCO18_KEYPOINT_NAMES):
             self.keypoint_samples += 1
-            self.visible += np.asarray(visible).reshape(-1, len(KEYPOINT_NAMES)).max(axis=0) > 0
+            self.visible += np.asarray(visible).reshape(-1, len(COCO18_KEYPOINT_NAMES)).max(axis=0) > 0
             outside = int(results.get('keypoints_out_of_frame', 0))
             self.out_of_frame_joints += outside
             self.out_of_frame_samples += outside > 0
@@ -134,7 +134,7 @@ class Statistics:
             report['ignored_pixels'] = self.ignored_pixels
         if self.keypoint_samples:
             report['keypoint_visibility'] = {name: int(self.visible[i]) / self.keypoint_samples
-                                             for i, name in enumerate(KEYPOINT_NAMES)}
+                                             for i, name in enumerate(COCO18_KEYPOINT_NAMES)}
             report['keypoint_samples'] = self.keypoint_samples
             report['keypoints_out_of_frame'] = dict(joints=self.out_of_frame_joints, samples=self.out_of_frame_samples)
         if self.instances:

@@ -18,7 +18,10 @@ from tqdm import tqdm
 
 import mmext  # noqa: F401
 from mmext.datasets.dresscode_meta import CATEGORIES
-from mmext.datasets.synthetic_dresscode import (MARKER_FILE, generate_sample, make_dirs, write_pair_lists)
+
+# The generator lives beside this tool; the folder is on sys.path already when run as a script, not under runpy.
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from synthetic_dresscode import MARKER_FILE, generate_sample, make_dirs, write_pair_lists  # noqa: E402
 
 
 def parse_size(text: str) -> tuple:

@@ -12,6 +12,9 @@ model = dict(
         _delete_=True, type='Pretrained', checkpoint='checkpoints/topformer-B-224-75.3.pth')),
     decode_head=dict(num_classes=18),
     aux_task_heads=dict())
+# The heads decode with the codecs that encode their targets in the data pipeline.
+landmark_head = dict(decoder={{_base_.heatmap_codec}})
+skeleton_head = dict(decoder={{_base_.limb_codec}})
 randomness = dict(seed=0)
 # 8 GPUs x 2 images: the official TopFormer batch of 16; Dress Code has about 48k training pairs, so 80k
 # iterations are about 26 epochs.

@@ -1,13 +1,13 @@
 # Auxiliary task heads for TopFormer-B's decoded levels (256 channels at 1/8, 1/16, 1/32), to plug into
 # MultiTaskEncoderDecoder: model = dict(aux_task_heads=dict(landmarks={{_base_.landmark_head}}, ...)).
+# The landmark and skeleton heads need ``decoder=``: the codec that encodes their targets in the data pipeline,
+# set where a config joins the two (e.g. landmark_head = dict(decoder={{_base_.heatmap_codec}})).
 landmark_head = dict(
     type='LandmarkHeatmapHead',
     in_channels=[256, 256, 256],
     in_index=[0, 1, 2],
     channels=128,
     num_keypoints=18,
-    target_stride=4,
-    sigma=2.0,
     # Heatmap MSE is ~1e-2 at the start (~1e-3 later) where CE is ~1. On the synthetic CPU demo, weight 100
     # gave mIoU 8.2 / PCK@0.1 49.9 and weight 20 gave 9.4 / 56.5 (one seed, 400 iterations): 20 it is.
     loss_weight=20.0,
@@ -18,7 +18,6 @@ skeleton_head = dict(
     in_index=[0, 1],
     channels=64,
     target='limbs',
-    target_stride=4,
     loss_bce_weight=1.0,
     loss_dice_weight=1.0,
     loss_weight=0.5)

@@ -12,7 +12,7 @@ train_pipeline = [
     dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs={{_base_.left_right_labels}}),
     dict(type='PhotoMetricDistortion'),
     {{_base_.pose_channels}},
-    dict(type='GenerateLandmarkHeatmaps', stride={{_base_.target_stride}}, sigma=2.0),
+    dict(type='GenerateLandmarkHeatmaps', encoder={{_base_.heatmap_codec}}),
     dict(type='PackMultiTaskInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

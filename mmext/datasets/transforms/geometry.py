@@ -13,8 +13,6 @@ from mmseg.datasets.transforms import RandomCrop
 from mmseg.datasets.transforms import Resize as MMSegResize
 from mmseg.registry import TRANSFORMS
 
-from ..dresscode_meta import KEYPOINT_FLIP_PAIRS
-from ..pose_rendering import flip_permutation
 
 
 # Seg fields holding continuous values (depth maps), listed by their loaders under this results key: resized
@@ -92,19 +90,16 @@ class PoseAwareRandomFlip(RandomFlip):
     too. mmcv's ``swap_seg_labels`` (here ``seg_swap_pairs``, e.g. Dress Code's left/right arm, leg and shoe
     classes) applies to ``gt_seg_map`` only -- never to a depth map.
 
+    Which joint mirrors which comes from the sample's ``flip_indices`` (the dataset's metainfo, mmpose's key).
+
     Args:
         prob: flip probability.
-        keypoint_flip_pairs: pairs of joint indices that mirror each other (COCO-18 by default).
         seg_swap_pairs: pairs of labels to swap in ``gt_seg_map``.
     """
 
-    def __init__(self,
-                 prob: float = 0.5,
-                 keypoint_flip_pairs: Sequence[Tuple[int, int]] = KEYPOINT_FLIP_PAIRS,
-                 seg_swap_pairs: Sequence[Tuple[int, int]] = ()):
+    def __init__(self, prob: float = 0.5, seg_swap_pairs: Sequence[Tuple[int, int]] = ()):
         super().__init__(prob=prob, direction='horizontal',
                          swap_seg_labels=[list(p) for p in seg_swap_pairs] or None)
-        self.keypoint_flip_pairs = [tuple(p) for p in keypoint_flip_pairs]
 
     def _flip_keypoints(self, keypoints: np.ndarray, img_shape: Tuple[int, int], direction: str) -> np.ndarray:
         flipped = keypoints.copy()
@@ -121,6 +116,9 @@ class PoseAwareRandomFlip(RandomFlip):
             visible = results['gt_keypoints_visible'].copy()
             keypoints = results['gt_keypoints']
             keypoints[visible == 0] = 0
-            permutation = flip_permutation(keypoints.shape[1], self.keypoint_flip_pairs)
+            if 'flip_indices' not in results:
+                raise KeyError(f"PoseAwareRandomFlip: {results.get('img_path', 'the sample')} has keypoints but no "
+                               "'flip_indices'; the dataset's metainfo names them (mmext.structures.COCO18_METAINFO)")
+            permutation = np.asarray(results['flip_indices'])
             results['gt_keypoints'] = keypoints[:, permutation]
             results['gt_keypoints_visible'] = visible[:, permutation]

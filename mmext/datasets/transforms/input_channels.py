@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from ..pose_rendering import encode_heatmaps, render_limb_maps
+from ...codecs import LimbMapCodec, StridedMSRAHeatmap
 
 SOURCES = ('keypoint_heatmaps', 'limb_maps', 'depth')
 
@@ -40,6 +40,9 @@ class ConcatExtraChannels(BaseTransform):
         self.per_part = per_part
         self.sigma = sigma
         self.limb_width = limb_width
+        # Inputs are drawn at the image's own resolution: the target codecs at stride 1.
+        self._heatmap_codec = StridedMSRAHeatmap(stride=1, sigma=sigma)
+        self._limb_codec = LimbMapCodec(stride=1, width=limb_width)
 
     def num_channels(self, num_keypoints: int = 18, num_limbs: int = 17) -> int:
         """Extra channels this transform adds."""
@@ -55,11 +58,11 @@ class ConcatExtraChannels(BaseTransform):
             if source == 'depth':
                 maps = results['gt_depth'][None]
             elif source == 'keypoint_heatmaps':
-                maps, _ = encode_heatmaps(results['gt_keypoints'], results['gt_keypoints_visible'],
-                                          (height, width), 1, self.sigma)
+                maps = self._heatmap_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
+                                                  (height, width))['heatmaps']
             else:
-                maps = render_limb_maps(results['gt_keypoints'], results['gt_keypoints_visible'], (height, width),
-                                        self.limb_width)
+                maps = self._limb_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
+                                               (height, width))['limb_maps']
             if not self.per_part and source != 'depth':
                 maps = maps.max(axis=0, keepdims=True)
             channels.append(np.moveaxis(maps.astype(np.float32), 0, -1) * 255.0)

@@ -6,8 +6,6 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import MODELS, TRANSFORMS
 
-from ..dresscode_meta import NUM_KEYPOINTS
-
 DEFAULT_PROVIDER = dict(type='BlazePose')
 
 
@@ -38,8 +36,8 @@ class EstimatePose(BaseTransform):
             self._provider = MODELS.build(self.provider_cfg)
         pose = self._provider.estimate([cv2.cvtColor(image, cv2.COLOR_BGR2RGB)])[0]
         if pose is None:
-            keypoints = np.zeros((1, NUM_KEYPOINTS, 2), np.float32)
-            visible = np.zeros((1, NUM_KEYPOINTS), np.float32)
+            keypoints = np.zeros((1, self._provider.num_keypoints, 2), np.float32)
+            visible = np.zeros((1, self._provider.num_keypoints), np.float32)
         else:
             visible = pose.visible[None].astype(np.float32)
             keypoints = np.where(visible[..., None] > 0, pose.keypoints[None], 0).astype(np.float32)

@@ -1,5 +1,11 @@
-from .multitask_metric import MultiTaskMetric, keypoint_box_size, mask_box_size
+from .class_iou import ClassIoUMetric
+from .group_iou import GroupIoUMetric
+from .landmark_pck import LandmarkPCKMetric, keypoint_box_size, mask_box_size
 from .per_image_iou import PerImageIoUMetric
+from .relative_depth import RelativeDepthMetric
 from .save_predictions import SavePredictions
 
-__all__ = ['MultiTaskMetric', 'PerImageIoUMetric', 'SavePredictions', 'keypoint_box_size', 'mask_box_size']
+__all__ = [
+    'ClassIoUMetric', 'GroupIoUMetric', 'LandmarkPCKMetric', 'PerImageIoUMetric', 'RelativeDepthMetric',
+    'SavePredictions', 'keypoint_box_size', 'mask_box_size'
+]

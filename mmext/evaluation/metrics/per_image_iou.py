@@ -2,7 +2,7 @@
 
 mmseg's ``IoUMetric`` sums intersections and unions over the whole data set first, so large garments in a
 few images dominate it; the per-image mean weighs every image equally. Both are worth reporting: keep
-``IoUMetric`` (or ``MultiTaskMetric``) for the data-set level numbers and add this one next to it.
+``IoUMetric`` (or ``ClassIoUMetric``) for the data-set level numbers and add this one next to it.
 """
 import os.path as osp
 from collections import OrderedDict

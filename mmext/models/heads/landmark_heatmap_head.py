@@ -8,18 +8,18 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from torch import Tensor
 
-from ...datasets.pose_rendering import heatmap_codec
+from ...codecs import build_codec
 from .aux_task_head import AuxTaskHead
 
 
 @MODELS.register_module()
 class LandmarkHeatmapHead(AuxTaskHead):
-    """Predicts ``num_keypoints`` heatmaps; targets come from ``GenerateLandmarkHeatmaps`` (mmpose's
-    ``MSRAHeatmap`` codec, same ``target_stride`` and ``sigma``).
+    """Predicts ``num_keypoints`` heatmaps, learnt from ``GenerateLandmarkHeatmaps`` and decoded to
+    keypoints by the same codec.
 
     Args:
         num_keypoints: 18 for Dress Code's OpenPose joints.
-        sigma: Gaussian sigma of the codec in heatmap cells (used to decode predictions).
+        decoder: the codec of the targets (``StridedMSRAHeatmap``); its stride is the head's target stride.
         loss: an mmpose heatmap loss: ``KeypointMSELoss`` with ``use_target_weight=True`` (invisible
             joints weigh 0) by default, or ``KeypointOHKMMSELoss`` (online hard keypoint mining).
         **kwargs: :class:`AuxTaskHead` arguments (in_channels, in_index, channels, loss_weight, ...).
@@ -30,11 +30,12 @@ class LandmarkHeatmapHead(AuxTaskHead):
                  in_index: Union[int, Sequence[int]],
                  channels: int = 128,
                  num_keypoints: int = 18,
-                 sigma: float = 2.0,
+                 decoder: dict = dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0),
                  loss: dict = dict(type='KeypointMSELoss', use_target_weight=True),
                  **kwargs):
-        super().__init__(in_channels, in_index, channels, num_keypoints, **kwargs)
-        self.sigma = sigma
+        decoder = build_codec(decoder)
+        super().__init__(in_channels, in_index, channels, num_keypoints, target_stride=decoder.stride, **kwargs)
+        self.decoder = decoder
         # The losses live in mmpose's registry, whatever the default scope of the run.
         self.loss_fn = MODELS.build(dict(loss, _scope_=loss.get('_scope_', 'mmpose')))
 
@@ -49,13 +50,10 @@ class LandmarkHeatmapHead(AuxTaskHead):
     def predict(self, inputs: List[Tensor], data_samples: List[SegDataSample]) -> None:
         metas = self.metas(data_samples)
         heatmaps = self.forward_at_target(inputs, metas).detach().float().cpu().numpy()
-        height, width = heatmaps.shape[2:]
-        codec = heatmap_codec((width * self.target_stride, height * self.target_stride), self.target_stride,
-                              self.sigma)
         for sample, maps, meta in zip(data_samples, heatmaps, metas):
             if meta.get('flip'):
                 raise NotImplementedError('landmark prediction on flipped test images is not supported')
-            keypoints, scores = codec.decode(maps)
+            keypoints, scores = self.decoder.decode(maps)
             keypoints = keypoints / np.asarray(meta.get('scale_factor', (1.0, 1.0)), dtype=np.float32)[:2]
             sample.pred_landmarks = InstanceData(
                 keypoints=torch.from_numpy(keypoints.astype(np.float32)),

@@ -8,7 +8,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from torch import Tensor
 
-from ...datasets.dresscode_meta import SKELETON
+from ...codecs import build_codec
 from .aux_task_head import AuxTaskHead
 
 PRIOR = 0.05  # initial foreground probability of every output pixel
@@ -26,14 +26,17 @@ def binary_dice_loss(logits: Tensor, target: Tensor, mask: Tensor, smooth: float
 
 @MODELS.register_module()
 class SkeletonHead(AuxTaskHead):
-    """Predicts one map per COCO-18 limb (targets from ``GenerateLimbMaps``), or one skeleton mask.
+    """Predicts one map per skeleton link (targets from ``GenerateLimbMaps`` with the same codec), or one
+    skeleton mask.
 
     The output bias starts at a 5 % prior (limbs cover a small part of the image), so training does not
     spend its first steps pushing every pixel to "background".
 
     Args:
-        target: 'limbs' (``gt_limb_maps``, 17 channels) or 'skeleton_image' (``gt_skeleton_mask`` from
-            ``LoadSkeletonMask``: the binary mask of Dress Code's skeleton drawing, 1 channel).
+        target: 'limbs' (``gt_limb_maps``, one channel per link of the decoder) or 'skeleton_image'
+            (``gt_skeleton_mask`` from ``LoadSkeletonMask``: the binary mask of Dress Code's skeleton drawing,
+            1 channel).
+        decoder: the codec of the limb maps (``LimbMapCodec``); its stride is the head's target stride.
         loss_bce_weight / loss_dice_weight: binary cross-entropy and Dice terms (either may be 0).
         **kwargs: :class:`AuxTaskHead` arguments.
     """
@@ -43,6 +46,7 @@ class SkeletonHead(AuxTaskHead):
                  in_index: Union[int, Sequence[int]],
                  channels: int = 128,
                  target: str = 'limbs',
+                 decoder: dict = dict(type='LimbMapCodec', stride=4),
                  loss_bce_weight: float = 1.0,
                  loss_dice_weight: float = 1.0,
                  **kwargs):
@@ -52,7 +56,10 @@ class SkeletonHead(AuxTaskHead):
             raise ValueError('at least one of loss_bce_weight and loss_dice_weight must be positive')
         kwargs.setdefault('init_cfg', dict(type='Normal', std=0.01, bias=-math.log(1 / PRIOR - 1),
                                            override=dict(name='conv_out')))
-        super().__init__(in_channels, in_index, channels, len(SKELETON) if target == 'limbs' else 1, **kwargs)
+        decoder = build_codec(decoder)
+        super().__init__(in_channels, in_index, channels, decoder.num_limbs if target == 'limbs' else 1,
+                         target_stride=decoder.stride, **kwargs)
+        self.decoder = decoder
         self.target = target
         self.loss_bce_weight = loss_bce_weight
         self.loss_dice_weight = loss_dice_weight
@@ -82,6 +89,6 @@ class SkeletonHead(AuxTaskHead):
 
     def predict(self, inputs: List[Tensor], data_samples: List[SegDataSample]) -> None:
         metas = self.metas(data_samples)
-        probs = self.forward_at_target(inputs, metas).sigmoid()
+        probs = self.decoder.decode(self.forward_at_target(inputs, metas))
         for sample, prob in zip(data_samples, probs):
             sample.pred_limb_maps = PixelData(data=prob.detach())

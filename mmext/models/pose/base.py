@@ -8,7 +8,7 @@ from typing import List, NamedTuple, Optional
 
 import numpy as np
 
-from mmext.datasets.dresscode_meta import NUM_KEYPOINTS
+from mmext.structures import COCO18_KEYPOINT_NAMES
 
 
 class PoseEstimate(NamedTuple):
@@ -25,7 +25,7 @@ class PoseEstimate(NamedTuple):
 class PoseProvider:
     """Base class of pose providers; subclasses implement :meth:`estimate_one`."""
 
-    num_keypoints = NUM_KEYPOINTS
+    num_keypoints = len(COCO18_KEYPOINT_NAMES)
 
     def estimate(self, images: List[np.ndarray]) -> List[Optional[PoseEstimate]]:
         """RGB uint8 (H, W, 3) photos -> one estimate per photo, None where no person was found."""

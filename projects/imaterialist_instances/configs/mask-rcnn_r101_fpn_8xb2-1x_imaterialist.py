@@ -11,7 +11,14 @@
 # Without compiled mmcv ops, RoIAlign / roi_align / nms / batched_nms run on mmext.compat's torchvision-based
 # stand-ins (CPU or GPU).
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmext', 'mmext.datasets.imaterialist_instances'], allow_failed_imports=False)
+# `import mmext` registers its mmseg modules only; the dataset, transform and metric of this study register into
+# mmdet's registries and are imported here.
+custom_imports = dict(
+    imports=[
+        'mmext', 'mmext.datasets.imaterialist_instances', 'mmext.datasets.transforms.load_imaterialist_annotations',
+        'mmext.evaluation.metrics.imaterialist_coco_metric'
+    ],
+    allow_failed_imports=False)
 
 num_classes = 46
 data_root = 'data/imaterialist_raw/'

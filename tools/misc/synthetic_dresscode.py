@@ -16,6 +16,9 @@ the background, body parts rounded, arms slightly in front of the torso, the flo
 towards the bottom of the photo. (Dress Code itself has no depth; precomputed MiDaS maps go there.)
 
 Sample ``i`` of category ``c`` depends only on ``(seed, c, i)``: the output is deterministic per seed.
+
+A data generator, not a data set, so it lives beside its command line, ``make_synthetic_dresscode.py``, which
+imports it by name (as do the tests' fixtures).
 """
 import io
 import json
@@ -27,9 +30,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH, NUM_KEYPOINTS
-from ..utils.atomic_io import atomic_write, atomic_write_image
-from .pose_rendering import draw_openpose_skeleton
+from mmext.datasets.dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH, NUM_KEYPOINTS
+from mmext.datasets.pose_rendering import draw_openpose_skeleton
+from mmext.utils.atomic_io import atomic_write, atomic_write_image
 
 # Label values (Dress Code parsing classes).
 BACKGROUND, HAT, HAIR, SUNGLASSES, UPPER, SKIRT, PANTS, DRESS, BELT = range(9)
