@@ -24,16 +24,15 @@ and label maps are found when the dataset is built: an error naming the file, or
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg.registry import DATASETS
 
-from .clothing_meta import (EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS,
-                            full_label_map)
+from .clothing_meta import EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS
 from .depth_maps import depth_path_for
 from .pose_files import keypoints_path_for, skeleton_path_for
 from .errors import DatasetError
-from .photo_label_dataset import Listing, PhotoLabelDataset, Sample
+from .photo_label_dataset import LabelModeDataset, Listing, PhotoLabelDataset, Sample, require_root
 
 # The converted CCP / People Clothing layout (shared with the converters).
 PHOTOS_DIR = 'photos'
@@ -46,24 +45,27 @@ PHOTO_SUFFIXES = ('.jpg', '.png')
 EASYPORTRAIT_SPLITS = ('train', 'val', 'test')
 
 
-def _require_root(data_root: str, what: str, how: str) -> None:
-    if not osp.isdir(data_root):
-        raise FileNotFoundError(f'{what} data_root {data_root!r} does not exist. {how}')
-
-
-def _merge_metainfo(classes: Sequence[str], palette: Optional[list], metainfo: Optional[dict]) -> dict:
-    base = dict(classes=tuple(classes))
-    if palette is not None:
-        base['palette'] = palette
-    return dict(base, **(metainfo or {}))
-
-
 def _derived_paths(img_path: str, data_root: str, img_dir: str) -> Dict[str, str]:
     """Per-photo files by the path rule of depth_maps.py (they need not exist): the depth map, and the
     keypoints and skeleton image that ``tools/dataset_converters/annotate_pose.py`` writes."""
     return dict(depth_path=depth_path_for(img_path, data_root, img_dir),
                 keypoints_path=keypoints_path_for(img_path, data_root, img_dir),
                 skeleton_path=skeleton_path_for(img_path, data_root, img_dir))
+
+
+def read_manifest(data_root: str) -> Optional[dict]:
+    """``conversion.json`` of a converted folder as a dict, or None when it is missing."""
+    path = osp.join(data_root, MANIFEST_FILE)
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except ValueError as error:
+        raise DatasetError(path, f'not JSON ({error})') from None
+    if not isinstance(manifest, dict):
+        raise DatasetError(path, 'not a JSON object written by the converter')
+    return manifest
 
 
 def read_stem_list(path: str) -> List[str]:
@@ -81,8 +83,34 @@ def read_stem_list(path: str) -> List[str]:
     return stems
 
 
+def read_split(data_root: str, split: str) -> Tuple[str, List[str]]:
+    """The path and stems of ``splits/<split>.txt`` of a converted tree; a missing or empty list is an error."""
+    split_file = osp.join(data_root, SPLITS_DIR, f'{split}.txt')
+    if not osp.isfile(split_file):
+        raise DatasetError(split_file, f'list of the {split!r} split is missing (the converter writes '
+                           f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
+    stems = read_stem_list(split_file)
+    if not stems:
+        raise DatasetError(split_file, 'split list is empty')
+    return split_file, stems
+
+
+def pair_with_masks(photos: List[str], img_root: str, ann_root: str, dataset: PhotoLabelDataset, mask_name: str,
+                    depth_dir: str) -> Listing:
+    """Samples pairing each photo (a path relative to ``img_root``) with the mask of its stem in ``ann_root``."""
+    if not photos:
+        raise DatasetError(img_root, f'no {dataset.img_suffix} photos')
+    samples = []
+    for relative in photos:
+        stem = relative[:-len(dataset.img_suffix)]
+        photo = osp.join(img_root, relative)
+        samples.append(Sample(photo, osp.join(ann_root, stem + dataset.seg_map_suffix), stem, f'{mask_name} of {photo} '
+                              'is missing', _derived_paths(photo, dataset.data_root, depth_dir)))
+    return Listing(ann_root, f'no {mask_name} for any photo of {img_root}', samples)
+
+
 @DATASETS.register_module()
-class CCPDataset(PhotoLabelDataset):
+class CCPDataset(LabelModeDataset):
     """CCP or People Clothing photos with the 59-label maps, in the converted layout (see module doc).
 
     Args:
@@ -98,44 +126,27 @@ class CCPDataset(PhotoLabelDataset):
     both accepted. The depth map of ``photos/NNNN.jpg`` is ``depth/NNNN.png``.
     """
     METAINFO = dict(classes=LABEL_MODES['native'][0], palette=LABEL_MODES['native'][1])
+    LABEL_MODES = LABEL_MODES
+    NUM_SOURCE_LABELS = NUM_CCP_LABELS
+    DATA_NAME = 'CCP'
+    ROOT_HINT = ('Convert the data set first: python tools/dataset_converters/ccp.py --src ../shared/data/ccp '
+                 '--out {data_root} (People Clothing: tools/dataset_converters/people_clothing.py)')
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 label_mode: str = 'native',
-                 metainfo: Optional[dict] = None,
-                 **kwargs):
-        if label_mode not in LABEL_MODES:
-            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(LABEL_MODES)}')
-        _require_root(data_root, 'CCP', 'Convert the data set first: python tools/dataset_converters/ccp.py '
-                      f'--src ../shared/data/ccp --out {data_root} (People Clothing: '
-                      'tools/dataset_converters/people_clothing.py)')
-        self.split = split
-        self.label_mode = label_mode
+    def __init__(self, data_root: str, split: str = 'train', label_mode: str = 'native', **kwargs):
         self.photo_suffix = self._recorded_photo_suffix(data_root)
-        classes, palette, _ = LABEL_MODES[label_mode]
-        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
-                         img_suffix=self.photo_suffix or '.jpg', seg_map_suffix='.png', **kwargs)
+        super().__init__(data_root, split, label_mode, img_suffix=self.photo_suffix or '.jpg', seg_map_suffix='.png',
+                         **kwargs)
 
     @staticmethod
     def _recorded_photo_suffix(data_root: str) -> Optional[str]:
-        manifest = osp.join(data_root, MANIFEST_FILE)
-        if not osp.isfile(manifest):
+        manifest = read_manifest(data_root)
+        if manifest is None:
             return None
-        try:
-            with open(manifest) as f:
-                suffix = json.load(f).get('photo_suffix')
-        except (ValueError, AttributeError) as error:
-            raise DatasetError(manifest, f'not a JSON object written by the converter ({error})') from None
+        suffix = manifest.get('photo_suffix')
         if suffix not in PHOTO_SUFFIXES:
-            raise DatasetError(manifest, f'photo_suffix must be one of {PHOTO_SUFFIXES}, got {suffix!r}')
+            raise DatasetError(osp.join(data_root, MANIFEST_FILE),
+                               f'photo_suffix must be one of {PHOTO_SUFFIXES}, got {suffix!r}')
         return suffix
-
-    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
-        """Map the 59 labels to the chosen label mode (None for 'native')."""
-        if self.label_mode == 'native':
-            return None
-        return full_label_map(self.label_mode, NUM_CCP_LABELS)
 
     def _photo_path(self, stem: str) -> str:
         if self.photo_suffix:
@@ -147,13 +158,7 @@ class CCPDataset(PhotoLabelDataset):
         return osp.join(self.data_root, PHOTOS_DIR, stem + PHOTO_SUFFIXES[0])
 
     def list_samples(self) -> Listing:
-        split_file = osp.join(self.data_root, SPLITS_DIR, f'{self.split}.txt')
-        if not osp.isfile(split_file):
-            raise DatasetError(split_file, f'list of the {self.split!r} split is missing (the converter writes '
-                               f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
-        stems = read_stem_list(split_file)
-        if not stems:
-            raise DatasetError(split_file, 'split list is empty')
+        split_file, stems = read_split(self.data_root, self.split)
         missing = f'listed in {SPLITS_DIR}/{self.split}.txt but missing'
         samples = [Sample(photo, osp.join(self.data_root, LABELS_DIR, stem + self.seg_map_suffix), stem, missing,
                           _derived_paths(photo, self.data_root, PHOTOS_DIR))
@@ -162,7 +167,7 @@ class CCPDataset(PhotoLabelDataset):
 
 
 @DATASETS.register_module()
-class EasyPortraitDataset(PhotoLabelDataset):
+class EasyPortraitDataset(LabelModeDataset):
     """EasyPortrait in its published layout: ``images/<split>/*.jpg`` with ``annotations/<split>/*.png``.
 
     Args:
@@ -175,30 +180,15 @@ class EasyPortraitDataset(PhotoLabelDataset):
     The depth map of ``images/train/<name>.jpg`` is ``depth/train/<name>.png``.
     """
     METAINFO = dict(classes=EASYPORTRAIT_LABEL_MODES['native'][0], palette=EASYPORTRAIT_LABEL_MODES['native'][1])
+    LABEL_MODES = EASYPORTRAIT_LABEL_MODES
+    NUM_SOURCE_LABELS = NUM_EASYPORTRAIT_LABELS
+    DATA_NAME = 'EasyPortrait'
+    ROOT_HINT = 'Put the data set there (images/{{train,val,test}}/*.jpg, annotations/{{train,val,test}}/*.png).'
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 label_mode: str = 'person',
-                 metainfo: Optional[dict] = None,
-                 **kwargs):
+    def __init__(self, data_root: str, split: str = 'train', label_mode: str = 'person', **kwargs):
         if split not in EASYPORTRAIT_SPLITS:
             raise ValueError(f'split must be one of {EASYPORTRAIT_SPLITS}, got {split!r}')
-        if label_mode not in EASYPORTRAIT_LABEL_MODES:
-            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(EASYPORTRAIT_LABEL_MODES)}')
-        _require_root(data_root, 'EasyPortrait', 'Put the data set there (images/{train,val,test}/*.jpg, '
-                      'annotations/{train,val,test}/*.png).')
-        self.split = split
-        self.label_mode = label_mode
-        classes, palette, _ = EASYPORTRAIT_LABEL_MODES[label_mode]
-        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
-                         img_suffix='.jpg', seg_map_suffix='.png', **kwargs)
-
-    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
-        """Map the 9 labels to the chosen label mode (None for 'native')."""
-        if self.label_mode == 'native':
-            return None
-        return full_label_map(self.label_mode, NUM_EASYPORTRAIT_LABELS)
+        super().__init__(data_root, split, label_mode, img_suffix='.jpg', seg_map_suffix='.png', **kwargs)
 
     def list_samples(self) -> Listing:
         img_dir = osp.join(self.data_root, 'images', self.split)
@@ -206,15 +196,7 @@ class EasyPortraitDataset(PhotoLabelDataset):
         if not osp.isdir(img_dir):
             raise DatasetError(img_dir, f'photo folder of the {self.split!r} split is missing')
         names = sorted(name for name in os.listdir(img_dir) if name.endswith(self.img_suffix))
-        if not names:
-            raise DatasetError(img_dir, f'no {self.img_suffix} photos')
-        samples = []
-        for name in names:
-            stem = name[:-len(self.img_suffix)]
-            photo = osp.join(img_dir, name)
-            samples.append(Sample(photo, osp.join(ann_dir, stem + self.seg_map_suffix), stem,
-                                  f'annotation of {photo} is missing', _derived_paths(photo, self.data_root, 'images')))
-        return Listing(ann_dir, f'no annotation for any photo of {img_dir}', samples)
+        return pair_with_masks(names, img_dir, ann_dir, self, 'annotation', 'images')
 
 
 @DATASETS.register_module()
@@ -252,13 +234,13 @@ class ImageMaskFolderDataset(PhotoLabelDataset):
             raise ValueError('classes must name at least one class')
         if palette is not None and len(palette) != len(classes):
             raise ValueError(f'palette has {len(palette)} colours for {len(classes)} classes')
-        _require_root(data_root, 'ImageMaskFolderDataset', f'Put the photos in {img_dir}/ and the masks in '
-                      f'{ann_dir}/ under it.')
+        require_root(data_root, 'ImageMaskFolderDataset', f'Put the photos in {img_dir}/ and the masks in '
+                     f'{ann_dir}/ under it.')
         self.img_dir = img_dir
         self.ann_dir = ann_dir
         self._label_map = {int(k): int(v) for k, v in label_map.items()} if label_map else None
-        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
-                         img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
+        super().__init__(data_root, classes, palette, metainfo, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
+                         **kwargs)
 
     def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
         """The ``label_map`` given to the constructor (None: masks hold the class indices)."""
@@ -273,15 +255,7 @@ class ImageMaskFolderDataset(PhotoLabelDataset):
         photos = sorted(osp.relpath(osp.join(folder, name), img_root)
                         for folder, _, names in os.walk(img_root, followlinks=True)
                         for name in names if name.endswith(self.img_suffix))
-        if not photos:
-            raise DatasetError(img_root, f'no {self.img_suffix} photos')
-        samples = []
-        for relative in photos:
-            stem = relative[:-len(self.img_suffix)]
-            photo = osp.join(img_root, relative)
-            samples.append(Sample(photo, osp.join(ann_root, stem + self.seg_map_suffix), stem,
-                                  f'mask of {photo} is missing', _derived_paths(photo, self.data_root, depth_dir)))
-        return Listing(ann_root, f'no mask for any photo of {img_root}', samples)
+        return pair_with_masks(photos, img_root, ann_root, self, 'mask', depth_dir)
 
     def describe(self) -> str:
         return f'from {osp.join(self.data_root, self.img_dir)}'

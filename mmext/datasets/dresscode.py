@@ -20,20 +20,20 @@ that stops at once. With ``on_bad_sample='skip'`` they are left out and counted 
 :mod:`mmext.datasets.bad_sample_policy` and docs/bad_data.md).
 """
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 from mmengine.logging import print_log
 from mmseg.registry import DATASETS
 
-from .dresscode_meta import CATEGORIES, LABEL_MODES, label_map_for
+from .dresscode_meta import CATEGORIES, LABEL_MODES, PARSING_CLASSES
 from .errors import DatasetError
-from .photo_label_dataset import Listing, PhotoLabelDataset, Sample
+from .photo_label_dataset import LabelModeDataset, Listing, Sample
 
 SPLIT_FILES = {'train': 'train_pairs.txt', 'test': 'test_pairs_paired.txt'}
 
 
 @DATASETS.register_module()
-class DressCodeDataset(PhotoLabelDataset):
+class DressCodeDataset(LabelModeDataset):
     """Dress Code model photos with label maps, keypoints, skeletons and dense annotations.
 
     Args:
@@ -50,38 +50,26 @@ class DressCodeDataset(PhotoLabelDataset):
     ``label_map`` of the chosen mode is applied by mmseg's ``LoadAnnotations``.
     """
     METAINFO = dict(classes=LABEL_MODES['parsing'][0], palette=LABEL_MODES['parsing'][1])
+    LABEL_MODES = LABEL_MODES
+    NATIVE_MODE = 'parsing'
+    NUM_SOURCE_LABELS = len(PARSING_CLASSES)
+    DATA_NAME = 'Dress Code'
+    ROOT_HINT = ('Put the data set there, or generate the synthetic stand-in: python '
+                 'tools/misc/make_synthetic_dresscode.py --out {data_root}')
 
     def __init__(self,
                  data_root: str,
                  split: str = 'train',
                  categories: Sequence[str] = CATEGORIES,
                  label_mode: str = 'parsing',
-                 metainfo: Optional[dict] = None,
                  **kwargs):
         if split not in SPLIT_FILES:
             raise ValueError(f'split must be one of {sorted(SPLIT_FILES)}, got {split!r}')
         unknown = set(categories) - set(CATEGORIES)
         if unknown or not categories:
             raise ValueError(f'categories must be a non-empty subset of {CATEGORIES}, got {categories}')
-        if label_mode not in LABEL_MODES:
-            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(LABEL_MODES)}')
-        if not osp.isdir(data_root):
-            raise FileNotFoundError(
-                f'Dress Code data_root {data_root!r} does not exist. Put the data set there, or generate the '
-                'synthetic stand-in: python tools/misc/make_synthetic_dresscode.py --out ' + data_root)
-        self.split = split
         self.categories = tuple(categories)
-        self.label_mode = label_mode
-        classes, palette, _ = LABEL_MODES[label_mode]
-        metainfo = dict(dict(classes=classes, palette=palette), **(metainfo or {}))
-        super().__init__(data_root=data_root, metainfo=metainfo, img_suffix='_0.jpg', seg_map_suffix='_4.png',
-                         **kwargs)
-
-    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
-        """Map the 18 Dress Code labels to the chosen label mode (None for 'parsing')."""
-        if self.label_mode == 'parsing':
-            return None
-        return label_map_for(self.label_mode)
+        super().__init__(data_root, split, label_mode, img_suffix='_0.jpg', seg_map_suffix='_4.png', **kwargs)
 
     def _read_split(self, category: str) -> List[str]:
         split_file = osp.join(self.data_root, category, SPLIT_FILES[self.split])

@@ -29,24 +29,21 @@ Label modes: 'grouped4' (labels_grouped4), 'fine' (labels_fine, 47 classes) and 
 every category vs background). iMaterialist annotates garments, garment parts and accessories only -- never
 skin or hair -- so 'person' is "worn item vs rest", not a person silhouette.
 """
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg.registry import DATASETS
 
-from .clothing import _merge_metainfo, _require_root, read_stem_list
+from .clothing import MANIFEST_FILE, SPLITS_DIR, read_manifest, read_split
 from .clothing_meta import (CLOTHING4_CLASSES, CLOTHING4_PALETTE, PERSON_CLASSES, PERSON_PALETTE,
                             _distinct_palette)
 from .depth_maps import depth_path_for
 from .errors import DatasetError
-from .photo_label_dataset import Listing, PhotoLabelDataset, Sample
+from .photo_label_dataset import Listing, PhotoLabelDataset, Sample, require_root
 
 # The converted layout (shared with the converter).
 IMAGES_DIR = 'images'
 LABEL_DIRS = {'fine': 'labels_fine', 'grouped4': 'labels_grouped4'}
-SPLITS_DIR = 'splits'
-MANIFEST_FILE = 'conversion.json'
 IMAGE_SUFFIX = '.jpg'
 
 NUM_IMAT_CATEGORIES = 46  # iMaterialist-2019 categories 0..45 (label_descriptions.json)
@@ -82,21 +79,6 @@ def fine_value(category: int) -> int:
 
 def generic_category_names(num: int = NUM_IMAT_CATEGORIES) -> List[str]:
     return [f'category_{i}' for i in range(num)]
-
-
-def read_manifest(data_root: str) -> Optional[dict]:
-    """``conversion.json`` of a converted folder as a dict, or None when it is missing."""
-    path = osp.join(data_root, MANIFEST_FILE)
-    if not osp.isfile(path):
-        return None
-    try:
-        with open(path) as f:
-            manifest = json.load(f)
-    except ValueError as error:
-        raise DatasetError(path, f'not JSON ({error})') from None
-    if not isinstance(manifest, dict):
-        raise DatasetError(path, 'not a JSON object written by the converter')
-    return manifest
 
 
 def category_names(data_root: str) -> Tuple[List[str], str]:
@@ -152,33 +134,27 @@ class IMaterialistDataset(PhotoLabelDataset):
                  **kwargs):
         if label_mode not in IMAT_LABEL_MODES:
             raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {IMAT_LABEL_MODES}')
-        _require_root(data_root, 'iMaterialist', 'Convert the data set first: python '
-                      'tools/dataset_converters/imaterialist.py --src <iMaterialist folder with train/, train.csv, '
-                      f'label_descriptions.json> --out {data_root}')
+        require_root(data_root, 'iMaterialist', 'Convert the data set first: python '
+                     'tools/dataset_converters/imaterialist.py --src <iMaterialist folder with train/, train.csv, '
+                     f'label_descriptions.json> --out {data_root}')
         self.split = split
         self.label_mode = label_mode
         self.category_names, self.names_from = category_names(data_root)
         classes, palette, self.label_dir, self._label_map = label_mode_spec(label_mode, self.category_names)
-        super().__init__(data_root=data_root, metainfo=_merge_metainfo(classes, palette, metainfo),
-                         img_suffix=IMAGE_SUFFIX, seg_map_suffix='.png', **kwargs)
+        super().__init__(data_root, classes, palette, metainfo, img_suffix=IMAGE_SUFFIX, seg_map_suffix='.png',
+                         **kwargs)
 
     def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
         """{fine value: 1} for 'person'; None for the other modes (the maps hold the class indices)."""
         return self._label_map
 
     def list_samples(self) -> Listing:
-        split_file = osp.join(self.data_root, SPLITS_DIR, f'{self.split}.txt')
-        if not osp.isfile(split_file):
-            raise DatasetError(split_file, f'list of the {self.split!r} split is missing (the converter writes '
-                               f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
+        split_file, stems = read_split(self.data_root, self.split)
         label_root = osp.join(self.data_root, self.label_dir)
         if not osp.isdir(label_root):
             mode = 'grouped4' if self.label_dir == LABEL_DIRS['grouped4'] else 'fine'
             raise DatasetError(label_root, f'missing: label_mode={self.label_mode!r} reads it; convert with '
                                f'--mode {mode} or --mode both')
-        stems = read_stem_list(split_file)
-        if not stems:
-            raise DatasetError(split_file, 'split list is empty')
         missing = f'listed in {SPLITS_DIR}/{self.split}.txt but missing'
         samples = []
         for stem in stems:

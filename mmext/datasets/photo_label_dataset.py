@@ -7,7 +7,7 @@ files, ``annotate_pose.py``), so the metainfo carries that format (``keypoint_na
 ``flip_indices``) and each data info the two keys the pose transforms read, as mmpose's datasets do.
 """
 import os.path as osp
-from typing import Iterable, List, NamedTuple, Optional
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
 
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
@@ -35,6 +35,12 @@ class Listing(NamedTuple):
     samples: Iterable[Sample]
 
 
+def require_root(data_root: str, what: str, how: str) -> None:
+    """FileNotFoundError naming the data set, the missing ``data_root`` and what to do about it."""
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(f'{what} data_root {data_root!r} does not exist. {how}')
+
+
 class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
     """mmseg's ``BaseSegDataset`` with the bad-sample policy (``on_bad_sample``) and listed samples.
 
@@ -46,6 +52,16 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
     POSE_METAINFO: dict = COCO18_METAINFO
     # Metainfo keys copied into every data info for the transforms (mmpose's practice).
     POSE_INFO_KEYS = ('flip_indices', 'skeleton_links')
+
+    def __init__(self,
+                 data_root: str,
+                 classes: Sequence[str],
+                 palette: Optional[list] = None,
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
+        """``classes`` / ``palette``: those of the chosen labels; entries of ``metainfo`` override them."""
+        chosen = dict(classes=tuple(classes), **({} if palette is None else dict(palette=palette)))
+        super().__init__(data_root=data_root, metainfo=dict(chosen, **(metainfo or {})), **kwargs)
 
     @classmethod
     def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
@@ -75,3 +91,33 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
         print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.describe()})', logger='current')
         return data_list
 
+
+
+class LabelModeDataset(PhotoLabelDataset):
+    """A data set with one label set and named groupings of it, its label modes.
+
+    Subclasses declare ``LABEL_MODES`` (name -> (classes, palette, {source label: label}); source labels not
+    listed become 0), the mode that keeps the source labels (``NATIVE_MODE``), the number of source labels,
+    and how a missing ``data_root`` is reported (``DATA_NAME``, ``ROOT_HINT`` with ``{data_root}``).
+    """
+    LABEL_MODES: Dict[str, tuple] = {}
+    NATIVE_MODE = 'native'
+    NUM_SOURCE_LABELS = 0
+    DATA_NAME = ''
+    ROOT_HINT = ''
+
+    def __init__(self, data_root: str, split: str, label_mode: str, metainfo: Optional[dict] = None, **kwargs):
+        if label_mode not in self.LABEL_MODES:
+            raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {sorted(self.LABEL_MODES)}')
+        require_root(data_root, self.DATA_NAME, self.ROOT_HINT.format(data_root=data_root))
+        self.split = split
+        self.label_mode = label_mode
+        classes, palette, _ = self.LABEL_MODES[label_mode]
+        super().__init__(data_root, classes, palette, metainfo, **kwargs)
+
+    def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
+        """The chosen mode for every source label (None for the native mode: labels stay as they are)."""
+        if self.label_mode == self.NATIVE_MODE:
+            return None
+        grouping = self.LABEL_MODES[self.label_mode][2]
+        return {i: grouping.get(i, 0) for i in range(self.NUM_SOURCE_LABELS)}
