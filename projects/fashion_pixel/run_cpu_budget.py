@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Study 4's models at a CPU budget on CCP, and each post-processing step's effect on them.
 
-For each variant (model x task, task = 'person' or 'fashion7'), the project's 80k config is moved to CCP at a
-short from-scratch budget (mmext/utils/cpu_budget.py: --iters iterations of batch --batch-size at --crop x --crop,
-the same seed and data for all), trained with tools/train.py and evaluated on the val split. Then
+Each variant (model x task, task = 'person' or 'fashion7') trains its committed config,
+projects/fashion_pixel/configs/cpu_budget_800it/<variant>.py -- the project's 80k config at the budget of
+projects/fashion_pixel/configs/_base_/cpu_budget_800it.py: from scratch, 800 iterations of batch 8 at
+256 x 256 crops, the same seed and data for all -- with tools/train.py, and is evaluated on the val split. Then
 tools/analysis_tools/postprocess_effect.py runs the trained model on every val photo with the dense CRF,
 small-region removal, the superpixel vote, and all three chained, and reports each one's mIoU change and added
 latency. Finished runs and finished post-processing reports in --work-dir are reused. Writes results.json and
@@ -22,16 +23,16 @@ import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
-PROJECT_CONFIGS = 'projects/fashion_pixel/configs'
+CONFIGS = osp.join(REPO, 'projects', 'fashion_pixel', 'configs', 'cpu_budget_800it')
+# Each variant's task; its config is CONFIGS/<variant>.py.
 VARIANTS = {
-    'topformer_b_person': (f'{PROJECT_CONFIGS}/topformer_b_8xb2-80k_ccp-person-512x512.py', 'person'),
-    'topformer_b_fashion7': (f'{PROJECT_CONFIGS}/topformer_b_8xb2-80k_ccp-fashion7-512x512.py', 'fashion7'),
-    'u2netp_person': (f'{PROJECT_CONFIGS}/u2net_small_8xb2-80k_ccp-person-512x512.py', 'person'),
-    'u2netp_fashion7': (f'{PROJECT_CONFIGS}/u2net_small_8xb2-80k_ccp-fashion7-512x512.py', 'fashion7'),
-    'deeplabv3plus_mobilenetv3_fashion7':
-    ('configs/deeplabv3plus/deeplabv3plus_timm-mobilenetv3_4xb4-80k_ccp-fashion7-512x512.py', 'fashion7'),
-    'deeplabv3plus_r50_person': ('configs/deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ccp-person-512x512.py', 'person'),
-    'deeplabv3_r50_person': ('configs/deeplabv3/deeplabv3_r50-d8_4xb4-80k_ccp-person-512x512.py', 'person'),
+    'topformer_b_person': 'person',
+    'topformer_b_fashion7': 'fashion7',
+    'u2netp_person': 'person',
+    'u2netp_fashion7': 'fashion7',
+    'deeplabv3plus_mobilenetv3_fashion7': 'fashion7',
+    'deeplabv3plus_r50_person': 'person',
+    'deeplabv3_r50_person': 'person',
 }
 # Trained by default: the ResNet-50 DeepLabs and U2NETP cost too much per iteration for a CPU budget.
 DEFAULT_VARIANTS = ('topformer_b_person', 'topformer_b_fashion7', 'deeplabv3plus_mobilenetv3_fashion7')
@@ -40,25 +41,17 @@ VARIANT_LABELS = dict(none='none', crf='dense CRF', small_regions='small-region 
                       superpixel='superpixel vote', all='all three, chained')
 
 
-def build_config(name: str, args):
-    from mmengine.config import Config
-
-    from mmext.utils.cpu_budget import adapt_to_cpu_budget
-    config, label_mode = VARIANTS[name]
-    cfg = Config.fromfile(osp.join(REPO, config))
-    evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU'])]
-    lr = args.sgd_lr if cfg.optim_wrapper.optimizer.type == 'SGD' else args.lr
-    return adapt_to_cpu_budget(cfg, args.data_root, label_mode, args.iters, args.batch_size, args.crop, lr,
-                               args.seed, evaluator)
+def config_path(name: str) -> str:
+    return osp.join(CONFIGS, f'{name}.py')
 
 
-def postprocess_report(name: str, run_dir: str, args) -> dict:
-    """Run postprocess_effect.py on the trained checkpoint of ``run_dir`` (or reuse its report)."""
+def postprocess_report(name: str, run_dir: str, iters: int, args) -> dict:
+    """Run postprocess_effect.py on the last checkpoint (``iters``) of ``run_dir`` (or reuse its report)."""
     out = osp.join(run_dir, 'postprocess_effect.json')
     if not osp.isfile(out):
         print(f'==> post-processing effect for {name}', flush=True)
         command = [sys.executable, osp.join(REPO, 'tools/analysis_tools/postprocess_effect.py'),
-                   osp.join(run_dir, f'{name}.py'), osp.join(run_dir, f'iter_{args.iters}.pth'),
+                   osp.join(run_dir, f'{name}.py'), osp.join(run_dir, f'iter_{iters}.pth'),
                    '--steps', *STEPS, '--num-workers', '0', '--out', out]
         if args.num:
             command += ['--num', str(args.num)]
@@ -74,7 +67,7 @@ def write_table(reports: dict, path: str) -> None:
     lines = ['| model | task | post-processing | mIoU | change | aAcc | model latency (ms) | added latency (ms) |',
              '|---|---|---|---|---|---|---|---|']
     for name, report in reports.items():
-        task = VARIANTS[name][1]
+        task = VARIANTS[name]
         model = name[:-len(task) - 1]
         for variant, result in report['results'].items():
             change = '--' if variant == 'none' else f'{result["delta_mIoU"]:+.2f}'
@@ -85,31 +78,40 @@ def write_table(reports: dict, path: str) -> None:
         f.write('\n'.join(lines) + '\n')
 
 
+def recorded_budget(configs: list, args) -> dict:
+    """What the trained configs ran at: ``lr`` of the AdamW models, ``sgd_lr`` of the SGD ones (None if none ran)."""
+    from mmext.utils.cpu_budget import budget_of
+    lrs = {cfg.optim_wrapper.optimizer.type: cfg.optim_wrapper.optimizer.lr for cfg in configs}
+    budget = budget_of(configs[0])
+    return dict(iters=budget['iters'], batch_size=budget['batch_size'], crop=budget['crop'], lr=lrs.get('AdamW'),
+                sgd_lr=lrs.get('SGD'), seed=budget['seed'], data_root=budget['data_root'], num=args.num)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--data-root', default='data/ccp', help='CCP tree written by tools/dataset_converters/ccp.py')
     parser.add_argument('--work-dir', default='work_dirs/fashion_pixel_cpu', help='one sub-folder per variant')
     parser.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS), choices=list(VARIANTS))
-    parser.add_argument('--iters', type=int, default=800, help='training iterations per variant (default: 800)')
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--crop', type=int, default=256, help='training crop size (default: 256)')
-    parser.add_argument('--lr', type=float, default=0.001, help='AdamW lr, from scratch (TopFormer, U2NETP)')
-    parser.add_argument('--sgd-lr', type=float, default=0.01, help='SGD lr, from scratch (the DeepLabs)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num', type=int, help='post-process only the first N val photos (default: all)')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='passed on to tools/train.py for every variant, e.g. for a quick check (the README\'s '
+                        'table uses none)')
     args = parser.parse_args(argv)
 
     import mmext  # noqa: F401
-    from mmext.utils.cpu_budget import train_run
+    from mmext.utils.cpu_budget import run_options, train_run, trained_config
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
-    reports = {}
+    options = run_options(args.data_root, args.seed) + args.cfg_options
+    reports, trained = {}, {}
     for name in args.variants:
         run_dir = osp.join(args.work_dir, name)
-        summary = train_run(build_config(name, args), name, run_dir)
-        reports[name] = postprocess_report(name, run_dir, args)
+        summary = train_run(config_path(name), run_dir, options)
+        trained[name] = trained_config(config_path(name), run_dir)
+        reports[name] = postprocess_report(name, run_dir, trained[name].train_cfg.max_iters, args)
         reports[name]['train_time_s'] = summary.get('train_time_s')
-    budget = {k: getattr(args, k) for k in ('iters', 'batch_size', 'crop', 'lr', 'sgd_lr', 'seed', 'data_root', 'num')}
+    budget = recorded_budget(list(trained.values()), args)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(reports=reports, budget=budget), f, indent=2)
     write_table(reports, osp.join(args.work_dir, 'results.md'))

@@ -5,9 +5,12 @@ For each variant config (configs/sersegformer/, configs/sernet_former/):
 1. cost at --cost-shape (default 512 x 512, batch 1, CPU, fp32): parameters, model size (MB of the fp32
    state dict), GFLOPs (mmengine's counter), latency (median of interleaved rounds: every model is timed in
    the same run, so ratios are fair);
-2. unless --no-train: the config adapted to the CCP person masks (tools/dataset_converters/ccp.py tree) and
-   a CPU budget -- from scratch, --iters iterations of batch --batch-size at --crop x --crop, the same seed
-   and data for every variant -- trained with tools/train.py and evaluated on the val split (person IoU).
+2. for the variants of --train: its committed CPU-budget config,
+   projects/fast_person_segmentation/configs/cpu_budget/<variant>.py -- the variant config on the CCP person
+   masks (tools/dataset_converters/ccp.py tree) at the budget of
+   projects/fast_person_segmentation/configs/_base_/cpu_budget.py: from scratch, 300 iterations of batch 4 at
+   256 x 256 crops, the same seed and data for every variant -- trained with tools/train.py and evaluated on
+   the val split (person IoU).
 Runs with a finished summary in their work dir are reused. Writes results.json and results.md to --work-dir.
 
 Example:
@@ -23,7 +26,9 @@ from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
+BUDGET_CONFIGS = osp.join(REPO, 'projects', 'fast_person_segmentation', 'configs', 'cpu_budget')
 
+# Each variant's full config (costs are measured on it); its CPU-budget config is BUDGET_CONFIGS/<variant>.py.
 VARIANTS = {
     'segformer_b0': 'configs/sersegformer/segformer_b0_8xb2-160k_easyportrait-person-512x512.py',
     'convdec': 'configs/sersegformer/sersegformer_b0-convdec_8xb2-160k_easyportrait-person-512x512.py',
@@ -65,25 +70,22 @@ def measure_costs(names: List[str], shape, repeat: int, warmup: int) -> Dict[str
     return costs
 
 
+def budget_config(name: str) -> str:
+    return osp.join(BUDGET_CONFIGS, f'{name}.py')
+
+
 def train(name: str, args) -> dict:
     from mmengine.config import Config
 
-    from mmext.utils.cpu_budget import adapt_to_cpu_budget, finished_summary, train_run
-    run_dir = osp.join(args.work_dir, name)
+    from mmext.utils.cpu_budget import finished_summary, run_options, train_run
+    config, run_dir = budget_config(name), osp.join(args.work_dir, name)
     if finished_summary(run_dir) is None:
-        cfg = Config.fromfile(osp.join(REPO, VARIANTS[name]))
-        needs_depth = any(step.type == 'LoadDepthMap' for step in cfg.train_dataloader.dataset.pipeline)
-        if needs_depth and not osp.isdir(osp.join(args.data_root, 'depth')):
+        pipeline = Config.fromfile(config).train_dataloader.dataset.pipeline
+        if any(step.type == 'LoadDepthMap' for step in pipeline) and not osp.isdir(osp.join(args.data_root, 'depth')):
             raise SystemExit(f'error: {name} reads depth maps from {args.data_root}/depth: run '
                              f'tools/misc/precompute_depth.py --data-root {args.data_root} --provider midas_small '
                              '--weights midas_v21_small_256.pt first')
-        # Person / background IoU as named metrics (mmseg's IoUMetric only logs them); the table reads gIoU.*.
-        evaluator = [dict(type='ClassIoUMetric'), dict(type='GroupIoUMetric', groups=dict(person=[1], background=[0]))]
-        adapt_to_cpu_budget(cfg, args.data_root, 'person', args.iters, args.batch_size, args.crop, args.lr, args.seed,
-                            evaluator)
-    else:
-        cfg = None
-    return train_run(cfg, name, run_dir)
+    return train_run(config, run_dir, run_options(args.data_root, args.seed) + args.cfg_options)
 
 
 def write_table(rows: Dict[str, dict], args, path: str) -> None:
@@ -113,11 +115,10 @@ def main(argv=None) -> int:
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument('--train', nargs='*', default=list(TRAINED), choices=list(VARIANTS),
                         help='variants to train (default: all but SERNet-Former R50)')
-    parser.add_argument('--iters', type=int, default=300, help='training iterations per variant (default: 300)')
-    parser.add_argument('--batch-size', type=int, default=4)
-    parser.add_argument('--crop', type=int, default=256, help='training crop size (default: 256)')
-    parser.add_argument('--lr', type=float, default=0.001, help='AdamW lr for training from scratch')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='passed on to tools/train.py for every trained variant, e.g. for a quick check (the '
+                        'README\'s table uses none)')
     parser.add_argument('--cost-shape', type=int, nargs=2, default=[512, 512], metavar=('H', 'W'))
     parser.add_argument('--repeat', type=int, default=10, help='timed rounds per model (default: 10)')
     parser.add_argument('--warmup', type=int, default=2)
@@ -128,16 +129,19 @@ def main(argv=None) -> int:
     os.makedirs(args.work_dir, exist_ok=True)
     print(f'==> cost of {len(args.variants)} variants at {args.cost_shape[0]}x{args.cost_shape[1]}', flush=True)
     rows = measure_costs(args.variants, tuple(args.cost_shape), args.repeat, args.warmup)
+    from mmext.utils.cpu_budget import budget_of, trained_config
+    budget = None
     for name in args.variants:
         if name in args.train:
             summary = train(name, args)
             metrics = summary.get('val_metrics', {})
             rows[name].update(metrics=metrics, train_time_s=summary.get('train_time_s'))
+            if budget is None:  # every variant trains at the same budget: the first one's, as it ran
+                budget = budget_of(trained_config(budget_config(name), osp.join(args.work_dir, name)))
     import platform
 
     import torch
-    result = dict(rows=rows, budget=dict(iters=args.iters, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
-                                         seed=args.seed, data_root=args.data_root),
+    result = dict(rows=rows, budget=budget,
                   machine=dict(cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
                                torch=torch.__version__))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:

@@ -1,0 +1,12 @@
+# TopFormer-B, 7 fashion classes, at the CPU budget of ../_base_/cpu_budget_800it.py.
+_base_ = ['../topformer_b_8xb2-80k_ccp-fashion7-512x512.py', '../_base_/cpu_budget_800it.py']
+model = dict(data_preprocessor=dict(size={{_base_.cpu_crop_size}}), backbone=dict(init_cfg=None))
+optim_wrapper = dict(optimizer=dict(lr=0.001))  # the config's AdamW, from scratch
+train_dataloader = {{_base_.cpu_train_dataloader}}
+val_dataloader = {{_base_.cpu_val_dataloader}}
+test_dataloader = val_dataloader
+val_evaluator = {{_base_.cpu_evaluator}}
+test_evaluator = val_evaluator
+train_cfg = {{_base_.cpu_schedule.train_cfg}}
+param_scheduler = {{_base_.cpu_schedule.param_scheduler}}
+default_hooks = {{_base_.cpu_schedule.default_hooks}}
