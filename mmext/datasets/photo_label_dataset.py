@@ -4,7 +4,7 @@ A subclass says only where its samples are listed and how their paths are formed
 the data infos mmseg needs, the missing-file check under the bad-sample policy, the empty-split error and
 the log line are made here once. Every sample may carry keypoints in OpenPose's COCO-18 format (Dress Code's
 files, ``annotate_pose.py``), so the metainfo carries that format (``keypoint_names``, ``skeleton_links``,
-``flip_indices``) and each data info the two keys the pose transforms read, as mmpose's datasets do.
+``flip_indices``) and each data info the ``flip_indices`` the flip reads, as mmpose's datasets do.
 """
 import os.path as osp
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
@@ -50,8 +50,8 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
     """
     # The keypoint format of the samples' keypoint files; a dataset with another format overrides it.
     POSE_METAINFO: dict = COCO18_METAINFO
-    # Metainfo keys copied into every data info for the transforms (mmpose's practice).
-    POSE_INFO_KEYS = ('flip_indices', 'skeleton_links')
+    # Metainfo keys copied into every data info for the transforms (mmpose's practice): the flip reads them.
+    POSE_INFO_KEYS = ('flip_indices', )
 
     def __init__(self,
                  data_root: str,
