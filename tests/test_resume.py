@@ -47,6 +47,14 @@ def logged_losses(work_dir: Path) -> List[Dict[int, float]]:
     return runs
 
 
+def wait_for_a_new_log_dir_name(work_dir: Path) -> None:
+    """mmengine names each run's log dir by the second it starts: a resume in the same second as the killed
+    run would share (and append to) that run's dir, so wait until the clock has passed every existing name."""
+    latest = max(path.name for path in work_dir.glob('20*_*') if path.is_dir())
+    while time.strftime('%Y%m%d_%H%M%S') <= latest:
+        time.sleep(0.1)
+
+
 def kill_when_stalled(command: List[str], timeout: float = 300) -> str:
     """Run ``command``, SIGKILL it once it prints the stall marker; return its output."""
     proc = subprocess.Popen(command, cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV),
@@ -91,6 +99,7 @@ def test_sigkill_while_saving_then_resume_matches_uninterrupted_run(tmp_path, sy
     control = tmp_path / 'control'
     shutil.copytree(killed, control)
 
+    wait_for_a_new_log_dir_name(killed)
     assert train_main([str(config_b), '--work-dir', str(killed), '--resume', '--cfg-options', 'custom_hooks=[]']) == 0
 
     reference = logged_losses(full)[0]
@@ -107,6 +116,7 @@ def test_sigkill_while_saving_then_resume_matches_uninterrupted_run(tmp_path, sy
 
     # Control: without RNGStateHook (mmengine alone) the resumed run draws other random numbers.
     shutil.copy(config_b, tmp_path / 'c.py')
+    wait_for_a_new_log_dir_name(control)
     assert train_main([str(tmp_path / 'c.py'), '--work-dir', str(control), '--resume', str(control / 'iter_2.pth'),
                        '--cfg-options', 'custom_hooks=[]', 'default_hooks.rng_state=None']) == 0
     plain = logged_losses(control)[1]
