@@ -90,3 +90,27 @@ def test_paired_differences_seed_t_interval_and_image_bootstrap(tmp_path):
     assert curves['seg_only']['tail_from'] == 400 and curves['seg_only']['tail_gain_per_seed'] == [1.0] * 3
     assert (out / 'learning_curves.png').stat().st_size > 0
     assert table.main([base, '--baseline', 'nope', '--no-cost', '--out', str(out)]) == 1
+
+
+def test_campaign_variants_share_one_schedule_and_the_longer_pilot_changes_only_the_schedule():
+    def schedule_and_data(cfg: Config) -> dict:
+        loaders = {split: cfg[f'{split}_dataloader'].to_dict() for split in ('train', 'val')}
+        for loader in loaders.values():
+            loader['dataset'].pop('pipeline')  # pose_input adds its input channels there
+        return dict(loaders, **{key: cfg[key] for key in ('max_iters', 'param_scheduler', 'train_cfg',
+                                                          'optim_wrapper', 'randomness', 'val_evaluator')})
+
+    variants = {path.stem: Config.fromfile(str(path)) for path in SEG_ONLY.parent.glob('*.py')}
+    assert set(variants) == {'seg_only', 'landmarks', 'skeleton', 'landmarks_skeleton', 'pose_input'}
+    for name, cfg in variants.items():
+        assert schedule_and_data(cfg) == schedule_and_data(variants['seg_only']), name
+
+    pilot = Config.fromfile(str(SEG_ONLY.parent.parent / 'schedule/seg_only_8k.py')).to_dict()
+    base = variants['seg_only'].to_dict()
+    assert pilot['max_iters'] == 2 * base['max_iters'] == 8000
+    warmup, decay = pilot['param_scheduler']
+    assert warmup == base['param_scheduler'][0] and (decay['begin'], decay['end']) == (warmup['end'], 8000)
+    assert pilot['train_cfg']['max_iters'] == 8000 and pilot['train_cfg']['val_interval'] == 400
+    assert pilot['default_hooks']['checkpoint']['interval'] == 400
+    changed = {key for key in set(pilot) | set(base) if pilot.get(key) != base.get(key)}
+    assert changed == {'max_iters', 'param_scheduler', 'train_cfg'}
