@@ -1,6 +1,8 @@
 """MediaPipe Selfie Segmentation as a peer, the deployed photo -> mask path of the project's person models, and
 the side-by-side evaluation on CCP photos (from ../shared, skipped when absent)."""
+import importlib.util
 import json
+import os.path as osp
 
 import cv2
 import numpy as np
@@ -12,6 +14,7 @@ from conftest import REPO, run_tool
 import mmext  # noqa: F401
 from mmext.deployment.photo_segmenter import PhotoSegmenter, input_size
 from mmext.models.pose import MediaPipeSelfieSegmentation
+from mmext.utils.peers import OFFICIAL_TOPFORMER
 
 PERSON = REPO / 'projects/fast_person_segmentation/configs/topformer_t-s4_ccp-person-320x192.py'
 
@@ -55,13 +58,34 @@ def test_peer_evaluation_side_by_side_with_an_exported_model(ccp_out, tmp_path):
     config = tmp_path / 'person.py'
     config.write_text(f"_base_ = [{str(PERSON)!r}]\nval_dataloader = dict(dataset=dict(data_root={str(ccp_out)!r}))\n"
                       "test_dataloader = val_dataloader\n")
+    checkpoint = tmp_path / 'person.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    peers = ['mediapipe_selfie'] + (['official_topformer'] if osp.isdir(OFFICIAL_TOPFORMER) else [])
     out = tmp_path / 'peers.json'
-    result = run_tool(['tools/analysis_tools/peer_eval.py', str(config), '--peers', 'mediapipe_selfie', '--onnx',
-                       f'ours={onnx}', '--out', str(out)])
+    result = run_tool(['tools/analysis_tools/peer_eval.py', str(config), '--peers', *peers, '--onnx', f'ours={onnx}',
+                       '--checkpoint', str(checkpoint), '--out', str(out)])
     report = json.loads(out.read_text())
-    assert report['dataset']['photos'] == 1 and set(report['models']) == {'mediapipe_selfie', 'ours'}
+    assert report['dataset']['photos'] == 1 and set(report['models']) == {'ours', 'ours_pytorch', *peers}
     peer = report['models']['mediapipe_selfie']
     assert peer['IoU']['person'] > 80 and peer['size_MB'] < 1
     ours = report['models']['ours']
     assert 0 <= ours['IoU']['person'] <= 100 and ours['latency']['median_ms'] > 0 and ours['size_MB'] > 1
     assert 'mediapipe_selfie' in result.stdout and 'Written' in result.stdout
+    # The same weights in eager PyTorch, in this project's code and in the official TopFormer code: the same
+    # logits up to float32 rounding (a float64 run of these random weights stays below 1e-4 of either).
+    pytorch = report['models']['ours_pytorch']
+    assert pytorch['size_MB'] == sum(v.numel() * v.element_size() for v in model.state_dict().values()) / 2**20
+    if 'official_topformer' in peers:
+        official = report['models']['official_topformer']
+        assert official['max_abs_logit_diff_to_ours'] < 1e-4
+        assert official['IoU'] == pytorch['IoU'] and official['latency']['median_ms'] > 0
+
+
+def test_peer_evaluation_refuses_the_official_topformer_without_weights(capsys):
+    spec = importlib.util.spec_from_file_location('peer_eval_tool', REPO / 'tools/analysis_tools/peer_eval.py')
+    peer_eval = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer_eval)
+    with pytest.raises(SystemExit) as exit_info:
+        peer_eval.parse_args([str(PERSON), '--peers', 'official_topformer'])
+    assert exit_info.value.code == 2
+    assert '--peers official_topformer needs --checkpoint' in capsys.readouterr().err

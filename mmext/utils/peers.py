@@ -3,7 +3,7 @@ from ../shared/peers, never copied into the project) and MediaPipe Selfie Segmen
 import os
 import os.path as osp
 import types
-from typing import Tuple
+from typing import Sequence, Tuple
 
 from torch import nn
 
@@ -36,28 +36,21 @@ def _official_module() -> types.ModuleType:
     return module
 
 
-def official_topformer(arch: str) -> nn.Module:
-    """The official TopFormer backbone of ``arch`` ('tiny', 'small', 'base'), eval mode, BN (not SyncBN)."""
-    settings_path = osp.join(OFFICIAL_TOPFORMER, f'topformer_{arch}.py')
-    if not osp.isfile(settings_path):
-        raise PeerUnavailable(f'the official TopFormer-{arch} settings are not available: {settings_path} is missing')
-    namespace: dict = {}
-    with open(settings_path) as f:
-        exec(f.read(), {'dict': dict}, namespace)
-    cfg = namespace['model_cfgs']
+def official_topformer(arch: dict, decode_out_indices: Sequence[int] = (1, 2, 3), c2t_stride: int = 2) -> nn.Module:
+    """The official TopFormer backbone code (eval mode, BN rather than SyncBN) built with ``arch``, a settings
+    dict in the keys of ``mmext.models.backbones.topformer.ARCH_SETTINGS`` (whose presets are the official
+    settings files' values)."""
     return _official_module().Topformer(
-        cfgs=cfg['cfg'], channels=cfg['channels'], out_channels=cfg['out_channels'],
-        embed_out_indice=cfg['embed_out_indice'], decode_out_indices=cfg['decode_out_indices'], depths=4,
-        num_heads=cfg['num_heads'], c2t_stride=cfg['c2t_stride'], norm_cfg=dict(type='BN', requires_grad=True)).eval()
+        cfgs=arch['layer_cfgs'], channels=arch['channels'], out_channels=arch['out_channels'],
+        embed_out_indice=arch['embed_out_indices'], decode_out_indices=list(decode_out_indices), depths=4,
+        num_heads=arch['num_heads'], c2t_stride=c2t_stride, norm_cfg=dict(type='BN', requires_grad=True)).eval()
 
 
 def official_backbone_pair(ours: nn.Module) -> Tuple[nn.Module, nn.Module]:
-    """(official, ours) TopFormer backbones with the same weights: ours' state dict loaded strictly into the
-    official model of the same preset."""
-    arch = getattr(ours, 'arch_name', None)
-    if arch not in ('tiny', 'small', 'base'):
-        raise PeerUnavailable('the official TopFormer peer needs a TopFormer backbone with a preset arch '
-                              "('tiny', 'small' or 'base')")
-    official = official_topformer(arch)
+    """(official, ours) TopFormer backbones with the same settings (a preset or a custom arch) and weights: ours'
+    state dict loaded strictly into the official model."""
+    if not hasattr(ours, 'arch_settings'):
+        raise PeerUnavailable('the official TopFormer peer needs a TopFormer backbone')
+    official = official_topformer(ours.arch_settings, ours.decode_out_indices, ours.c2t_stride)
     official.load_state_dict(ours.state_dict(), strict=True)
     return official, ours.eval()

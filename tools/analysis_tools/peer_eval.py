@@ -9,20 +9,29 @@ photo, so the latency medians are measured in interleaved rounds in this one run
 Models:
   --peers mediapipe_selfie[:1]   MediaPipe Selfie Segmentation (mediapipe 0.10.14, model_selection 0 or 1,
                                  mask = probability > 0.5; its own resize and mask output included)
+  --peers official_topformer     the official TopFormer backbone code (../shared/peers/hustvl_topformer, read
+                                 at run time) with --checkpoint's weights loaded strictly, and CONFIG's head:
+                                 eager PyTorch fp32, timed against the same weights in this project's code
+                                 (row ours_pytorch); their largest logit difference on the first photo is
+                                 reported
   --onnx NAME=PATH.onnx          a project model exported with tools/deployment/export_onnx.py (fp32) or
                                  quantize_onnx.py (INT8), run in ONNX Runtime with CONFIG's test resize and
                                  normalisation (mmext.deployment.PhotoSegmenter)
+  --checkpoint CKPT              CONFIG's model with these weights in eager PyTorch fp32 (row ours_pytorch)
 
 Reports dataset-level IoU per class and mIoU, per-image mean IoU of each foreground class, median / p90
-latency per photo, and the size on disk of each model. Results go to --out (JSON).
+latency per photo, and the size of each model (on disk; PyTorch rows: the fp32 weights). Results go to
+--out (JSON).
 
 Example:
     python tools/analysis_tools/peer_eval.py \\
         projects/fast_person_segmentation/configs/topformer_t-s4_ccp-person-320x192.py \\
-        --peers mediapipe_selfie --onnx ours_fp32=work_dirs/person.onnx ours_int8=work_dirs/person_int8.onnx \\
+        --peers mediapipe_selfie official_topformer --checkpoint work_dirs/person/iter_8000.pth \\
+        --onnx ours_fp32=work_dirs/person.onnx ours_int8=work_dirs/person_int8.onnx \\
         --out projects/fast_person_segmentation/results_vs_mediapipe.json
 """
 import argparse
+import copy
 import json
 import os.path as osp
 import platform
@@ -38,13 +47,15 @@ from mmseg.registry import DATASETS
 from tqdm import tqdm
 
 import mmext  # noqa: F401
-from mmext.deployment.photo_segmenter import PhotoSegmenter
+from mmext.deployment.loading import load_segmentor
+from mmext.deployment.photo_segmenter import PhotoSegmenter, test_resize
 from mmext.evaluation.confusion import confusion_matrix, scores
 from mmext.models.pose import MediaPipeSelfieSegmentation
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.benchmarking import latency_stats
+from mmext.utils.peers import official_backbone_pair
 
-PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1')
+PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,6 +64,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'resize and normalisation the --onnx models use)')
     parser.add_argument('--peers', nargs='*', default=['mediapipe_selfie'], choices=PEERS)
     parser.add_argument('--onnx', nargs='*', default=[], metavar='NAME=PATH', help='project models to evaluate')
+    parser.add_argument('--checkpoint', help='CONFIG\'s weights, run in eager PyTorch (and in the official '
+                        'TopFormer code with --peers official_topformer)')
     parser.add_argument('--num', type=int, help='only the first N photos')
     parser.add_argument('--threads', type=int, help='threads of the ONNX Runtime models (default: torch\'s)')
     parser.add_argument('--out', help='write the results as JSON here')
@@ -61,14 +74,52 @@ def parse_args(argv=None) -> argparse.Namespace:
         name, sep, path = item.partition('=')
         if not sep or not name or not osp.isfile(path):
             parser.error(f'--onnx {item!r}: expected NAME=PATH with an existing .onnx file')
-    if not args.peers and not args.onnx:
-        parser.error('nothing to evaluate: give --peers and/or --onnx')
+    if args.checkpoint and not osp.isfile(args.checkpoint):
+        parser.error(f'--checkpoint {args.checkpoint}: no such file')
+    if 'official_topformer' in args.peers and not args.checkpoint:
+        parser.error('--peers official_topformer needs --checkpoint (the weights both implementations run)')
+    if not args.peers and not args.onnx and not args.checkpoint:
+        parser.error('nothing to evaluate: give --peers, --onnx and/or --checkpoint')
     return args
 
 
-def build_models(args, cfg: Config) -> dict:
-    models = {}
+def pytorch_segmenter(cfg: Config, segmentor: torch.nn.Module) -> PhotoSegmenter:
+    """Eager PyTorch fp32 behind the same photo pre- and post-processing as the ONNX models."""
+
+    @torch.no_grad()
+    def logits(x: np.ndarray) -> np.ndarray:
+        return segmentor(torch.from_numpy(x), mode='tensor').numpy()
+
+    preprocessor = cfg.model.data_preprocessor
+    scale, keep_ratio = test_resize(cfg)
+    return PhotoSegmenter(logits, scale, preprocessor.mean, preprocessor.std, keep_ratio)
+
+
+def pytorch_models(args, first_photo: np.ndarray) -> dict:
+    """ours_pytorch, and with --peers official_topformer the same weights in the official backbone code."""
+    cfg, segmentor = load_segmentor(args.config, args.checkpoint)
+    size_MB = sum(p.numel() * p.element_size() for p in segmentor.state_dict().values()) / 2**20
+    models = dict(ours_pytorch=dict(run=pytorch_segmenter(cfg, segmentor), size_MB=size_MB, kind='pytorch',
+                                    checkpoint=args.checkpoint))
+    if 'official_topformer' in args.peers:
+        official_segmentor = copy.deepcopy(segmentor)
+        official_segmentor.backbone, _ = official_backbone_pair(official_segmentor.backbone)
+        official = pytorch_segmenter(cfg, official_segmentor)
+        x = torch.from_numpy(official.preprocess(first_photo))
+        with torch.no_grad():
+            difference = (official_segmentor(x, mode='tensor') - segmentor(x, mode='tensor')).abs().max().item()
+        models['official_topformer'] = dict(
+            run=official, size_MB=size_MB, kind='peer', checkpoint=args.checkpoint,
+            model='official TopFormer backbone code (hustvl/TopFormer) with the checkpoint\'s weights, '
+                  'the config\'s head', max_abs_logit_diff_to_ours=difference)
+    return models
+
+
+def build_models(args, cfg: Config, first_photo: np.ndarray) -> dict:
+    models = pytorch_models(args, first_photo) if args.checkpoint else {}
     for peer in args.peers:
+        if peer == 'official_topformer':
+            continue  # built with ours_pytorch
         selection = int(peer.split(':')[1]) if ':' in peer else 0
         segmenter = MediaPipeSelfieSegmentation(model_selection=selection)
         models[peer] = dict(run=lambda bgr, s=segmenter: s.predict(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)),
@@ -88,7 +139,8 @@ def main(argv=None) -> int:
     dataset_cfg = dict(cfg.test_dataloader.dataset, pipeline=[dict(type='LoadAnnotations')])
     dataset = DATASETS.build(dataset_cfg)
     classes = list(dataset.metainfo['classes'])
-    models = build_models(args, cfg)
+    first = cv2.imread(dataset[0]['img_path'], cv2.IMREAD_COLOR)
+    models = build_models(args, cfg, first)
     count = len(dataset) if args.num is None else min(args.num, len(dataset))
     print(f'{len(models)} models on {count} photos of {type(dataset).__name__} ({", ".join(classes)}), '
           f'{torch.get_num_threads()} threads', flush=True)
@@ -96,7 +148,6 @@ def main(argv=None) -> int:
     per_image = {name: [] for name in models}
     times = {name: [] for name in models}
     names = list(models)
-    first = cv2.imread(dataset[0]['img_path'], cv2.IMREAD_COLOR)
     for model in models.values():  # a warm-up call each: the first builds graphs and caches
         model['run'](first)
     for index in tqdm(range(count), unit='photo'):

@@ -285,7 +285,6 @@ class TopFormer(PretrainedStemMixin, BaseModule):
                  act_layer: type = nn.ReLU6,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        self.arch_name = arch if isinstance(arch, str) else None
         if isinstance(arch, str):
             if arch not in ARCH_SETTINGS:
                 raise ValueError(f'Unknown TopFormer arch {arch!r}; choose from {sorted(ARCH_SETTINGS)} '
@@ -297,6 +296,7 @@ class TopFormer(PretrainedStemMixin, BaseModule):
                 raise ValueError(f'Custom TopFormer arch is missing keys {sorted(missing)}')
         self._init_input_channels(in_channels, extra_in_channels_init)
         arch = copy.deepcopy(arch)
+        self.arch_settings = arch
         self.channels = list(arch['channels'])
         self.decode_out_indices = list(decode_out_indices)
         self.c2t_stride = c2t_stride
