@@ -52,10 +52,15 @@ class PhotoSegmenter:
         self.std = np.asarray(std, np.float32)[:3]
 
     @classmethod
-    def from_onnx(cls, cfg: Config, onnx_path: str, threads: Optional[int] = None) -> 'PhotoSegmenter':
+    def from_config(cls, cfg: Config, logits: Callable[[np.ndarray], np.ndarray]) -> 'PhotoSegmenter':
+        """``logits`` behind the config's test resize and its data preprocessor's normalisation."""
         preprocessor = cfg.model.data_preprocessor
         scale, keep_ratio = test_resize(cfg)
-        return cls(OrtRunner(onnx_path, threads=threads), scale, preprocessor.mean, preprocessor.std, keep_ratio)
+        return cls(logits, scale, preprocessor.mean, preprocessor.std, keep_ratio)
+
+    @classmethod
+    def from_onnx(cls, cfg: Config, onnx_path: str, threads: Optional[int] = None) -> 'PhotoSegmenter':
+        return cls.from_config(cfg, OrtRunner(onnx_path, threads=threads))
 
     def preprocess(self, bgr: np.ndarray) -> np.ndarray:
         height, width = input_size(bgr.shape[:2], self.scale, self.keep_ratio)

@@ -50,16 +50,16 @@ def measure_costs(names: List[str], shape, repeat: int, warmup: int) -> Dict[str
     import torch
     from mmengine.config import Config
 
-    from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, input_channels,
-                                          time_side_by_side)
+    from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, count_parameters,
+                                          input_channels, state_size_mb, time_side_by_side)
     models, inputs, costs = {}, {}, {}
     for name in names:
         cfg = Config.fromfile(osp.join(REPO, VARIANTS[name]))
         model = TensorMode(build_inference_segmentor(cfg))
         x = torch.randn(1, input_channels(cfg), *shape)
         models[name], inputs[name] = model, x
-        params = sum(p.numel() for p in model.parameters())
-        size_mb = sum(t.numel() * t.element_size() for t in model.state_dict().values()) / 2**20
+        params = count_parameters(model)
+        size_mb = state_size_mb(model)
         costs[name] = dict(params_M=params / 1e6, size_MB=size_mb, GFLOPs=count_gflops(model, x))
         print(f'    {name}: {params / 1e6:.3f} M parameters, {costs[name]["GFLOPs"]:.2f} GFLOPs', flush=True)
     timings = time_side_by_side({n: (lambda m=models[n], x=inputs[n]: m(x)) for n in names}, repeat, warmup)

@@ -139,11 +139,8 @@ def photo_candidate(args, cfg, info: dict, logits) -> dict:
     """CONFIG's model end to end on --photo: the PhotoSegmenter path (resize, normalise, logits, resize back)."""
     import cv2
 
-    from mmext.deployment.photo_segmenter import PhotoSegmenter, test_resize
-    scale, keep_ratio = test_resize(cfg)
-    preprocessor = cfg.model.data_preprocessor
-    segmenter = PhotoSegmenter(lambda a: torch.as_tensor(logits(a)).float().cpu().numpy(), scale,
-                               preprocessor.mean, preprocessor.std, keep_ratio)
+    from mmext.deployment.photo_segmenter import PhotoSegmenter
+    segmenter = PhotoSegmenter.from_config(cfg, lambda a: torch.as_tensor(logits(a)).float().cpu().numpy())
     photo = cv2.imread(args.photo, cv2.IMREAD_COLOR)
     info.update(end_to_end=True, photo=args.photo, input_hw=list(segmenter.preprocess(photo).shape[2:]))
     return dict(info=info, run=lambda: segmenter(photo))

@@ -48,11 +48,11 @@ from tqdm import tqdm
 
 import mmext  # noqa: F401
 from mmext.deployment.loading import load_segmentor
-from mmext.deployment.photo_segmenter import PhotoSegmenter, test_resize
+from mmext.deployment.photo_segmenter import PhotoSegmenter
 from mmext.evaluation.confusion import confusion_matrix, scores
 from mmext.models.pose import MediaPipeSelfieSegmentation
 from mmext.utils.atomic_io import atomic_write
-from mmext.utils.benchmarking import latency_stats
+from mmext.utils.benchmarking import latency_stats, state_size_mb
 from mmext.utils.peers import official_backbone_pair
 
 PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
@@ -90,15 +90,13 @@ def pytorch_segmenter(cfg: Config, segmentor: torch.nn.Module) -> PhotoSegmenter
     def logits(x: np.ndarray) -> np.ndarray:
         return segmentor(torch.from_numpy(x), mode='tensor').numpy()
 
-    preprocessor = cfg.model.data_preprocessor
-    scale, keep_ratio = test_resize(cfg)
-    return PhotoSegmenter(logits, scale, preprocessor.mean, preprocessor.std, keep_ratio)
+    return PhotoSegmenter.from_config(cfg, logits)
 
 
 def pytorch_models(args, first_photo: np.ndarray) -> dict:
     """ours_pytorch, and with --peers official_topformer the same weights in the official backbone code."""
     cfg, segmentor = load_segmentor(args.config, args.checkpoint)
-    size_MB = sum(p.numel() * p.element_size() for p in segmentor.state_dict().values()) / 2**20
+    size_MB = state_size_mb(segmentor)
     models = dict(ours_pytorch=dict(run=pytorch_segmenter(cfg, segmentor), size_MB=size_MB, kind='pytorch',
                                     checkpoint=args.checkpoint))
     if 'official_topformer' in args.peers:
