@@ -92,7 +92,7 @@ def test_paired_differences_seed_t_interval_and_image_bootstrap(tmp_path):
     assert table.main([base, '--baseline', 'nope', '--no-cost', '--out', str(out)]) == 1
 
 
-def test_campaign_variants_share_one_schedule_and_the_longer_pilot_changes_only_the_schedule():
+def test_campaign_variants_share_one_schedule_and_the_longer_runs_change_only_the_schedule():
     def schedule_and_data(cfg: Config) -> dict:
         loaders = {split: cfg[f'{split}_dataloader'].to_dict() for split in ('train', 'val')}
         for loader in loaders.values():
@@ -114,3 +114,12 @@ def test_campaign_variants_share_one_schedule_and_the_longer_pilot_changes_only_
     assert pilot['default_hooks']['checkpoint']['interval'] == 400
     changed = {key for key in set(pilot) | set(base) if pilot.get(key) != base.get(key)}
     assert changed == {'max_iters', 'param_scheduler', 'train_cfg'}
+
+    # The converged campaign: each variant on the pilot's schedule, everything else as at 4000 iterations.
+    converged = {path.stem: Config.fromfile(str(path)).to_dict()
+                 for path in (SEG_ONLY.parent.parent / 'clothing4_8k').glob('*.py')}
+    assert set(converged) == set(variants) - {'seg_only'}  # its 8000-iteration runs are schedule/seg_only_8k
+    for name, cfg in converged.items():
+        short = variants[name].to_dict()
+        assert {key for key in set(cfg) | set(short) if cfg.get(key) != short.get(key)} == changed, name
+        assert {key: cfg[key] for key in changed} == {key: pilot[key] for key in changed}, name
