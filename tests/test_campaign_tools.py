@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from conftest import REPO
+from conftest import REPO, run_tool
 
 import mmext  # noqa: F401
 from mmext.engine.hooks import ChannelsLastHook
@@ -123,3 +123,18 @@ def test_campaign_variants_share_one_schedule_and_the_longer_runs_change_only_th
         short = variants[name].to_dict()
         assert {key for key in set(cfg) | set(short) if cfg.get(key) != short.get(key)} == changed, name
         assert {key: cfg[key] for key in changed} == {key: pilot[key] for key in changed}, name
+
+
+def test_campaign_runner_defaults_to_every_config_of_the_label_set_and_skips_finished_runs(tmp_path):
+    runner = load_tool('projects/ccp_pose_aux/run_campaign.py')
+    args = runner.parse_args(['--label-set', 'clothing4_8k', '--runs-dir', str(tmp_path)])
+    assert args.variants == ['landmarks', 'skeleton', 'landmarks_skeleton', 'pose_input']  # the table's order
+    finished = tmp_path / 'clothing4_8k' / 'skeleton' / 'seed1.json'
+    finished.parent.mkdir(parents=True)
+    finished.write_text('{}')
+    result = run_tool(['projects/ccp_pose_aux/run_campaign.py', '--label-set', 'clothing4_8k', '--runs-dir',
+                       str(tmp_path), '--seeds', '0', '1', '--dry-run'])
+    assert '8 runs' in result.stdout and '1 done, 7 to do' in result.stdout
+    assert 'to do: skeleton seed 0' in result.stdout and 'to do: skeleton seed 1' not in result.stdout
+    with pytest.raises(SystemExit):
+        runner.parse_args(['--label-set', 'no_such_label_set'])

@@ -31,13 +31,13 @@ from typing import List, Optional
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROJECT = osp.join(REPO, 'projects', 'ccp_pose_aux')
-VARIANTS = ('seg_only', 'landmarks', 'skeleton', 'landmarks_skeleton', 'pose_input')
+VARIANTS = ('seg_only', 'landmarks', 'skeleton', 'landmarks_skeleton', 'pose_input')  # the table's order
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--label-set', default='clothing4', help='config folder under configs/ (default: clothing4)')
-    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), help='configs of the label set to run')
+    parser.add_argument('--variants', nargs='+', help='configs of the label set to run (default: all of them)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--parallel', type=int, default=2, help='runs at a time (default: 2)')
     parser.add_argument('--threads', type=int, default=1, help='torch threads per run (default: 1)')
@@ -47,12 +47,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--data-root', default='data/ccp', help='converted CCP tree (the configs\' data_root)')
     parser.add_argument('--dry-run', action='store_true', help='list the runs to do and stop')
     args = parser.parse_args(argv)
+    if not args.variants:
+        args.variants = label_set_variants(args.label_set)
+        if not args.variants:
+            parser.error(f'no configs in {osp.dirname(config_path(args.label_set, "x"))}')
     for variant in args.variants:
         if not osp.isfile(config_path(args.label_set, variant)):
             parser.error(f'no config {config_path(args.label_set, variant)}')
     if args.parallel < 1 or args.threads < 1:
         parser.error('--parallel and --threads must be at least 1')
     return args
+
+
+def label_set_variants(label_set: str) -> List[str]:
+    """The configs of a label set's folder, known variants first in the table's order."""
+    folder = osp.dirname(config_path(label_set, 'x'))
+    names = [name[:-3] for name in sorted(os.listdir(folder)) if name.endswith('.py')] if osp.isdir(folder) else []
+    return sorted(names, key=lambda name: (VARIANTS.index(name) if name in VARIANTS else len(VARIANTS), name))
 
 
 def config_path(label_set: str, variant: str) -> str:
