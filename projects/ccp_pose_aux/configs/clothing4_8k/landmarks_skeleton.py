@@ -1,4 +1,4 @@
-# clothing4/landmarks_skeleton.py on the converged schedule (8000 iterations, as schedule/seg_only_8k.py):
+# clothing4/landmarks_skeleton.py on the longer schedule (8000 iterations, as schedule/seg_only_8k.py):
 # only the schedule changes. Its derived settings are repeated because the base computed them from its own
 # max_iters when parsed.
 _base_ = ['../clothing4/landmarks_skeleton.py']
