@@ -240,10 +240,11 @@ def plot_differences(rows: List[dict], baseline: str, path: str) -> None:
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r['config'] for r in rows])
     ax.set_xlabel(f'mIoU difference to {baseline} (points; dots: seeds, diamond: mean)')
-    ax.legend(fontsize=8, loc='lower right')
+    # Below the axes: inside, it would hide the interval of whichever row sits in its corner.
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     ax.grid(axis='x', alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches='tight')
     plt.close(fig)
 
 
