@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 from mmext.utils.atomic_io import atomic_write  # noqa: E402
 from mmext.utils.run_records import learning_curves, run_summary  # noqa: E402
+from mmext.utils.machine import cpu_model  # noqa: E402
 
 FAST_CONFIG = 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'
 PLAIN_CONFIG = 'projects/ccp_pose_aux/configs/speed/seg_only_plain.py'
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
         fast_mean_inside_plain_spread=bool(((fast_windows.mean(0) >= low) & (fast_windows.mean(0) <= high)).all()))
     result.update(configs=dict(plain=PLAIN_CONFIG, fast=FAST_CONFIG), iters=args.iters, seeds=args.seeds,
                   campaign_max_iters=max_iters,
-                  campaign_validations=max_iters // val_interval, cpu=platform.processor() or platform.machine(),
+                  campaign_validations=max_iters // val_interval, cpu=cpu_model(),
                   cores=os.cpu_count(), runs=dict(plain=plain, fast=fast))
     atomic_write(args.out, json.dumps(result, indent=1))
     print(f'plain: {result["plain"]["s_per_iter"]} s/it, {result["plain"]["runs_per_hour"]} runs/h; fast: '

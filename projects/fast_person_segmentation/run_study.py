@@ -138,11 +138,11 @@ def main(argv=None) -> int:
             rows[name].update(metrics=metrics, train_time_s=summary.get('train_time_s'))
             if budget is None:  # every variant trains at the same budget: the first one's, as it ran
                 budget = budget_of(trained_config(budget_config(name), osp.join(args.work_dir, name)))
-    import platform
-
     import torch
+
+    from mmext.utils.machine import cpu_model
     result = dict(rows=rows, budget=budget,
-                  machine=dict(cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
+                  machine=dict(cpu=cpu_model(), threads=torch.get_num_threads(),
                                torch=torch.__version__))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(result, f, indent=2)

@@ -24,7 +24,6 @@ import glob
 import json
 import os
 import os.path as osp
-import platform
 import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
@@ -34,6 +33,7 @@ import torch
 
 import mmext  # noqa: F401
 from mmext.engine.hooks import SUMMARY_FILE
+from mmext.utils.machine import cpu_model
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -310,7 +310,7 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
         cells = [row['config'], str(row['seeds'])] + [fmt(row[c], digits.get(c, 2)) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
     cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
-                 f'{shape[0]}x{shape[1]}, CPU ({platform.processor() or platform.machine()}, '
+                 f'{shape[0]}x{shape[1]}, CPU ({cpu_model()}, '
                  f'{torch.get_num_threads()} threads), median of interleaved rounds.'
                  ] if 'latency_ms' in columns else []
     notes = [

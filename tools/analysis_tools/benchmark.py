@@ -40,7 +40,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import tempfile
 from typing import Optional
@@ -55,6 +54,7 @@ from mmext.deployment.loading import load_segmentor
 from mmext.utils.benchmarking import (TensorMode, count_gflops, count_parameters, input_channels, peak_memory_mb,
                                       state_size_mb, time_side_by_side)
 from mmext.utils.peers import PEER_NAMES, PeerUnavailable
+from mmext.utils.machine import cpu_model
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -237,7 +237,7 @@ def main(argv=None) -> int:
                       precision=args.precision, fuse_bn=args.fuse_bn, channels_last=args.channels_last,
                       compile=args.compile, threads=torch.get_num_threads(), repeat=args.repeat,
                       warmup=args.warmup),
-        machine=dict(cpu=platform.processor() or platform.machine(), torch=torch.__version__),
+        machine=dict(cpu=cpu_model(), torch=torch.__version__),
         models=results)
     if 'compare' in results:
         main_result, other = results['main'], results['compare']

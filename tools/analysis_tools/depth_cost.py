@@ -19,7 +19,6 @@ import copy
 import json
 import os
 import os.path as osp
-import platform
 import sys
 
 import numpy as np
@@ -29,6 +28,7 @@ from mmengine.config import Config
 import mmext  # noqa: F401
 from mmext.models.depth import MiDaSSmall
 from mmext.utils.benchmarking import TensorMode, build_inference_segmentor, input_channels, time_side_by_side
+from mmext.utils.machine import cpu_model
 
 
 def rgb_peer(cfg: Config) -> Config:
@@ -73,7 +73,7 @@ def measure(config: str, shape, repeat: int, warmup: int, midas_weights=None) ->
     for timing in timings.values():
         timing['ratio_to_seg_rgb'] = timing['median_ms'] / base
     return dict(config=config, shape=list(shape), threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=platform.processor() or platform.machine(), midas_weights=midas_weights, timings=timings)
+                cpu=cpu_model(), midas_weights=midas_weights, timings=timings)
 
 
 def main(argv=None) -> int:

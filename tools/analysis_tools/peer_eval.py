@@ -34,7 +34,6 @@ import argparse
 import copy
 import json
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -54,6 +53,7 @@ from mmext.models.pose import MediaPipeSelfieSegmentation
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.benchmarking import latency_stats, state_size_mb
 from mmext.utils.peers import official_backbone_pair
+from mmext.utils.machine import cpu_model
 
 PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
 
@@ -171,7 +171,7 @@ def main(argv=None) -> int:
     report = dict(config=args.config, dataset=dict(type=type(dataset).__name__, photos=count,
                                                    data_root=dataset_cfg.get('data_root'),
                                                    split=dataset_cfg.get('split'), classes=classes),
-                  machine=dict(cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
+                  machine=dict(cpu=cpu_model(), threads=torch.get_num_threads(),
                                torch=torch.__version__),
                   models=results)
     print(f'{"model":<22} {"mIoU":>7} ' + ' '.join(f'{c[:10]:>10}' for c in classes) + f' {"ms/photo":>9} {"MB":>6}')

@@ -19,7 +19,6 @@ Example:
 import argparse
 import json
 import os.path as osp
-import platform
 import sys
 
 import cv2
@@ -30,6 +29,7 @@ from mmext.apis import inference_model, init_model
 from mmext.models.pose import BlazePose
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.benchmarking import time_side_by_side
+from mmext.utils.machine import cpu_model
 
 
 def measure(config: str, rgb_config: str, photo_path: str, keypoints: str, repeat: int, warmup: int) -> dict:
@@ -55,7 +55,7 @@ def measure(config: str, rgb_config: str, photo_path: str, keypoints: str, repea
         timing['ratio_to_seg_rgb'] = timing['median_ms'] / base
     return dict(config=config, rgb_config=rgb_config, photo=photo_path, photo_hw=list(photo.shape[:2]),
                 person_found=estimate is not None, threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=platform.processor() or platform.machine(), timings=timings)
+                cpu=cpu_model(), timings=timings)
 
 
 def main(argv=None) -> int:

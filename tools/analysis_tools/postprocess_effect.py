@@ -28,7 +28,6 @@ import copy
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 from typing import Callable, Dict, List, Optional
@@ -44,6 +43,7 @@ import mmext  # noqa: F401  (registers mmext's modules)
 from mmext.models.segmentors.postprocess import apply_postprocess_steps
 from mmext.utils.benchmarking import build_inference_segmentor
 from mmext.utils.pretrained import load_checkpoint_strictly
+from mmext.utils.machine import cpu_model
 
 STEP_TYPES = dict(crf='DenseCRF', small_regions='RemoveSmallRegions', superpixel='SuperpixelVote')
 ALL = 'all'
@@ -192,7 +192,7 @@ def measure(args: argparse.Namespace) -> dict:
         results[variant] = summary
     return dict(config=args.config, checkpoint=args.checkpoint, num_images=total, device=str(device),
                 threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=platform.processor() or platform.machine(),
+                cpu=cpu_model(),
                 steps={name: dict(steps_cfg[name]) for name in args.steps}, chain=list(args.steps),
                 model_latency_ms=float(np.median(latency['model'])), results=results)
 

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -28,6 +27,7 @@ from mmext.utils.atomic_io import atomic_write
 from mmext.utils.pretrained import CheckpointMismatchError, load_checkpoint_strictly
 from mmext.utils.run_records import code_version, last_checkpoint, learning_curves, run_summary
 from mmext.utils.runtime import ConfigCheckError, build_runner
+from mmext.utils.machine import cpu_model
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         learning_curve=learning_curves(args.work_dir),
         per_image=per_image,
         evaluation=dict(seconds=round(eval_seconds, 1), threads=torch.get_num_threads(),
-                        cpu=platform.processor() or platform.machine(), torch=torch.__version__),
+                        cpu=cpu_model(), torch=torch.__version__),
         code=code_version(REPO),
         written=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
     )
