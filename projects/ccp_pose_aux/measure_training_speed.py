@@ -28,8 +28,8 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 from mmext.utils.atomic_io import atomic_write  # noqa: E402
-from mmext.utils.run_records import learning_curves, run_summary  # noqa: E402
 from mmext.utils.machine import cpu_model  # noqa: E402
+from mmext.utils.run_records import learning_curves, run_summary  # noqa: E402
 
 FAST_CONFIG = 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'
 PLAIN_CONFIG = 'projects/ccp_pose_aux/configs/speed/seg_only_plain.py'

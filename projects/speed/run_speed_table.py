@@ -35,7 +35,6 @@ import copy
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -201,6 +200,7 @@ def main(argv=None) -> int:
 
     import mmext  # noqa: F401
     from mmext.utils.benchmarking import time_side_by_side
+    from mmext.utils.machine import cpu_model
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
     cfg, x, candidates, info = build_candidates(args, args.work_dir)
@@ -212,7 +212,7 @@ def main(argv=None) -> int:
         args.repeat, args.warmup)
     result = dict(config=args.config, checkpoint=args.checkpoint, official_weights=args.official_weights,
                   shape=args.shape, threads=torch.get_num_threads(), repeat=args.repeat, warmup=args.warmup,
-                  machine=dict(cpu=platform.processor() or platform.machine(), torch=torch.__version__),
+                  machine=dict(cpu=cpu_model(), torch=torch.__version__),
                   timings=timings, info=info)
     result['iou'] = ours_iou(args, cfg, candidates)
     official_ms = timings['official_eager_fp32']['median_ms']

@@ -53,8 +53,8 @@ from mmext.deployment.eager import PRECISIONS
 from mmext.deployment.loading import load_segmentor
 from mmext.utils.benchmarking import (TensorMode, count_gflops, count_parameters, input_channels, peak_memory_mb,
                                       state_size_mb, time_side_by_side)
-from mmext.utils.peers import PEER_NAMES, PeerUnavailable
 from mmext.utils.machine import cpu_model
+from mmext.utils.peers import PEER_NAMES, PeerUnavailable
 
 
 def parse_args(argv=None) -> argparse.Namespace:

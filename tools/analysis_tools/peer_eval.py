@@ -52,8 +52,8 @@ from mmext.evaluation.confusion import confusion_matrix, scores
 from mmext.models.pose import MediaPipeSelfieSegmentation
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.benchmarking import latency_stats, state_size_mb
-from mmext.utils.peers import official_backbone_pair
 from mmext.utils.machine import cpu_model
+from mmext.utils.peers import official_backbone_pair
 
 PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
 

@@ -42,8 +42,8 @@ from mmseg.registry import MODELS
 import mmext  # noqa: F401  (registers mmext's modules)
 from mmext.models.segmentors.postprocess import apply_postprocess_steps
 from mmext.utils.benchmarking import build_inference_segmentor
-from mmext.utils.pretrained import load_checkpoint_strictly
 from mmext.utils.machine import cpu_model
+from mmext.utils.pretrained import load_checkpoint_strictly
 
 STEP_TYPES = dict(crf='DenseCRF', small_regions='RemoveSmallRegions', superpixel='SuperpixelVote')
 ALL = 'all'

@@ -24,10 +24,10 @@ from mmengine.config import Config, DictAction
 
 import mmext  # noqa: F401
 from mmext.utils.atomic_io import atomic_write
+from mmext.utils.machine import cpu_model
 from mmext.utils.pretrained import CheckpointMismatchError, load_checkpoint_strictly
 from mmext.utils.run_records import code_version, last_checkpoint, learning_curves, run_summary
 from mmext.utils.runtime import ConfigCheckError, build_runner
-from mmext.utils.machine import cpu_model
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
