@@ -18,7 +18,7 @@ def metric_sample(pred, label, keypoints=None, gt_keypoints=None, visible=None, 
                                  ori_keypoints_visible=torch.tensor(visible, dtype=torch.float32)[None])
     if depth is not None:
         s['pred_depth'] = dict(data=torch.tensor(depth, dtype=torch.float32)[None])
-        s['gt_depth'] = dict(data=torch.tensor(gt_depth, dtype=torch.float32)[None])
+        s['gt_depth_map'] = dict(data=torch.tensor(gt_depth, dtype=torch.float32)[None])
     return s
 
 

@@ -214,7 +214,7 @@ def test_precompute_writes_resumes_and_reports_unreadable_photos(photos_without_
     from mmext.datasets.transforms import LoadDepthMap
     sample = LoadDepthMap().transform(dict(depth_path=str(root / 'dresses' / 'depth' / (photos[0].stem + '.png')),
                                            ori_shape=(128, 96)))
-    assert sample['gt_depth'].shape == (128, 96) and sample['gt_depth'].max() == 1.0
+    assert sample['gt_depth_map'].shape == (128, 96) and sample['gt_depth_map'].max() == 1.0
 
     broken = photos[0]
     broken.write_bytes(b'not a jpeg')
@@ -254,13 +254,13 @@ def test_estimate_depth_transform_matches_a_loaded_precomputed_map(synthetic_dre
     photo = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
     results = LoadImageFromFile().transform(dict(img_path=str(photo)))
     on_the_fly = EstimateDepth(provider=dict(type='MiDaSSmall', weights=str(midas_weights))).transform(results)
-    assert on_the_fly['gt_depth'].shape == (128, 96) and 'gt_depth' in on_the_fly['seg_fields']
+    assert on_the_fly['gt_depth_map'].shape == (128, 96) and 'gt_depth_map' in on_the_fly['seg_fields']
 
     provider = build_depth_provider('midas_small', str(midas_weights))
     rgb = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
     write_png_atomic(str(tmp_path / 'd.png'), encode_inverse_depth(provider.estimate([rgb])[0]))
     loaded = LoadDepthMap().transform(dict(depth_path=str(tmp_path / 'd.png'), ori_shape=(128, 96)))
-    np.testing.assert_allclose(on_the_fly['gt_depth'], loaded['gt_depth'], atol=1e-4)
+    np.testing.assert_allclose(on_the_fly['gt_depth_map'], loaded['gt_depth_map'], atol=1e-4)
 
 
 def test_depth_cost_tool_reports_ratios_to_rgb_segmentation(tmp_path):

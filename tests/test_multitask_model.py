@@ -210,6 +210,7 @@ def test_ssitrim_trims_each_image_by_itself():
 def test_depth_targets_average_image_pixels_only_at_the_padded_border():
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+    from mmseg.utils import stack_batch
     head = build(heads()['depth'])
     captured = {}
 
@@ -222,28 +223,42 @@ def test_depth_targets_average_image_pixels_only_at_the_padded_border():
     samples = []
     for height, width in ((30, 22), (32, 24)):  # the first is padded to 32 x 24: a partial border cell
         sample = SegDataSample()
-        sample.gt_depth = PixelData(data=torch.full((1, height, width), 0.8))
-        sample.set_metainfo(dict(img_shape=(height, width), pad_shape=(32, 24)))
+        sample.gt_depth_map = PixelData(data=torch.full((1, height, width), 0.8))
         samples.append(sample)
+    # As SegDataPreProcessor in training: the batch and gt_depth_map padded to one size, the padding 255.
+    _, samples = stack_batch([torch.zeros(3, 30, 22), torch.zeros(3, 32, 24)], samples, size=(32, 24),
+                             seg_pad_val=255)
+    assert samples[0].gt_depth_map.data.shape == (1, 32, 24) and samples[0].gt_depth_map.data.max() == 255
     head.loss([torch.randn(2, 128, 4, 3)] * 3, samples)
     target, mask = captured['target'], captured['mask']
     assert target.shape == (2, 1, 8, 6) and mask.bool().all()
-    # Every cell, the border cells of the padded image included, averages 0.8s only (zero padding ignored).
+    # Every cell, the border cells of the padded image included, averages 0.8s only (the padding is ignored).
     torch.testing.assert_close(target, torch.full_like(target, 0.8))
 
 
-def test_resize_keeps_labels_nearest_and_resizes_depth_bilinearly():
+def test_depth_aware_resize_keeps_labels_nearest_and_resizes_depth_bilinearly():
     import numpy as np
     init_default_scope('mmseg')
     from mmseg.registry import TRANSFORMS
+
     from mmext.datasets.transforms.geometry import register_continuous_field
-    depth = np.tile(np.linspace(0, 1, 8, dtype=np.float32), (8, 1))
-    labels = (depth > 0.5).astype(np.uint8)
-    results = dict(img=np.zeros((8, 8, 3), np.uint8), gt_seg_map=labels, gt_depth=depth, seg_fields=['gt_seg_map'])
-    register_continuous_field(results, 'gt_depth')
-    out = TRANSFORMS.build(dict(type='Resize', scale=(16, 16), keep_ratio=False))(results)
-    assert set(np.unique(out['gt_seg_map'])) == {0, 1}  # labels stay labels
-    row = out['gt_depth'][0]
-    assert len(np.unique(row)) > 8  # bilinear: new intermediate values, not the 8 steps of nearest neighbour
-    assert np.all(np.diff(row) >= 0) and row.min() >= 0 and row.max() <= 1
-    assert out['seg_fields'] == ['gt_seg_map', 'gt_depth']
+
+    def sample():
+        depth = np.tile(np.linspace(0, 1, 8, dtype=np.float32), (8, 1))
+        results = dict(img=np.zeros((8, 8, 3), np.uint8), gt_seg_map=(depth > 0.5).astype(np.uint8),
+                       gt_depth_map=depth, seg_fields=['gt_seg_map'])
+        register_continuous_field(results, 'gt_depth_map')
+        return results
+
+    for step in (dict(type='DepthAwareResize', scale=(16, 16), keep_ratio=False),
+                 dict(type='RandomResize', scale=(16, 16), ratio_range=(1.0, 1.0), keep_ratio=False,
+                      resize_type='DepthAwareResize')):
+        out = TRANSFORMS.build(step)(sample())
+        assert set(np.unique(out['gt_seg_map'])) == {0, 1}  # labels stay labels
+        row = out['gt_depth_map'][0]
+        assert len(np.unique(row)) > 8  # bilinear: new intermediate values, not the 8 steps of nearest neighbour
+        assert np.all(np.diff(row) >= 0) and row.min() >= 0 and row.max() <= 1
+        assert out['seg_fields'] == ['gt_seg_map', 'gt_depth_map']
+    # mmseg's own Resize is untouched: every seg field by nearest neighbour.
+    plain = TRANSFORMS.build(dict(type='Resize', scale=(16, 16), keep_ratio=False))(sample())
+    assert len(np.unique(plain['gt_depth_map'][0])) == 8

@@ -89,7 +89,7 @@ def test_flip_mirrors_keypoints_swaps_left_right_and_only_swaps_the_label_map(sy
     width = original['img'].shape[1]
     assert out['flip'] and out['flip_direction'] == 'horizontal'
     np.testing.assert_array_equal(out['img'], original['img'][:, ::-1])
-    np.testing.assert_array_equal(out['gt_depth'], original['gt_depth'][:, ::-1])  # no label swap in depth
+    np.testing.assert_array_equal(out['gt_depth_map'], original['gt_depth_map'][:, ::-1])  # no label swap in depth
     labels, flipped_labels = original['gt_seg_map'][:, ::-1], out['gt_seg_map']
     for a, b in ((9, 10), (12, 13), (14, 15)):
         np.testing.assert_array_equal(flipped_labels == a, labels == b)
@@ -159,9 +159,9 @@ def test_limb_maps_follow_visible_limbs_and_flip_consistently(synthetic_dresscod
 def test_skeleton_mask_and_depth_loading(synthetic_dresscode):
     extra = [dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap')]
     results = load_sample(synthetic_dresscode, index=1, extra=extra)
-    mask, depth, labels = results['gt_skeleton_mask'], results['gt_depth'], results['gt_seg_map']
+    mask, depth, labels = results['gt_skeleton_mask'], results['gt_depth_map'], results['gt_seg_map']
     assert mask.shape == depth.shape == labels.shape and mask.dtype == np.uint8
-    assert {'gt_skeleton_mask', 'gt_depth'} <= set(results['seg_fields'])
+    assert {'gt_skeleton_mask', 'gt_depth_map'} <= set(results['seg_fields'])
     keypoints, visible = results['gt_keypoints'][0], results['gt_keypoints_visible'][0]
     a, b = 2, 3  # right upper arm
     if visible[a] and visible[b]:
@@ -180,7 +180,7 @@ def test_concat_extra_channels_renders_pose_and_depth(synthetic_dresscode):
     image = out['img']
     assert image.shape == (128, 96, 6) and image.dtype == np.float32
     np.testing.assert_array_equal(image[..., :3], rgb)
-    np.testing.assert_allclose(image[..., 5], results['gt_depth'] * 255, rtol=1e-6)
+    np.testing.assert_allclose(image[..., 5], results['gt_depth_map'] * 255, rtol=1e-6)
     joint = int(np.argmax(results['gt_keypoints_visible'][0]))
     x, y = results['gt_keypoints'][0, joint].astype(int)
     assert image[y, x, 3] > 200 and image[..., 3].min() == 0
@@ -201,7 +201,7 @@ def test_pack_multitask_inputs_carries_every_target(synthetic_dresscode):
     assert sample.gt_sem_seg.data.shape == (1, 128, 96)
     assert sample.gt_heatmaps.data.shape == (18, 32, 24)
     assert sample.gt_limb_maps.data.shape == (17, 32, 24)
-    assert sample.gt_skeleton_mask.data.shape == sample.gt_depth.data.shape == (1, 128, 96)
+    assert sample.gt_skeleton_mask.data.shape == sample.gt_depth_map.data.shape == (1, 128, 96)
     landmarks = sample.gt_landmarks
     assert landmarks.keypoints.shape == (1, 18, 2) and landmarks.keypoint_weights.shape == (1, 18)
     assert torch.equal(landmarks.ori_keypoints, landmarks.keypoints)  # no geometric transform here

@@ -23,6 +23,7 @@ import sys
 from contextlib import nullcontext, redirect_stdout
 
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
+from mmext.datasets.transforms.geometry import RESIZE_TYPES
 from mmext.utils.console import QuietConsole
 from mmext.utils.pretrained import CheckpointMismatchError, load_checkpoint_strictly
 from mmext.utils.runtime import ConfigCheckError, add_runner_args, build_runner, load_cfg
@@ -46,7 +47,7 @@ def flip_tta_pipeline(test_pipeline: list) -> list:
     """The test pipeline with every photo tested as is and flipped (mmcv's TestTimeAug)."""
     steps = copy.deepcopy(list(test_pipeline))
     load, rest = steps[0], steps[1:]
-    geometric = [s for s in rest if s['type'] in ('Resize', 'RandomResize')]
+    geometric = [s for s in rest if s['type'] in (*RESIZE_TYPES, 'RandomResize')]
     others = [s for s in rest if s not in geometric]
     flips = [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
              dict(type='RandomFlip', prob=1.0, direction='horizontal')]

@@ -16,9 +16,10 @@ from .ort_runner import OrtRunner
 
 
 def test_resize(cfg: Config) -> Tuple[Tuple[int, int], bool]:
-    """``scale`` and ``keep_ratio`` of the test pipeline's ``Resize``."""
+    """``scale`` and ``keep_ratio`` of the test pipeline's ``Resize`` (or ``DepthAwareResize``)."""
+    from mmext.datasets.transforms.geometry import RESIZE_TYPES
     for step in cfg.test_dataloader.dataset.pipeline:
-        if step['type'] == 'Resize':
+        if step['type'] in RESIZE_TYPES:
             return tuple(step['scale']), bool(step.get('keep_ratio', False))
     raise ValueError('the config\'s test pipeline has no Resize step')
 

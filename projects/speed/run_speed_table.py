@@ -53,6 +53,7 @@ def build_candidates(args, work: str):
     from mmengine.config import Config
     from mmseg.registry import MODELS
 
+    from mmext.datasets.transforms.geometry import RESIZE_TYPES
     from mmext.deployment import OrtRunner, export_onnx, optimize_eager, simplify_onnx
     from mmext.deployment.dataset_inputs import dataset_inputs
     from mmext.deployment.eager import PRECISIONS
@@ -88,7 +89,7 @@ def build_candidates(args, work: str):
     print(f'==> ours: {args.config} ({args.checkpoint}): eager, optimised, ONNX fp32, INT8', flush=True)
     cfg, ours = load_segmentor(args.config, args.checkpoint)
     for step in cfg.val_dataloader.dataset.pipeline:  # photos straight to the deployed input size
-        if step.type == 'Resize':
+        if step.type in RESIZE_TYPES:
             step.update(scale=(shape[1], shape[0]), keep_ratio=False)
     eager('ours_eager_fp32', ours)
     eager('ours_eager_optimised', copy.deepcopy(ours), fuse_bn=True, channels_last=True)

@@ -40,6 +40,7 @@ def parse_hw(text: str) -> Tuple[int, int]:
 def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: int, batch_size: int,
                  seed: int, lr: float) -> Config:
     """Scale a Dress Code ablation config (1024 x 768 photos, 80k iterations) to a short CPU run."""
+    from mmext.datasets.transforms.geometry import RESIZE_TYPES
     height, width = image_hw
     old_long = max(cfg.get('image_scale', (768, 1024)))
     factor = max(height, width) / old_long
@@ -49,7 +50,7 @@ def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: 
         loader_cfg.num_workers = 2 if loader == 'train_dataloader' else 1
         loader_cfg.persistent_workers = False
         for step in loader_cfg.dataset.pipeline:
-            if step.type in ('RandomResize', 'Resize'):
+            if step.type in ('RandomResize', *RESIZE_TYPES):
                 step.scale = (min(height, width), max(height, width))
             elif step.type == 'PoseAwareRandomCrop':
                 step.crop_size = (height, width)

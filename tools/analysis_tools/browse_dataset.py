@@ -78,8 +78,8 @@ def panel(results: dict, palette) -> np.ndarray:
         tiles.append(('limb maps (max)', heat(results['gt_limb_maps'], size)))
     if results.get('gt_heatmaps') is not None:
         tiles.append(('landmark heatmaps (max)', heat(results['gt_heatmaps'], size)))
-    if results.get('gt_depth') is not None:
-        tiles.append(('depth', heat(np.asarray(results['gt_depth'])[None], size)))
+    if results.get('gt_depth_map') is not None:
+        tiles.append(('depth', heat(np.asarray(results['gt_depth_map'])[None], size)))
     for channel in range(3, image.shape[-1] if image.ndim == 3 else 3):
         tiles.append((f'input channel {channel}', heat(image[None, ..., channel] / 255.0, size)))
     drawn = []

@@ -6,7 +6,8 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='LoadDepthMap'),
-    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 2.0), keep_ratio=True),
+    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 2.0), keep_ratio=True,
+         resize_type='DepthAwareResize'),  # depth bilinearly
     dict(type='RandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
@@ -15,8 +16,8 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthMap'),  # before Resize, which resizes it with the photo
-    dict(type='Resize', scale={{_base_.image_scale}}, keep_ratio=True),
+    dict(type='LoadDepthMap'),  # before the resize, which resizes it (bilinearly) with the photo
+    dict(type='DepthAwareResize', scale={{_base_.image_scale}}, keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='ConcatExtraChannels', sources=('depth', )),
     dict(type='PackSegInputs'),

@@ -6,7 +6,8 @@ train_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='LoadDressCodeKeypoints'),
     dict(type='LoadDepthMap'),
-    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 1.5), keep_ratio=True),
+    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 1.5), keep_ratio=True,
+         resize_type='DepthAwareResize'),  # depth bilinearly
     dict(type='PoseAwareRandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
     dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs={{_base_.left_right_labels}}),
     dict(type='PhotoMetricDistortion'),

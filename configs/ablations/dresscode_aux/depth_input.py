@@ -11,7 +11,8 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='LoadDepthMap'),
-    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 1.5), keep_ratio=True),
+    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 1.5), keep_ratio=True,
+         resize_type='DepthAwareResize'),  # depth bilinearly
     dict(type='PoseAwareRandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
     dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs={{_base_.left_right_labels}}),
     dict(type='PhotoMetricDistortion'),
@@ -20,8 +21,8 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthMap'),  # before Resize, which resizes it with the photo
-    dict(type='Resize', scale={{_base_.image_scale}}, keep_ratio=True),
+    dict(type='LoadDepthMap'),  # before the resize, which resizes it (bilinearly) with the photo
+    dict(type='DepthAwareResize', scale={{_base_.image_scale}}, keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='ConcatExtraChannels', sources=('depth', )),
     dict(type='PackMultiTaskInputs'),

@@ -6,14 +6,14 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import MODELS, TRANSFORMS
 
-from .geometry import register_continuous_field
+from .loading import put_depth_map
 
 
 @TRANSFORMS.register_module()
 class EstimateDepth(BaseTransform):
     """Run a depth provider on the loaded photo; the drop-in replacement of ``LoadDepthMap``.
 
-    Adds ``gt_depth`` (H, W) float32 exactly as ``LoadDepthMap`` does for a precomputed map: relative inverse
+    Adds ``gt_depth_map`` (H, W) float32 exactly as ``LoadDepthMap`` does for a precomputed map: relative inverse
     depth at the photo's size, min-max normalised per image, registered in ``seg_fields``. Run it right after
     ``LoadImageFromFile`` (BGR photo), before the geometric transforms.
 
@@ -36,8 +36,7 @@ class EstimateDepth(BaseTransform):
                              f'{results["img"].dtype} {results["img"].shape}')
         depth = self._provider.estimate([rgb])[0]
         low, high = float(depth.min()), float(depth.max())
-        results['gt_depth'] = (depth - low) / (high - low) if high > low else np.zeros_like(depth)
-        register_continuous_field(results, 'gt_depth')
+        put_depth_map(results, (depth - low) / (high - low) if high > low else np.zeros_like(depth))
         return results
 
     def __repr__(self) -> str:

@@ -10,7 +10,6 @@ PIXEL_TARGETS = {
     'gt_heatmaps': 'gt_heatmaps',
     'gt_limb_maps': 'gt_limb_maps',
     'gt_skeleton_mask': 'gt_skeleton_mask',
-    'gt_depth': 'gt_depth',
 }
 
 
@@ -18,9 +17,11 @@ PIXEL_TARGETS = {
 class PackMultiTaskInputs(PackSegInputs):
     """``PackSegInputs`` plus the auxiliary targets.
 
-    Adds to the data sample, when present in the results:
+    ``PackSegInputs`` itself packs ``gt_seg_map`` and the depth map ``gt_depth_map`` (``PixelData`` (1, H, W),
+    mmseg's field, which ``SegDataPreProcessor`` pads with the batch). Adds to the data sample, when present in
+    the results:
 
-    - ``gt_heatmaps``, ``gt_limb_maps``, ``gt_skeleton_mask``, ``gt_depth``: ``PixelData`` (C, H, W);
+    - ``gt_heatmaps``, ``gt_limb_maps``, ``gt_skeleton_mask``: ``PixelData`` (C, H, W);
     - ``gt_landmarks``: ``InstanceData`` with ``keypoints`` / ``keypoints_visible`` (after augmentation),
       ``keypoint_weights`` (heatmap loss weights) and ``ori_keypoints`` / ``ori_keypoints_visible`` (in
       the original image, for evaluation).

@@ -1,8 +1,9 @@
-"""Geometric augmentations that keep keypoints (and left/right semantics) in step with the image.
+"""Geometric augmentations that keep keypoints, left/right semantics and depth maps in step with the image.
 
 mmseg's ``RandomCrop`` ignores keypoints and its ``RandomFlip`` neither flips them nor swaps left/right
-joints; mmcv's ``Resize`` (used by ``RandomResize``) already scales ``gt_keypoints``. Keypoints are pixel
-indices (pixel centres at integers), mmpose's convention.
+joints; mmcv's ``Resize`` (used by ``RandomResize``) already scales ``gt_keypoints`` but resizes every seg
+field, a depth map too, by nearest neighbour (``DepthAwareResize`` resizes depth bilinearly). Keypoints are
+pixel indices (pixel centres at integers), mmpose's convention.
 """
 from typing import Sequence, Tuple
 
@@ -12,8 +13,6 @@ from mmcv.transforms import RandomFlip
 from mmseg.datasets.transforms import RandomCrop
 from mmseg.datasets.transforms import Resize as MMSegResize
 from mmseg.registry import TRANSFORMS
-
-
 
 # Seg fields holding continuous values (depth maps), listed by their loaders under this results key: resized
 # bilinearly instead of with nearest neighbour.
@@ -26,12 +25,18 @@ def register_continuous_field(results: dict, key: str) -> None:
     results.setdefault(CONTINUOUS_FIELDS, []).append(key)
 
 
-@TRANSFORMS.register_module(name='Resize', force=True)
-class Resize(MMSegResize):
-    """mmseg's ``Resize`` (same arguments, same results for images and label maps) that resizes continuous seg
-    fields -- depth maps, registered by :func:`register_continuous_field` -- bilinearly: nearest neighbour
-    would turn a smooth depth map into steps. It replaces mmseg's ``Resize`` in the registry, so
-    ``RandomResize`` and configs get it unchanged; mmseg's own ``gt_depth_map`` is not affected.
+# Fixed-size resize steps of a pipeline (tools that read or rewrite a test pipeline's scale look for these).
+RESIZE_TYPES = ('Resize', 'DepthAwareResize')
+
+
+@TRANSFORMS.register_module()
+class DepthAwareResize(MMSegResize):
+    """mmseg's ``Resize`` (same arguments, same results for images, label maps and keypoints) that resizes
+    continuous seg fields -- depth maps, registered by :func:`register_continuous_field` -- bilinearly: nearest
+    neighbour would turn a smooth depth map into steps. Every other seg field is resized by mmseg's rule.
+
+    Pipelines that load depth before resizing use it in place of ``Resize``, and with
+    ``RandomResize(..., resize_type='DepthAwareResize')``.
     """
 
     def _resize_seg(self, results: dict) -> None:

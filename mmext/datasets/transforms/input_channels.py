@@ -20,7 +20,7 @@ class ConcatExtraChannels(BaseTransform):
 
     Args:
         sources: any of 'keypoint_heatmaps' (Gaussians at the joints, from ``gt_keypoints``), 'limb_maps'
-            (limb segments between visible joints) and 'depth' (``gt_depth`` from ``LoadDepthMap``).
+            (limb segments between visible joints) and 'depth' (``gt_depth_map`` from ``LoadDepthMap``).
         per_part: one channel per joint / limb (18 / 17) instead of their maximum (1 each).
         sigma: Gaussian sigma of the keypoint heatmaps, in image pixels.
         limb_width: limb thickness in image pixels.
@@ -56,7 +56,7 @@ class ConcatExtraChannels(BaseTransform):
         channels = [image.astype(np.float32)]
         for source in self.sources:
             if source == 'depth':
-                maps = results['gt_depth'][None]
+                maps = results['gt_depth_map'][None]
             elif source == 'keypoint_heatmaps':
                 maps = self._heatmap_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
                                                   (height, width))['heatmaps']

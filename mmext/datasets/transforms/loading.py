@@ -2,6 +2,7 @@
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmseg.datasets.transforms import LoadDepthAnnotation
 from mmseg.registry import TRANSFORMS
 
 from ..errors import DatasetError
@@ -82,18 +83,33 @@ class LoadSkeletonMask(BaseTransform):
         return results
 
 
+def put_depth_map(results: dict, depth: np.ndarray) -> None:
+    """Store a relative inverse depth map (H, W) float32 as mmseg's ``LoadDepthAnnotation`` stores depth:
+    ``gt_depth_map`` in ``seg_fields`` (so geometric transforms move it with the image; registered as continuous,
+    so ``DepthAwareResize`` resizes it bilinearly) and ``depth_rescale_factor`` 1 (the values as they are)."""
+    results['gt_depth_map'] = np.asarray(depth, np.float32)
+    register_continuous_field(results, 'gt_depth_map')
+    results['depth_rescale_factor'] = 1.0
+
+
 @TRANSFORMS.register_module()
-class LoadDepthMap(BaseTransform):
+class LoadDepthMap(LoadDepthAnnotation):
     """Relative inverse depth from a 16-bit PNG (``depth_path``), normalised per image to [0, 1].
 
-    Larger values are nearer (MiDaS convention). Added key ``gt_depth`` (H, W) float32, registered in
-    ``seg_fields`` so that geometric transforms move it with the image.
+    Larger values are nearer (MiDaS convention). Adds what mmseg's ``LoadDepthAnnotation`` adds --
+    ``gt_depth_map`` (H, W) float32 in ``seg_fields`` and ``depth_rescale_factor`` -- so mmseg's
+    ``PackSegInputs`` packs it and its transforms handle it; what differs: the path comes from the data info's
+    ``depth_path`` (mmext's per-photo rule, ``mmext/datasets/depth_maps.py``), a missing or broken file is a
+    ``DatasetError`` (the bad-sample policy), a map of another size than the photo is resized to it, values are
+    min-max normalised per image, and the map is registered as continuous (``DepthAwareResize`` resizes it
+    bilinearly).
 
     Args:
         normalize: min-max normalise each map to [0, 1] (a constant map becomes 0).
     """
 
     def __init__(self, normalize: bool = True):
+        super().__init__(decode_backend='cv2', to_float32=True)
         self.normalize = normalize
 
     def transform(self, results: dict) -> dict:
@@ -106,6 +122,8 @@ class LoadDepthMap(BaseTransform):
         if self.normalize:
             low, high = float(depth.min()), float(depth.max())
             depth = (depth - low) / (high - low) if high > low else np.zeros_like(depth)
-        results['gt_depth'] = depth
-        register_continuous_field(results, 'gt_depth')
+        put_depth_map(results, depth)
         return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(normalize={self.normalize})'

@@ -11,7 +11,7 @@ from ...models.losses import align_scale_shift
 @METRICS.register_module()
 class RelativeDepthMetric(BaseMetric):
     """``AbsRel`` and ``delta1`` (percent of pixels with max(pred / target, target / pred) < 1.25) of the model's
-    ``pred_depth`` against ``gt_depth``, both relative inverse depth in [0, 1] per image: the prediction is first
+    ``pred_depth`` against ``gt_depth_map``, both relative inverse depth in [0, 1] per image: the prediction is first
     aligned to the target by a per-image least-squares scale and shift, since relative depth (MiDaS targets) has
     neither. Pixels whose target is at or below ``depth_min`` are not evaluated; both errors are pooled over the
     evaluated pixels of the data set.
@@ -30,12 +30,12 @@ class RelativeDepthMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            if 'pred_depth' not in sample or 'gt_depth' not in sample:
+            if 'pred_depth' not in sample or 'gt_depth_map' not in sample:
                 # One entry per sample: collect_results trims distributed padding by counting entries.
                 self.results.append(None)
                 continue
             self.results.append(self.depth_errors(sample['pred_depth']['data'][0].cpu(),
-                                                  sample['gt_depth']['data'][0].cpu()))
+                                                  sample['gt_depth_map']['data'][0].cpu()))
 
     def depth_errors(self, pred: torch.Tensor, target: torch.Tensor) -> tuple:
         """(sum of absolute relative errors, pixels within delta 1.25, evaluated pixels) of one (H, W) image."""

@@ -13,11 +13,12 @@ from .aux_task_head import AuxTaskHead
 
 @MODELS.register_module()
 class DepthHead(AuxTaskHead):
-    """Regresses one relative inverse depth map; targets are ``gt_depth`` (``LoadDepthMap``).
+    """Regresses one relative inverse depth map; targets are mmseg's ``gt_depth_map`` (``LoadDepthMap``).
 
-    The target is average-pooled to ``target_stride`` over the image's own pixels only: a cell on the image
-    border that is partly batch padding averages its image pixels, not the padding's zeros. The loss
-    (``ScaleShiftInvariantLoss`` by default) ignores cells that are padding only.
+    The target is average-pooled to ``target_stride`` over the image's own pixels only (``img_shape``): a cell
+    on the image border that is partly batch padding averages its image pixels, not the padding
+    (``SegDataPreProcessor`` pads ``gt_depth_map`` with ``seg_pad_val``). The loss (``ScaleShiftInvariantLoss``
+    by default) ignores cells that are padding only.
 
     Args:
         loss: loss config taking (pred, target, mask).
@@ -38,9 +39,11 @@ class DepthHead(AuxTaskHead):
         pred = self.forward_at_target(inputs, metas)
         size = tuple(pred.shape[2:])
         full_size = (size[0] * self.target_stride, size[1] * self.target_stride)
-        depth = self.stack_padded([s.gt_depth.data for s in data_samples], full_size).to(pred)
-        on_image = self.stack_padded([s.gt_depth.data.new_ones(s.gt_depth.data.shape) for s in data_samples],
-                                     full_size).to(pred)
+        # The image's own pixels: the data preprocessor pads gt_depth_map with the batch (with seg_pad_val).
+        maps = [s.gt_depth_map.data[:, :meta['img_shape'][0], :meta['img_shape'][1]]
+                for s, meta in zip(data_samples, metas)]
+        depth = self.stack_padded(maps, full_size).to(pred)
+        on_image = self.stack_padded([m.new_ones(m.shape) for m in maps], full_size).to(pred)
         coverage = F.avg_pool2d(on_image, self.target_stride)
         target = F.avg_pool2d(depth * on_image, self.target_stride) / coverage.clamp_min(1e-6)
         mask = (coverage > 0).to(pred)
