@@ -236,6 +236,34 @@ def test_depth_targets_average_image_pixels_only_at_the_padded_border():
     torch.testing.assert_close(target, torch.full_like(target, 0.8))
 
 
+def test_dense_auxiliary_predictions_are_in_the_original_image():
+    """AuxTaskHead's promise: the image's own cells of the padded batch, resized to ``ori_shape``."""
+    from mmseg.structures import SegDataSample
+    samples = []
+    for img_shape, ori_shape in (((30, 22), (60, 44)), ((32, 24), (32, 24))):
+        sample = SegDataSample()
+        sample.set_metainfo(dict(img_shape=img_shape, ori_shape=ori_shape, pad_shape=(32, 24)))
+        samples.append(sample)
+    skeleton, depth = build(heads()['skeleton']), build(heads()['depth'])
+    for head in (skeleton, depth):
+        # Outputs at the target stride of the 32 x 24 batch (8 x 6 cells), all 0.
+        head.forward = lambda inputs, channels=head.conv_out.out_channels: torch.zeros(2, channels, 8, 6)
+    skeleton.predict([], samples)
+    depth.predict([], samples)
+    for sample in samples:
+        assert sample.pred_limb_maps.data.shape == (17, *sample.ori_shape)
+        torch.testing.assert_close(sample.pred_limb_maps.data, torch.full((17, *sample.ori_shape), 0.5))
+        assert sample.pred_depth.data.shape == (1, *sample.ori_shape)
+    # A smaller image in the batch: the padding cells must not reach the prediction.
+    small = SegDataSample()
+    small.set_metainfo(dict(img_shape=(16, 12), ori_shape=(48, 36), pad_shape=(32, 24)))
+    logits = torch.full((2, 17, 8, 6), 50.0)
+    logits[:, :, :4, :3] = -50.0  # the image's own 4 x 3 cells
+    skeleton.forward = lambda inputs: logits
+    skeleton.predict([], [small, copy.deepcopy(small)])
+    assert small.pred_limb_maps.data.shape == (17, 48, 36) and small.pred_limb_maps.data.max() < 1e-6
+
+
 def test_depth_aware_resize_keeps_labels_nearest_and_resizes_depth_bilinearly():
     import numpy as np
     init_default_scope('mmseg')

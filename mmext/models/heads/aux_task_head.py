@@ -17,7 +17,8 @@ class AuxTaskHead(BaseModule, metaclass=ABCMeta):
 
     Several ``in_index`` levels are resized to the first one and concatenated, reduced to ``channels`` by
     a 1x1 ConvModule, refined by ``num_convs`` 3x3 ConvModules and projected by a 1x1 conv. Predictions are resized
-    to ``ceil(padded input / target_stride)``, the resolution of the targets.
+    to ``ceil(padded input / target_stride)``, the resolution of the targets; :meth:`to_original_frame` takes
+    dense predictions from there to the original image, as :meth:`predict` promises.
 
     Args:
         in_channels: channels of each selected input.
@@ -78,6 +79,14 @@ class AuxTaskHead(BaseModule, metaclass=ABCMeta):
             height, width = meta['img_shape'][:2]
             mask[i, :, :math.ceil(height / self.target_stride), :math.ceil(width / self.target_stride)] = 1
         return mask
+
+    def to_original_frame(self, maps: Tensor, meta: dict) -> Tensor:
+        """One sample's dense prediction (C, h, w) at the target stride of the padded batch -> (C, H, W) in the
+        original image (``ori_shape``): the image's own cells are cut out of the batch padding and resized
+        bilinearly, as mmseg resizes segmentation logits."""
+        height, width = meta['img_shape'][:2]
+        valid = maps[:, :math.ceil(height / self.target_stride), :math.ceil(width / self.target_stride)]
+        return F.interpolate(valid[None], size=tuple(meta['ori_shape'][:2]), mode='bilinear', align_corners=False)[0]
 
     @staticmethod
     def stack_padded(maps: List[Tensor], size: Tuple[int, int]) -> Tensor:

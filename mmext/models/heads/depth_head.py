@@ -1,5 +1,4 @@
 """Relative inverse depth as an auxiliary task, trained scale-and-shift invariantly (as MiDaS)."""
-import math
 from typing import Dict, List, Sequence, Union
 
 import torch.nn.functional as F
@@ -18,7 +17,7 @@ class DepthHead(AuxTaskHead):
     The target is average-pooled to ``target_stride`` over the image's own pixels only (``img_shape``): a cell
     on the image border that is partly batch padding averages its image pixels, not the padding
     (``SegDataPreProcessor`` pads ``gt_depth_map`` with ``seg_pad_val``). The loss (``ScaleShiftInvariantLoss``
-    by default) ignores cells that are padding only.
+    by default) ignores cells that are padding only. Predictions (``pred_depth``) are in the original image.
 
     Args:
         loss: loss config taking (pred, target, mask).
@@ -53,7 +52,4 @@ class DepthHead(AuxTaskHead):
         metas = self.metas(data_samples)
         pred = self.forward_at_target(inputs, metas)
         for sample, depth, meta in zip(data_samples, pred, metas):
-            height, width = meta['img_shape'][:2]
-            valid = depth[:, :math.ceil(height / self.target_stride), :math.ceil(width / self.target_stride)]
-            depth = F.interpolate(valid[None], size=meta['ori_shape'][:2], mode='bilinear', align_corners=False)
-            sample.pred_depth = PixelData(data=depth[0].detach())
+            sample.pred_depth = PixelData(data=self.to_original_frame(depth, meta).detach())

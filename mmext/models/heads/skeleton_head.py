@@ -29,6 +29,8 @@ class SkeletonHead(AuxTaskHead):
     """Predicts one map per skeleton link (targets from ``GenerateLimbMaps`` with the same codec), or one
     skeleton mask.
 
+    Predictions (``pred_limb_maps``) are per-channel probabilities in the original image.
+
     The output bias starts at a 5 % prior (limbs cover a small part of the image), so training does not
     spend its first steps pushing every pixel to "background".
 
@@ -88,7 +90,9 @@ class SkeletonHead(AuxTaskHead):
         return losses
 
     def predict(self, inputs: List[Tensor], data_samples: List[SegDataSample]) -> None:
+        """``pred_limb_maps``: (channels, H, W) probabilities in the original image; the logits are resized
+        there first and then decoded, as mmseg resizes segmentation logits before their activation."""
         metas = self.metas(data_samples)
-        probs = self.decoder.decode(self.forward_at_target(inputs, metas))
-        for sample, prob in zip(data_samples, probs):
-            sample.pred_limb_maps = PixelData(data=prob.detach())
+        logits = self.forward_at_target(inputs, metas)
+        for sample, maps, meta in zip(data_samples, logits, metas):
+            sample.pred_limb_maps = PixelData(data=self.decoder.decode(self.to_original_frame(maps, meta)).detach())
