@@ -22,7 +22,7 @@ def test_heatmap_codec_round_trips_keypoints_of_any_image_size():
     codec = KEYPOINT_CODECS.build(dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0))
     keypoints, visible = keypoints_and_visibility()
     for image_hw in ((256, 192), (257, 190)):
-        encoded = codec.encode(keypoints, visible, image_hw)
+        encoded = codec.encode(keypoints, visible, img_shape=image_hw)
         assert encoded['heatmaps'].shape == (18, -(-image_hw[0] // 4), -(-image_hw[1] // 4))
         decoded, scores = codec.decode(encoded['heatmaps'])
         seen = visible[0] > 0
@@ -34,13 +34,46 @@ def test_heatmap_codec_round_trips_keypoints_of_any_image_size():
 def test_limb_codec_draws_one_channel_per_link_and_decodes_logits_to_probabilities():
     codec = KEYPOINT_CODECS.build(dict(type='LimbMapCodec', stride=2, width=6.0))
     keypoints, visible = keypoints_and_visibility()
-    maps = codec.encode(keypoints, visible, (256, 192))['limb_maps']
+    maps = codec.encode(keypoints, visible, img_shape=(256, 192))['limb_maps']
     assert maps.shape == (len(COCO18_SKELETON), 128, 96) and codec.num_limbs == len(COCO18_SKELETON)
     for channel, (a, b) in enumerate(COCO18_SKELETON):
         assert (maps[channel].sum() > 0) == bool(visible[0, a] and visible[0, b])
     short = LimbMapCodec(stride=2, width=6.0, skeleton_links=[(0, 1)])
-    assert short.encode(keypoints, visible, (256, 192))['limb_maps'].shape == (1, 128, 96)
+    assert short.encode(keypoints, visible, img_shape=(256, 192))['limb_maps'].shape == (1, 128, 96)
     torch.testing.assert_close(codec.decode(torch.zeros(1, 17, 2, 2)), torch.full((1, 17, 2, 2), 0.5))
+
+
+@pytest.mark.parametrize('cfg', [dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0),
+                                 dict(type='LimbMapCodec', stride=4, width=6.0)], ids=lambda cfg: cfg['type'])
+def test_codecs_are_mmpose_codecs_taking_the_image_size_as_an_auxiliary_encode_key(cfg):
+    from mmpose.codecs.base import BaseKeypointCodec
+    codec = KEYPOINT_CODECS.build(cfg)
+    assert isinstance(codec, BaseKeypointCodec) and codec.auxiliary_encode_keys == {'img_shape'}
+    keypoints, visible = keypoints_and_visibility()
+    with pytest.raises(ValueError, match='img_shape'):
+        codec.encode(keypoints, visible)
+    # mmpose's calling convention (keywords, visibility optional: every joint visible).
+    everything = codec.encode(keypoints=keypoints, img_shape=(257, 190))
+    assert next(iter(everything.values())).shape[1:] == (65, 48)
+
+
+def test_mmpose_generate_target_and_the_segmentation_target_transform_encode_alike():
+    """mmpose's GenerateTarget hands the codec its auxiliary_encode_keys from the results, as mmext's
+    GenerateLandmarkHeatmaps does: the same codec gives the same targets through either."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import TRANSFORMS as POSE_TRANSFORMS
+    from mmseg.registry import TRANSFORMS
+    keypoints, visible = keypoints_and_visibility()
+    codec = dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)
+    init_default_scope('mmpose')
+    theirs = POSE_TRANSFORMS.build(dict(type='GenerateTarget', encoder=codec))(
+        dict(keypoints=keypoints, keypoints_visible=visible, img_shape=(257, 190)))
+    init_default_scope('mmseg')
+    ours = TRANSFORMS.build(dict(type='GenerateLandmarkHeatmaps', encoder=codec))(
+        dict(gt_keypoints=keypoints, gt_keypoints_visible=visible, img_shape=(257, 190)))
+    assert theirs['heatmaps'].shape == (18, 65, 48)
+    np.testing.assert_array_equal(ours['gt_heatmaps'], theirs['heatmaps'])
+    np.testing.assert_array_equal(ours['gt_keypoint_weights'], theirs['keypoint_weights'])
 
 
 def test_heads_take_stride_and_channels_from_their_decoder():

@@ -1,5 +1,5 @@
 """Limb maps: one binary channel per skeleton link, a thick segment between its two visible joints."""
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -7,12 +7,13 @@ from mmpose.registry import KEYPOINT_CODECS
 from torch import Tensor
 
 from ..structures import COCO18_SKELETON
+from .strided_codec import StridedKeypointCodec
 
 
 @KEYPOINT_CODECS.register_module()
-class LimbMapCodec:
+class LimbMapCodec(StridedKeypointCodec):
     """Encodes keypoints into limb maps at ``1 / stride`` of the image; decodes predicted logits into
-    per-limb probabilities.
+    per-limb probabilities (limb maps hold no keypoint positions to decode to).
 
     Args:
         stride: image pixels per map cell.
@@ -22,7 +23,7 @@ class LimbMapCodec:
 
     def __init__(self, stride: int = 4, width: float = 8.0,
                  skeleton_links: Sequence[Tuple[int, int]] = COCO18_SKELETON):
-        self.stride = int(stride)
+        super().__init__(stride)
         self.width = float(width)
         self.skeleton_links = [tuple(link) for link in skeleton_links]
 
@@ -30,14 +31,13 @@ class LimbMapCodec:
     def num_limbs(self) -> int:
         return len(self.skeleton_links)
 
-    def map_size(self, image_hw: Tuple[int, int]) -> Tuple[int, int]:
-        """(h, w) of the limb maps of an image of ``image_hw``."""
-        return -(-int(image_hw[0]) // self.stride), -(-int(image_hw[1]) // self.stride)
-
-    def encode(self, keypoints: np.ndarray, keypoints_visible: np.ndarray,
-               image_hw: Tuple[int, int]) -> Dict[str, np.ndarray]:
-        """``limb_maps`` (num_limbs, h, w) float32 in {0, 1} for (1, K, 2) keypoints."""
-        maps = np.zeros((self.num_limbs, *self.map_size(image_hw)), np.uint8)
+    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None,
+               img_shape: Optional[Sequence[int]] = None) -> Dict[str, np.ndarray]:
+        """``limb_maps`` (num_limbs, h, w) float32 in {0, 1} for the (1, K, 2) keypoints of an image of
+        ``img_shape`` (H, W); without ``keypoints_visible`` every joint is visible."""
+        maps = np.zeros((self.num_limbs, *self.map_size(img_shape)), np.uint8)
+        if keypoints_visible is None:
+            keypoints_visible = np.ones(keypoints.shape[:2], np.float32)
         # Pixel index x covers [x - 0.5, x + 0.5): its cell is the floor of (x + 0.5) / stride.
         points = (keypoints[0] + 0.5) / self.stride
         thickness = max(1, int(round(self.width / self.stride)))
@@ -48,10 +48,9 @@ class LimbMapCodec:
                 cv2.line(maps[channel], start, end, 1, thickness, cv2.LINE_8)
         return dict(limb_maps=maps.astype(np.float32))
 
-    @staticmethod
-    def decode(logits: Tensor) -> Tensor:
-        """Per-limb probabilities from the head's logits."""
-        return logits.sigmoid()
+    def decode(self, encoded: Tensor) -> Tensor:
+        """Per-limb probabilities from the head's logits (any shape)."""
+        return encoded.sigmoid()
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(stride={self.stride}, width={self.width}, num_limbs={self.num_limbs})'

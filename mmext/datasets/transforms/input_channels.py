@@ -59,10 +59,10 @@ class ConcatExtraChannels(BaseTransform):
                 maps = results['gt_depth_map'][None]
             elif source == 'keypoint_heatmaps':
                 maps = self._heatmap_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
-                                                  (height, width))['heatmaps']
+                                                  img_shape=(height, width))['heatmaps']
             else:
                 maps = self._limb_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
-                                               (height, width))['limb_maps']
+                                               img_shape=(height, width))['limb_maps']
             if not self.per_part and source != 'depth':
                 maps = maps.max(axis=0, keepdims=True)
             channels.append(np.moveaxis(maps.astype(np.float32), 0, -1) * 255.0)

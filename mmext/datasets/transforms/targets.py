@@ -11,15 +11,19 @@ from ...codecs import build_codec
 
 class _EncodeKeypoints(BaseTransform):
     """Encode ``gt_keypoints`` / ``gt_keypoints_visible`` of the image with ``encoder``; store the outputs
-    named in ``OUTPUTS`` (codec key -> results key)."""
+    named in ``OUTPUTS`` (codec key -> results key).
+
+    As mmpose's ``GenerateTarget``, the codec gets the results keys it names in ``auxiliary_encode_keys``
+    (mmext's codecs: ``img_shape``, the size of the image the targets describe)."""
     OUTPUTS: dict = {}
 
     def __init__(self, encoder: dict):
         self.encoder = build_codec(encoder)
 
     def transform(self, results: dict) -> dict:
-        encoded = self.encoder.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
-                                      results['img_shape'][:2])
+        auxiliary = {key: results.get(key) for key in self.encoder.auxiliary_encode_keys}
+        encoded = self.encoder.encode(keypoints=results['gt_keypoints'],
+                                      keypoints_visible=results['gt_keypoints_visible'], **auxiliary)
         for codec_key, results_key in self.OUTPUTS.items():
             results[results_key] = encoded[codec_key]
         return results
