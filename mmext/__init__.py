@@ -1,11 +1,14 @@
 """mmext: pose-aware clothing and person segmentation plugins for OpenMMLab.
 
-Importing the package registers every module in mmsegmentation's registries; configs load it with
+Importing the package registers every module in mmsegmentation's registries (the pose codecs in mmpose's),
+adding entries only (tests/test_registration.py); configs load it with
 ``custom_imports = dict(imports=['mmext'], allow_failed_imports=False)``.
 """
 from .compat import install_mmcv_ops_fallback
 
-# Must run before anything imports mmseg.models / mmpose.models / mmdet.models.
+# On an mmcv built without compiled ops (only there), the mmcv.ops stand-in: the registration below imports
+# mmseg.models, which imports mmcv.ops, and no code of this package can run before this file
+# (docs/architecture.md, "What `import mmext` does").
 install_mmcv_ops_fallback()
 
 from .utils.checkpoint import register_checkpoint_safe_globals  # noqa: E402
