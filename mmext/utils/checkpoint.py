@@ -6,28 +6,40 @@ them are not plain data:
 
 * the message hub's ``HistoryBuffer`` objects, which mmengine pickles together with bound methods -- that
   would need ``builtins.getattr`` allow-listed, which is far too broad. Instead they are pickled here
-  through a dedicated rebuild function of their data (two tensors and an int);
+  through a dedicated rebuild function of their data: two lists of numbers and an int. Not tensors: mmengine
+  resumes with ``map_location`` = the GPU, which would put tensors on the GPU, where ``.numpy()`` fails;
+  plain numbers stay where they are (checkpoints written with tensors still load, from any device);
 * numpy arrays and scalars (e.g. in ``meta``), whose exact reconstruction types are allow-listed.
 
 Checkpoints saved before this module was imported (by plain mmengine) still carry the bound methods
 and keep failing with torch's error message; re-save them with ``weights_only=False`` once if trusted.
 """
 import copyreg
+from typing import Sequence, Union
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 
 
-def rebuild_history_buffer(log_history: torch.Tensor, count_history: torch.Tensor,
-                           max_length: int) -> HistoryBuffer:
-    """Inverse of :func:`_reduce_history_buffer`."""
-    return HistoryBuffer(log_history.numpy(), count_history.numpy(), max_length)
+def _as_array(values: Union[Sequence, torch.Tensor], dtype) -> np.ndarray:
+    if isinstance(values, torch.Tensor):  # the format of earlier checkpoints
+        if values.is_meta:
+            raise ValueError('a message hub history was loaded onto the meta device and holds no data; load the '
+                             'checkpoint with map_location=cpu (or a real device)')
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=dtype)
+
+
+def rebuild_history_buffer(log_history: Union[Sequence[float], torch.Tensor],
+                           count_history: Union[Sequence[int], torch.Tensor], max_length: int) -> HistoryBuffer:
+    """Inverse of :func:`_reduce_history_buffer`; also takes the tensors (on any device) of earlier checkpoints."""
+    return HistoryBuffer(_as_array(log_history, np.float64), _as_array(count_history, np.int64), max_length)
 
 
 def _reduce_history_buffer(buffer: HistoryBuffer):
-    log_history = torch.from_numpy(np.asarray(buffer._log_history, dtype=np.float64))
-    count_history = torch.from_numpy(np.asarray(buffer._count_history, dtype=np.int64))
+    log_history = np.asarray(buffer._log_history, dtype=np.float64).tolist()  # float64 -> float: exact
+    count_history = np.asarray(buffer._count_history, dtype=np.int64).tolist()
     return rebuild_history_buffer, (log_history, count_history, int(buffer.max_length))
 
 

@@ -3,12 +3,12 @@ import math
 from typing import Dict, Optional
 
 import torch
-from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.optim import AmpOptimWrapper
 from mmseg.registry import HOOKS
 
 from mmext.engine.optim_wrappers import SkipNonFiniteOptimWrapper
+from .rank_agreement import iteration_agreement
 
 POLICIES = ('stop', 'skip')
 SKIPPED_INFO_KEY = 'nonfinite_skipped_steps'
@@ -30,12 +30,7 @@ def nonfinite_terms(log_vars: Optional[dict]) -> Dict[str, float]:
     return bad
 
 
-def _any_rank(flag: bool) -> bool:
-    if get_world_size() == 1:
-        return flag
-    tensor = torch.tensor([int(flag)])
-    all_reduce(tensor, op='max')  # mmengine's: moves the tensor to the backend's device (CUDA for NCCL)
-    return bool(tensor.item())
+AGREEMENT_FLAG = 'nonfinite_loss'
 
 
 @HOOKS.register_module()
@@ -50,7 +45,9 @@ class NonFiniteLossHook(Hook):
             non-finite updates: ``optim_wrapper.type='SkipNonFiniteOptimWrapper'`` (or ``AmpOptimWrapper``,
             whose loss scaler skips them).
 
-    When distributed, all ranks stop or skip together, whichever rank saw the bad value.
+    When distributed, all ranks stop or skip together, whichever rank saw the bad value: the flag is agreed on
+    in the one all-reduce per iteration that it shares with :class:`PreemptionCheckpointHook`
+    (:mod:`mmext.engine.hooks.rank_agreement`).
     """
     # Before LoggerHook (BELOW_NORMAL) and CheckpointHook (VERY_LOW) look at the iteration.
     priority = 'ABOVE_NORMAL'
@@ -69,11 +66,17 @@ class NonFiniteLossHook(Hook):
                 f"updates, but optim_wrapper is {type(runner.optim_wrapper).__name__}: set "
                 f"optim_wrapper.type='SkipNonFiniteOptimWrapper' (or train with --on-nonfinite skip)")
         self.skipped = runner.message_hub.get_info(SKIPPED_INFO_KEY, 0)
+        iteration_agreement(runner).join(AGREEMENT_FLAG)
+
+    def after_train(self, runner) -> None:
+        iteration_agreement(runner).leave(AGREEMENT_FLAG)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs: Optional[dict] = None) -> None:
         bad = nonfinite_terms(outputs)
         skipped_by_wrapper = getattr(runner.optim_wrapper, 'last_update_skipped', False)
-        if not _any_rank(bool(bad) or skipped_by_wrapper):
+        agreement = iteration_agreement(runner)
+        agreement.contribute(AGREEMENT_FLAG, runner.iter, bool(bad) or skipped_by_wrapper)
+        if not agreement.agreed(runner.iter)[AGREEMENT_FLAG]:
             return
         iteration = runner.iter + 1
         # The terms first: the total ('loss') is non-finite whenever one of them is.

@@ -2,18 +2,21 @@
 from typing import Dict, Optional
 
 import torch
-import torch.distributed as dist
+from mmengine.dist import all_reduce
 from mmengine.optim import OptimWrapper
 from mmseg.registry import OPTIM_WRAPPERS
 
 
 def finite_on_all_ranks(loss: torch.Tensor) -> bool:
-    """Whether ``loss`` is finite in every process (one all-reduce when distributed)."""
+    """Whether ``loss`` is finite in every process (one all-reduce when distributed).
+
+    With DDP the gradients are averaged over ranks, so one rank's NaN reaches every rank's update: all ranks
+    must agree to skip. The agreement has to come before the optimizer step, so it cannot share the
+    after-iteration collective of the hooks (:mod:`mmext.engine.hooks.rank_agreement`). mmengine's
+    ``all_reduce`` puts the flag on the process group's device (and does nothing in a single process).
+    """
     finite = torch.isfinite(loss.detach()).all().to(torch.int32).reshape(1)
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-        # With DDP the gradients are averaged over ranks, so one rank's NaN reaches every rank's update:
-        # all ranks must agree to skip.
-        dist.all_reduce(finite, op=dist.ReduceOp.MIN)
+    all_reduce(finite, op='min')
     return bool(finite.item())
 
 
