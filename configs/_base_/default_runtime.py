@@ -1,4 +1,7 @@
 default_scope = 'mmseg'
+# mmengine's Runner whose data loader workers leave SIGTERM / SIGUSR1 to the main process (which then saves a
+# checkpoint) and which converts a ChannelsLastHook model before DDP wraps it (mmext/engine/runner.py).
+runner_type = 'MMExtRunner'
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
