@@ -16,7 +16,7 @@ model = dict(
     data_preprocessor=data_preprocessor,
     pretrained=None,
     backbone=dict(type='SERNetFormer', encoder='resnet50', out_indices=(1, 2, 3, 4), abg=True, abg_mode='element',
-                  init_cfg=None),
+                  norm_cfg=norm_cfg, init_cfg=None),
     decode_head=dict(
         type='SERNetFormerHead',
         in_channels=[256, 512, 1024, 2048],

@@ -1,6 +1,7 @@
 from .sernet_former import SERNetFormer
 from .sersegformer import SERSegFormer
+from .timm_encoder import TimmEncoder
 from .topformer import TopFormer
 from .u2net import U2Net
 
-__all__ = ['SERNetFormer', 'SERSegFormer', 'TopFormer', 'U2Net']
+__all__ = ['SERNetFormer', 'SERSegFormer', 'TimmEncoder', 'TopFormer', 'U2Net']
