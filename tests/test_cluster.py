@@ -29,25 +29,110 @@ def stand_in(folder, name: str, script: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def install_dry_run(**env):
-    return subprocess.run(['bash', 'tools/install.sh'], cwd=REPO, capture_output=True, text=True, timeout=120,
+def install_dry_run(*args, **env):
+    return subprocess.run(['bash', 'tools/install.sh', *args], cwd=REPO, capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, DRY_RUN='1', **env))
 
 
+CUDA13_PINS = re.compile(r'^(cuda-toolkit|cuda-bindings|nvidia-[a-z0-9-]+|triton)==', re.M)
+
+
 def test_install_passes_the_chosen_torch_build_to_uv():
-    chosen = install_dry_run(TORCH_BACKEND='cu121')
-    assert chosen.returncode == 0, chosen.stderr
-    assert re.search(r'\+ .*uv pip install .*--torch-backend cu121 -r requirements\.lock', chosen.stdout)
     default = install_dry_run()
+    assert default.returncode == 0, default.stderr
     assert '--torch-backend' not in default.stdout and '-r requirements.lock' in default.stdout
+    assert CUDA13_PINS.search((REPO / 'requirements.lock').read_text())  # the default lock is the CUDA 13.0 build's
+    cu130 = install_dry_run(TORCH_BACKEND='cu130')  # the registry's wheel is that build
+    assert cu130.returncode == 0 and '--torch-backend' not in cu130.stdout and '-r requirements.lock' in cu130.stdout
+    for build in ('cu126', 'cu132', 'cpu'):
+        chosen = install_dry_run(TORCH_BACKEND=build)
+        assert chosen.returncode == 0, chosen.stderr
+        # (this machine's venv holds the cu130 build, which the command replaces)
+        command = re.search(rf'\+ .*uv pip install .*--torch-backend {build} --reinstall-package torch '
+                            r'--reinstall-package torchvision -r (\S+) torch==2\.13\.0 torchvision==0\.28\.0$',
+                            chosen.stdout, re.M)
+        assert command, chosen.stdout
+        lock = open(command.group(1)).read()  # the lock without the CUDA 13 runtime, torch and torchvision
+        os.remove(command.group(1))
+        assert not CUDA13_PINS.search(lock) and not re.search(r'^torch(vision)?==', lock, re.M)
+        assert 'mmengine==0.10.7' in lock and 'timm==' in lock
 
 
-def test_install_says_which_mmcv_ops_it_builds():
+@pytest.mark.parametrize('build', ['cu121', 'cu118', 'cu124', 'auto'])
+def test_install_refuses_torch_builds_that_do_not_exist(build):
+    refused = install_dry_run(TORCH_BACKEND=build)
+    assert refused.returncode == 2 and '+ ' not in refused.stdout
+    assert 'cpu, cu126, cu130 and cu132 builds only' in refused.stderr and 'docs/cluster.md' in refused.stderr
+
+
+def test_install_help_prints_and_installs_nothing(tmp_path):
+    venv = tmp_path / 'venv'
+    for args in (['--help'], ['-h']):
+        result = subprocess.run(['bash', 'tools/install.sh', *args], cwd=REPO, capture_output=True, text=True,
+                                timeout=60, env=dict(os.environ, VENV=str(venv), PYTHON=str(tmp_path / 'no_python')))
+        assert result.returncode == 0, result.stderr
+        assert 'TORCH_BACKEND' in result.stdout and 'cu126' in result.stdout and 'DRY_RUN' in result.stdout
+        assert '==>' not in result.stdout and not venv.exists()
+    wrong = subprocess.run(['bash', 'tools/install.sh', '--torch-backend', 'cu126'], cwd=REPO, capture_output=True,
+                           text=True, timeout=60, env=dict(os.environ, VENV=str(venv)))
+    assert wrong.returncode == 2 and 'environment variables' in wrong.stderr and not venv.exists()
+
+
+def fake_venv(tmp_path, torch_build: str):
+    """A venv whose python is this one, but whose torch says it is the ``torch_build`` build."""
+    site = tmp_path / 'site' / 'torch'
+    site.mkdir(parents=True)
+    (site / '__init__.py').write_text('')
+    (site / 'version.py').write_text(f"__version__ = '2.13.0+{torch_build}'\n")
+    venv = tmp_path / 'venv'
+    (venv / 'bin').mkdir(parents=True)
+    stand_in(venv / 'bin', 'python', f'PYTHONPATH={tmp_path / "site"} exec {REPO / ".venv/bin/python"} "$@"\n')
+    (venv / 'bin' / 'uv').symlink_to(REPO / '.venv/bin/uv')
+    return venv
+
+
+def test_install_replaces_a_torch_of_another_build(tmp_path):
+    venv = fake_venv(tmp_path, 'cu126')
+    back_to_default = install_dry_run(VENV=str(venv))
+    assert back_to_default.returncode == 0, back_to_default.stderr
+    assert 'replacing torch 2.13.0+cu126 with the cu130 build' in back_to_default.stdout
+    assert re.search(r'\+ .*uv pip install .*--reinstall-package torch --reinstall-package torchvision '
+                     r'-r requirements\.lock', back_to_default.stdout)
+    # the CUDA packages of the replaced build go (this stand-in venv lists those of this machine's cu130 torch)
+    assert re.search(r'\+ .*uv pip uninstall .*nvidia-cublas', back_to_default.stdout)
+    same = install_dry_run(VENV=str(venv), TORCH_BACKEND='cu126')
+    assert same.returncode == 0 and 'replacing' not in same.stdout and '--reinstall-package' not in same.stdout
+
+
+def test_install_says_which_mmcv_ops_it_builds(tmp_path):
+    stand_in(tmp_path, 'nvcc', 'echo "Cuda compilation tools, release 13.0, V13.0.88"\n')
     login_node = install_dry_run(MMCV_WITH_OPS='1')
     assert 'CPU-only ops: no usable GPU here' in login_node.stdout and 'FORCE_CUDA=1' in login_node.stdout
-    forced = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1')
+    assert 'Mask R-CNN' in login_node.stdout  # CPU-only ops replace mmext.compat's GPU-capable stand-ins
+    forced = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', PATH=f'{tmp_path}:{os.environ["PATH"]}')
+    assert forced.returncode == 0, forced.stderr
     assert 'CUDA and CPU ops (FORCE_CUDA=1' in forced.stdout
-    assert re.search(r'\+ env MMCV_WITH_OPS=1 FORCE_CUDA=1 .*mmcv @ ', forced.stdout)
+    # without a GPU torch's extension builder needs the architectures: those of the installed torch build
+    arch = re.escape('7.5;8.0;8.6;9.0;10.0;12.0+PTX') if torch.version.cuda == '13.0' else r'[0-9.;]+\+PTX'
+    assert re.search(rf'\+ env MMCV_WITH_OPS=1 FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST={arch} .*mmcv @ ', forced.stdout)
+    chosen = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST='8.0;9.0',
+                             PATH=f'{tmp_path}:{os.environ["PATH"]}')
+    assert '+ env MMCV_WITH_OPS=1 FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST=8.0;9.0 ' in chosen.stdout
+
+
+def test_install_checks_nvcc_before_the_long_build(tmp_path):
+    stand_in(tmp_path, 'nvcc', 'echo "Cuda compilation tools, release 12.4, V12.4.131"\n')
+    on_path = f'{tmp_path}:{os.environ["PATH"]}'
+    wrong_major = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', PATH=on_path)
+    assert wrong_major.returncode == 1 and '+ ' not in wrong_major.stdout  # before installing anything
+    assert 'CUDA 12.4' in wrong_major.stderr and 'CUDA 13.x' in wrong_major.stderr
+    assert 'TORCH_BACKEND=cu126' in wrong_major.stderr
+    matching = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', PATH=on_path, TORCH_BACKEND='cu126')
+    assert matching.returncode == 0 and 'nvcc: ' in matching.stdout, matching.stderr
+    missing = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', CUDA_HOME=str(tmp_path / 'no_cuda'))
+    assert missing.returncode == 1 and 'nvcc' in missing.stderr and 'not found' in missing.stderr
+    cpu_torch = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', TORCH_BACKEND='cpu', PATH=on_path)
+    assert cpu_torch.returncode == 1 and 'needs a CUDA build of torch' in cpu_torch.stderr
 
 
 def test_declared_dependencies_are_installed_at_accepted_versions():
@@ -66,12 +151,17 @@ def test_declared_dependencies_are_installed_at_accepted_versions():
 
 def test_visible_gpus_that_torch_cannot_use_stop_the_run_with_the_cause(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: 'Tesla V100-SXM2-32GB (driver 470.57.02)')
+    monkeypatch.setattr(torch.version, 'cuda', '13.0')
+    monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: 'NVIDIA A100-SXM4-80GB (driver 535.104.05)')
     with pytest.raises(runtime.ConfigCheckError) as error:
         runtime.check_cuda_usable(allow_cpu=False)
     message = str(error.value)
-    assert 'Tesla V100-SXM2-32GB (driver 470.57.02)' in message and 'cannot use them' in message
-    assert 'TORCH_BACKEND=cu121' in message and '--cpu' in message
+    assert 'NVIDIA A100-SXM4-80GB (driver 535.104.05)' in message and 'cannot use them' in message
+    assert 'TORCH_BACKEND=cu126' in message and '--cpu' in message
+    assert not re.search(r'cu11[0-9]|cu12[0-5]', message)  # only builds torch 2.13.0 has
+    monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: 'Tesla V100-SXM2-32GB (driver 470.57.02)')
+    with pytest.raises(runtime.ConfigCheckError, match='older than every CUDA runtime of torch 2.13.0'):
+        runtime.check_cuda_usable(allow_cpu=False)
     runtime.check_cuda_usable(allow_cpu=True)  # asked for the CPU: no error
     monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: None)
     runtime.check_cuda_usable(allow_cpu=False)  # a CPU-only machine works as before
@@ -89,6 +179,24 @@ def test_train_stops_on_a_node_with_an_unusable_gpu(tmp_path, synthetic_dresscod
     assert result.returncode == 2
     assert 'Tesla V100-SXM2-32GB (driver 470.57.02)' in result.stderr and '--cpu' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_a_gpu_without_kernels_in_the_torch_build_stops_the_run(monkeypatch):
+    build = ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120']  # torch 2.13.0+cu130's list
+    assert not runtime.gpu_architecture_supported((7, 0), build)  # V100
+    assert runtime.gpu_architecture_supported((8, 9), build)  # L4 / L40: sm_86 runs on 8.9
+    assert runtime.gpu_architecture_supported((9, 0), build) and runtime.gpu_architecture_supported((12, 0), build)
+    assert not runtime.gpu_architecture_supported((12, 1), ['sm_100'])
+    assert runtime.gpu_architecture_supported((12, 1), ['sm_90', 'compute_90'])  # PTX: JIT-compiled for newer GPUs
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'get_arch_list', lambda: build)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda index=None: (7, 0))
+    monkeypatch.setattr(torch.cuda, 'get_device_name', lambda index=None: 'Tesla V100-SXM2-32GB')
+    with pytest.raises(runtime.ConfigCheckError, match=r'Tesla V100-SXM2-32GB, compute capability 7\.0.*sm_75'):
+        runtime.check_cuda_usable(allow_cpu=False)
+    monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda index=None: (9, 0))
+    runtime.check_cuda_usable(allow_cpu=False)  # an H100: fine
 
 
 def test_visible_nvidia_gpus_reads_nvidia_smi_and_respects_hidden_devices(tmp_path, monkeypatch):
@@ -116,15 +224,39 @@ def test_auto_scale_lr_scales_to_the_actual_batch(tmp_path, synthetic_dresscode)
 
 
 def test_slurm_train_passes_every_argument_to_train_py(tmp_path):
-    stand_in(tmp_path, 'srun', 'echo "srun $*"\n')
+    stand_in(tmp_path, 'srun', 'echo "srun $*"; echo "MASTER_PORT=${MASTER_PORT:-unset}"\n')
+    env = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'MASTER_PORT', 'PORT')}
+    env['PATH'] = f'{tmp_path}:{os.environ["PATH"]}'
     result = subprocess.run(['bash', 'tools/slurm_train.sh', 'gpu', 'job', 'configs/topformer_pose_aux.py', '--resume',
                              '--work-dir', 'work_dirs/x', '--cfg-options', 'train_cfg.max_iters=10'],
-                            cwd=REPO, capture_output=True, text=True, env=dict(os.environ, PATH=f'{tmp_path}:'
-                                                                               f'{os.environ["PATH"]}', GPUS='4'))
+                            cwd=REPO, capture_output=True, text=True, env=dict(env, GPUS='4'))
     assert result.returncode == 0, result.stderr
-    assert re.search(r'srun -p gpu --job-name=job .*--ntasks=4 .*tools/train\.py configs/topformer_pose_aux\.py '
-                     r'--launcher slurm --resume --work-dir work_dirs/x --cfg-options train_cfg\.max_iters=10',
-                     result.stdout)
+    # the repository's venv runs train.py, as in dist_train.sh
+    assert re.search(rf'srun -p gpu --job-name=job .*--ntasks=4 .* {re.escape(str(REPO))}/\.venv/bin/python -u '
+                     r'\S*tools/train\.py configs/topformer_pose_aux\.py --launcher slurm --resume --work-dir '
+                     r'work_dirs/x --cfg-options train_cfg\.max_iters=10', result.stdout)
+    assert 'MASTER_PORT=unset' in result.stdout  # train.py derives it from the job ID
+    with_port = subprocess.run(['bash', 'tools/slurm_train.sh', 'gpu', 'job', 'configs/topformer_pose_aux.py'],
+                               cwd=REPO, capture_output=True, text=True, env=dict(env, PORT='28123'))
+    assert 'MASTER_PORT=28123' in with_port.stdout
+
+
+def test_slurm_jobs_on_one_node_rendezvous_on_their_own_ports(monkeypatch):
+    from mmengine.config import Config
+    monkeypatch.delenv('MASTER_PORT', raising=False)
+    ports = []
+    for job_id in ('4711', '4712'):
+        monkeypatch.setenv('SLURM_JOB_ID', job_id)
+        assert runtime.set_slurm_master_port(Config(dict(launcher='slurm'))) == int(os.environ['MASTER_PORT'])
+        ports.append(os.environ.pop('MASTER_PORT'))
+    assert ports == ['24711', '24712']  # not mmengine's default 29500 for both
+    assert all(20000 <= runtime.slurm_master_port(str(job)) < 30000 for job in (0, 9999, 123456789))
+    monkeypatch.setenv('MASTER_PORT', '29999')  # the user's choice wins
+    assert runtime.set_slurm_master_port(Config(dict(launcher='slurm'))) is None
+    assert os.environ['MASTER_PORT'] == '29999'
+    monkeypatch.delenv('MASTER_PORT')
+    assert runtime.set_slurm_master_port(Config(dict(launcher='slurm', env_cfg=dict(dist_cfg=dict(port=1234))))) is None
+    assert runtime.set_slurm_master_port(Config(dict(launcher='pytorch'))) is None and 'MASTER_PORT' not in os.environ
 
 
 def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic_dresscode):

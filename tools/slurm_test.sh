@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Testing on a Slurm cluster (one task per GPU).
 #   [GPUS=8 GPUS_PER_NODE=8 CPUS_PER_TASK=5 SRUN_ARGS=...] bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py options...]
+# Python: $PYTHON, else the repo's .venv, else python. Port: PORT, else one derived from SLURM_JOB_ID.
 set -euo pipefail
 if [ $# -lt 4 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-    sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 PARTITION=$1
@@ -15,7 +16,12 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-}
-PYTHON=${PYTHON:-python}
+default_python=python
+[ -x "$repo_root/.venv/bin/python" ] && default_python="$repo_root/.venv/bin/python"
+PYTHON=${PYTHON:-$default_python}
+# The rendezvous port: PORT if given, else tools/test.py derives one from SLURM_JOB_ID (20000-29999), so
+# two jobs on one node do not both take torch's default 29500.
+[ -n "${PORT:-}" ] && export MASTER_PORT="$PORT"
 extra=("${@:5}")
 
 PYTHONPATH="$repo_root:${PYTHONPATH:-}" exec srun -p "$PARTITION" --job-name="$JOB_NAME" \

@@ -3,11 +3,12 @@
 # mmsegmentation:
 #   [GPUS=8 GPUS_PER_NODE=8 CPUS_PER_TASK=5 SRUN_ARGS=...] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG \
 #       [--work-dir DIR] [--resume] [--auto-scale-lr] [--cfg-options ...]
-# Slurm's SIGTERM before preemption or the time limit makes tools/train.py save a checkpoint first; --resume
-# continues from it.
+# Slurm's SIGTERM at preemption or the time limit (or SIGUSR1, e.g. SRUN_ARGS=--signal=USR1@180) makes
+# tools/train.py save a checkpoint and exit with 143; --resume continues from it (docs/cluster.md: sbatch, requeue).
+# Python: $PYTHON, else the repo's .venv, else python. Port: PORT, else one derived from SLURM_JOB_ID.
 set -euo pipefail
 if [ $# -lt 3 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 PARTITION=$1
@@ -18,7 +19,12 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-}
-PYTHON=${PYTHON:-python}
+default_python=python
+[ -x "$repo_root/.venv/bin/python" ] && default_python="$repo_root/.venv/bin/python"
+PYTHON=${PYTHON:-$default_python}
+# The rendezvous port: PORT if given, else tools/train.py derives one from SLURM_JOB_ID (20000-29999), so
+# two jobs on one node do not both take torch's default 29500.
+[ -n "${PORT:-}" ] && export MASTER_PORT="$PORT"
 
 # shellcheck disable=SC2086  # SRUN_ARGS holds several srun options
 PYTHONPATH="$repo_root:${PYTHONPATH:-}" exec srun -p "$PARTITION" --job-name="$JOB_NAME" \

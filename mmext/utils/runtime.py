@@ -4,7 +4,7 @@ import os
 import os.path as osp
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -14,9 +14,10 @@ from mmengine.runner import Runner
 from .config_errors import (ConfigCheckError, check_registered, dataset_problem, explained_build_errors,
                             walk_dicts)
 
-__all__ = ['ConfigCheckError', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner', 'check_cfg_files',
-           'drop_disabled_hooks', 'init_cpu_process_group', 'load_cfg', 'reported_rank_failure',
-           'set_nonfinite_policy', 'shutdown_process_group']
+__all__ = ['ConfigCheckError', 'TORCH_BUILDS', 'add_runner_args', 'adapt_cfg_to_device', 'build_runner',
+           'check_cfg_files', 'drop_disabled_hooks', 'gpu_architecture_supported', 'init_cpu_process_group',
+           'load_cfg', 'reported_rank_failure', 'runner_class', 'set_nonfinite_policy', 'set_slurm_master_port',
+           'shutdown_process_group']
 
 
 def replace_norm_type(node: Any, old: str, new: str) -> int:
@@ -50,25 +51,103 @@ def visible_nvidia_gpus() -> Optional[str]:
     return f'{len(devices)} device file(s) {", ".join(sorted(devices))}' if devices else None
 
 
+# torch 2.13.0's builds (the PyTorch index; the plain PyPI wheel is the cu130 one). docs/cluster.md says which
+# NVIDIA driver each needs and where these facts come from.
+TORCH_BUILDS = ('cpu', 'cu126', 'cu130', 'cu132')
+INSTALL_ADVICE = ('TORCH_BACKEND=cu126 bash tools/install.sh for NVIDIA drivers >= 525 (CUDA 12), the default '
+                  '(cu130) for drivers >= 580; torch 2.13.0 has cpu, cu126, cu130 and cu132 builds only '
+                  '(docs/cluster.md)')
+
+
+def _driver_major(gpus: str) -> Optional[int]:
+    """The NVIDIA driver's major version in :func:`visible_nvidia_gpus`' text, if it names one."""
+    import re
+    found = re.search(r'driver (\d+)\.', gpus)
+    return int(found.group(1)) if found else None
+
+
 def check_cuda_usable(allow_cpu: bool) -> None:
     """Stop when NVIDIA GPUs are visible but this PyTorch cannot use them, unless the CPU is asked for.
 
     Typically the driver is older than the CUDA runtime of the installed torch build: training would fall
     back to the CPU, many times slower, with one log line. ``allow_cpu`` (``--cpu``) trains on the CPU anyway.
+    Where torch does see the GPU but was built without kernels for its architecture (a V100, compute
+    capability 7.0, with the default build, whose kernels start at sm_75), the first CUDA kernel would fail
+    with "no kernel image is available"; this says so before anything is built.
     """
-    if torch.cuda.is_available() or allow_cpu:
+    if torch.cuda.is_available():
+        _check_gpu_architecture()
+        return
+    if allow_cpu:
         return
     gpus = visible_nvidia_gpus()
     if gpus is None:
         return
     runtime = torch.version.cuda
+    driver = _driver_major(gpus)
+    if runtime and driver is not None and driver < 525:
+        cause = (f'The driver ({driver}) is older than every CUDA runtime of torch 2.13.0 (CUDA 12.6 needs driver '
+                 f'>= 525, CUDA 13.x >= 580): update the driver, or pass --cpu. ')
+    elif runtime:
+        cause = ('Most often the NVIDIA driver is too old for that CUDA runtime (CUDA 13.x needs driver >= 580, '
+                 'CUDA 12.x >= 525): install a torch build that matches the driver -- ' + INSTALL_ADVICE + '. ')
+    else:
+        cause = 'Install a CUDA build of torch -- ' + INSTALL_ADVICE + '. '
     raise ConfigCheckError(
         f'NVIDIA GPU(s) are visible -- {gpus} -- but this PyTorch ({torch.__version__}'
-        + (f', built for CUDA {runtime}' if runtime else ', a CPU-only build') + ') cannot use them. '
-        + ('Most often the NVIDIA driver is too old for that CUDA runtime (CUDA 13.x needs driver >= 580, CUDA '
-           '12.x >= 525). ' if runtime else '')
-        + 'Install a torch build that matches the driver -- e.g. TORCH_BACKEND=cu121 bash tools/install.sh, see '
-        'the README section "Installing on a GPU cluster" -- or pass --cpu to train on the CPU on purpose.')
+        + (f', built for CUDA {runtime}' if runtime else ', a CPU-only build') + ') cannot use them. ' + cause
+        + 'Or pass --cpu to train on the CPU on purpose.')
+
+
+def gpu_architecture_supported(capability: Tuple[int, int], arch_list: List[str]) -> bool:
+    """Whether a torch build compiled for ``arch_list`` (``torch.cuda.get_arch_list()``: 'sm_80', 'compute_90',
+    ...) runs on a GPU of compute ``capability``: a cubin sm_XY runs on X.Z for Z >= Y; PTX compute_XY is
+    compiled by the driver for any capability >= X.Y."""
+    major, minor = capability
+    for arch in arch_list:
+        kind, _, digits = arch.partition('_')
+        if not digits.isdigit() or len(digits) < 2:
+            continue
+        arch_major, arch_minor = int(digits[:-1]), int(digits[-1])
+        if kind == 'sm' and arch_major == major and arch_minor <= minor:
+            return True
+        if kind == 'compute' and (arch_major, arch_minor) <= (major, minor):
+            return True
+    return False
+
+
+def _check_gpu_architecture() -> None:
+    arch_list = torch.cuda.get_arch_list()
+    if not arch_list:
+        return
+    for index in range(torch.cuda.device_count()):
+        capability = torch.cuda.get_device_capability(index)
+        if not gpu_architecture_supported(capability, arch_list):
+            name = torch.cuda.get_device_name(index)
+            raise ConfigCheckError(
+                f'GPU {index} ({name}, compute capability {capability[0]}.{capability[1]}) is not among the '
+                f'architectures this PyTorch ({torch.__version__}) was built for: {" ".join(arch_list)}. CUDA '
+                f'kernels would fail with "no kernel image is available". Install a torch build that covers it '
+                f'(docs/cluster.md lists what is known about the builds), or pass --cpu.')
+
+
+def slurm_master_port(job_id: str) -> int:
+    """The rendezvous port of a Slurm job: 20000-29999 from the job ID, so that two jobs sharing a node do
+    not both take mmengine's default 29500 (and stay below Linux's ephemeral ports, 32768 and up)."""
+    return 20000 + int(job_id) % 10000
+
+
+def set_slurm_master_port(cfg: Config) -> Optional[int]:
+    """For ``--launcher slurm``: unless ``MASTER_PORT`` or ``env_cfg.dist_cfg.port`` is set, set ``MASTER_PORT``
+    from ``SLURM_JOB_ID`` (every task of the job computes the same). Returns the port it set."""
+    dist_cfg = (cfg.get('env_cfg') or {}).get('dist_cfg') or {}
+    job_id = os.environ.get('SLURM_JOB_ID', '')
+    if cfg.get('launcher') != 'slurm' or 'MASTER_PORT' in os.environ or dist_cfg.get('port') or \
+            not job_id.isdigit():
+        return None
+    port = slurm_master_port(job_id)
+    os.environ['MASTER_PORT'] = str(port)
+    return port
 
 
 def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
@@ -326,6 +405,18 @@ def reported_rank_failure(runner: Runner) -> Iterator[None]:
         raise
 
 
+def runner_class(cfg: Config) -> type:
+    """The config's ``runner_type`` (a name in mmseg's RUNNERS registry), by default
+    :class:`~mmext.engine.runner.MMExtRunner`: mmengine's Runner whose loader workers leave SIGTERM to the main
+    process and which converts a channels_last model before DDP wraps it."""
+    from mmseg.registry import RUNNERS
+    name = cfg.get('runner_type', 'MMExtRunner')
+    found = RUNNERS.get(name) if isinstance(name, str) else name
+    if found is None:
+        raise ConfigCheckError(f'runner_type: unknown runner {name!r} (not registered in mmseg\'s RUNNERS registry)')
+    return found
+
+
 def build_runner(cfg: Config, stage: str = 'train') -> Runner:
     """Adapt ``cfg`` to this machine, check its files and build mmengine's Runner with everything that the
     ``stage`` ('train' or 'test') needs -- model, hooks, datasets, loops, optimizer -- so that a config
@@ -341,10 +432,13 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
     notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
     notes += drop_disabled_hooks(cfg)
     check_cfg_files(cfg)
+    port = set_slurm_master_port(cfg)
+    if port is not None:
+        notes.append(f'Slurm job {os.environ["SLURM_JOB_ID"]}: rendezvous on port {port} (MASTER_PORT)')
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     init_cpu_process_group(cfg.launcher, dist_cfg.get('timeout', 1800))
     with explained_build_errors(cfg):
-        runner = Runner.from_cfg(cfg)
+        runner = runner_class(cfg).from_cfg(cfg)
     for note in notes:
         runner.logger.info(note)
     loops = ('train_loop', 'val_loop') if stage == 'train' else ('test_loop',)
