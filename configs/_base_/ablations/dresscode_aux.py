@@ -12,9 +12,11 @@ model = dict(
         _delete_=True, type='Pretrained', checkpoint='checkpoints/topformer-B-224-75.3.pth')),
     decode_head=dict(num_classes=18),
     aux_task_heads=dict())
-# The heads decode with the codecs that encode their targets in the data pipeline.
-landmark_head = dict(decoder={{_base_.heatmap_codec}})
-skeleton_head = dict(decoder={{_base_.limb_codec}})
+# The heads decode with the codecs that encode their targets in the data pipeline, and normalise as the model
+# does (SyncBN across the GPUs).
+landmark_head = dict(decoder={{_base_.heatmap_codec}}, norm_cfg={{_base_.norm_cfg}})
+skeleton_head = dict(decoder={{_base_.limb_codec}}, norm_cfg={{_base_.norm_cfg}})
+depth_head = dict(norm_cfg={{_base_.norm_cfg}})
 randomness = dict(seed=0)
 # 8 GPUs x 2 images: the official TopFormer batch of 16; Dress Code has about 48k training pairs, so 80k
 # iterations are about 26 epochs.

@@ -4,9 +4,11 @@ _base_ = [
     '../../../configs/_base_/default_runtime.py',
     '../../../configs/_base_/schedules/schedule_160k_adamw.py'
 ]
+# SyncBN over the 8 GPUs, as the TopFormer-B configs of the study (U2Net's own default is per-GPU BN).
+norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size={{_base_.crop_size}}),
-    backbone=dict(num_classes=7),
+    backbone=dict(norm_cfg=norm_cfg, num_classes=7),
     decode_head=dict(num_classes=7))
 train_cfg = dict(max_iters=80000, val_interval=8000)
 param_scheduler = [
