@@ -15,9 +15,15 @@ Before the first run it prepares the data if missing: converts CCP from --ccp-sr
 (tools/dataset_converters/ccp.py), estimates BlazePose keypoints (annotate_pose.py) and writes the
 pre-resized training copy (resize_tree.py --height 320).
 
+With --folds, each run trains on a cross-validation fold of tools/dataset_converters/ccp.py (--folds 5: every
+photo held out once) instead of the seed-0 split: every dataset split of the config ('train', 'val') becomes
+'fold<k>_train' / 'fold<k>_val' (--cfg-options, so the dumped config says it), one seed per fold (the first of
+--seeds), and the result goes to runs/<label set>/<variant>/fold<k>.json.
+
 Examples:
     python projects/ccp_pose_aux/run_campaign.py --ccp-src ../shared/data/ccp
     python projects/ccp_pose_aux/run_campaign.py --variants seg_only pose_input --seeds 0 1 2 3 --dry-run
+    python projects/ccp_pose_aux/run_campaign.py --label-set pretrained --folds 0 1 2 3 4
 """
 import argparse
 import os
@@ -39,6 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--label-set', default='clothing4', help='config folder under configs/ (default: clothing4)')
     parser.add_argument('--variants', nargs='+', help='configs of the label set to run (default: all of them)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--folds', nargs='+', type=int, help='cross-validation folds to run (one seed each: the first '
+                        'of --seeds); default: the seed-0 split with every seed')
     parser.add_argument('--parallel', type=int, default=2, help='runs at a time (default: 2)')
     parser.add_argument('--threads', type=int, default=1, help='torch threads per run (default: 1)')
     parser.add_argument('--work-dir', default='work_dirs/ccp_pose_aux', help='where the runs train')
@@ -70,8 +78,36 @@ def config_path(label_set: str, variant: str) -> str:
     return osp.join(PROJECT, 'configs', label_set, f'{variant}.py')
 
 
-def result_path(runs_dir: str, label_set: str, variant: str, seed: int) -> str:
-    return osp.join(runs_dir, label_set, variant, f'seed{seed}.json')
+def run_name(seed: int, fold: Optional[int]) -> str:
+    return f'seed{seed}' if fold is None else f'fold{fold}'
+
+
+def result_path(runs_dir: str, label_set: str, variant: str, seed: int, fold: Optional[int] = None) -> str:
+    return osp.join(runs_dir, label_set, variant, f'{run_name(seed, fold)}.json')
+
+
+def fold_options(config: str, fold: int) -> List[str]:
+    """--cfg-options that move every dataset split of ``config`` ('train', 'val') to fold ``fold``'s lists."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    options = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            split = node.get('split')
+            if 'type' in node and split in ('train', 'val'):
+                options.append(f'{path}.split=fold{fold}_{split}')
+            for key, value in node.items():
+                walk(value, f'{path}.{key}')
+        elif isinstance(node, (list, tuple)):
+            for index, value in enumerate(node):
+                walk(value, f'{path}.{index}')
+
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator'):
+        walk(cfg.get(key), key)
+    if not options:
+        raise ValueError(f'{config} names no \'train\' or \'val\' dataset split to move to a fold')
+    return options
 
 
 def tool(*args: str) -> List[str]:
@@ -95,19 +131,19 @@ def prepare_data(args: argparse.Namespace) -> None:
         subprocess.run(command, cwd=REPO, check=True)
 
 
-def run_one(args: argparse.Namespace, variant: str, seed: int, slot: int) -> Optional[str]:
+def run_one(args: argparse.Namespace, variant: str, seed: int, fold: Optional[int] = None) -> Optional[str]:
     """Train (or resume) and evaluate one run; returns an error message or None."""
     config = config_path(args.label_set, variant)
-    work_dir = osp.join(args.work_dir, args.label_set, variant, f'seed{seed}')
+    work_dir = osp.join(args.work_dir, args.label_set, variant, run_name(seed, fold))
     os.makedirs(work_dir, exist_ok=True)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads),
                PYTHONUNBUFFERED='1')
-    seed_option = ['--cfg-options', f'randomness.seed={seed}']
-    train = tool('tools/train.py', config, '--work-dir', work_dir, *seed_option)
+    options = ['--cfg-options', f'randomness.seed={seed}', *([] if fold is None else fold_options(config, fold))]
+    train = tool('tools/train.py', config, '--work-dir', work_dir, *options)
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         train.append('--resume')
     evaluate = tool('tools/analysis_tools/run_result.py', config, work_dir, '--out',
-                    result_path(args.runs_dir, args.label_set, variant, seed), *seed_option)
+                    result_path(args.runs_dir, args.label_set, variant, seed, fold), *options)
     with open(osp.join(work_dir, 'campaign.log'), 'a') as log:
         for step, command in (('training', train), ('evaluation', evaluate)):
             log.write(f'\n==> {" ".join(command[1:])}\n')
@@ -119,13 +155,18 @@ def run_one(args: argparse.Namespace, variant: str, seed: int, slot: int) -> Opt
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    jobs = [(variant, seed) for seed in args.seeds for variant in args.variants]
+    if args.folds is None:
+        jobs = [(variant, seed, None) for seed in args.seeds for variant in args.variants]
+        over = f'seeds {args.seeds}'
+    else:
+        jobs = [(variant, args.seeds[0], fold) for fold in args.folds for variant in args.variants]
+        over = f'folds {args.folds}, seed {args.seeds[0]}'
     todo = [job for job in jobs if not osp.isfile(result_path(args.runs_dir, args.label_set, *job))]
-    print(f'{len(jobs)} runs ({args.label_set}: {", ".join(args.variants)} x seeds {args.seeds}); '
+    print(f'{len(jobs)} runs ({args.label_set}: {", ".join(args.variants)} x {over}); '
           f'{len(jobs) - len(todo)} done, {len(todo)} to do, {args.parallel} at a time with {args.threads} '
           f'thread(s) each')
-    for variant, seed in todo:
-        print(f'  to do: {variant} seed {seed}')
+    for variant, seed, fold in todo:
+        print(f'  to do: {variant} {run_name(seed, fold)}')
     if args.dry_run or not todo:
         return 0
     prepare_data(args)
@@ -137,20 +178,20 @@ def main(argv=None) -> int:
     def worker(slot: int) -> None:
         while True:
             try:
-                variant, seed = pending.get_nowait()
+                variant, seed, fold = pending.get_nowait()
             except queue.Empty:
                 return
-            began = time.time()
+            began, name = time.time(), run_name(seed, fold)
             with lock:
-                print(f'[{time.strftime("%H:%M")}] slot {slot}: {variant} seed {seed} started', flush=True)
-            error = run_one(args, variant, seed, slot)
+                print(f'[{time.strftime("%H:%M")}] slot {slot}: {variant} {name} started', flush=True)
+            error = run_one(args, variant, seed, fold)
             with lock:
                 finished[0] += 1
                 status = f'FAILED: {error}' if error else 'done'
-                print(f'[{time.strftime("%H:%M")}] slot {slot}: {variant} seed {seed} {status} in '
+                print(f'[{time.strftime("%H:%M")}] slot {slot}: {variant} {name} {status} in '
                       f'{(time.time() - began) / 60:.1f} min ({finished[0]}/{len(todo)})', flush=True)
                 if error:
-                    failures.append(f'{variant} seed {seed}: {error}')
+                    failures.append(f'{variant} {name}: {error}')
 
     threads = [threading.Thread(target=worker, args=(slot, )) for slot in range(args.parallel)]
     for thread in threads:

@@ -8,6 +8,9 @@ and <src>/label_list.mat, and writes
     <out>/photos                 a symlink to <src>/photos (or copies of the used photos: --copy-photos)
     <out>/splits/train.txt, val.txt   one stem per line: a seeded random split of the sorted stems
                                  (numpy default_rng(seed).permutation), or --val-list
+    <out>/splits/fold<k>_train.txt, fold<k>_val.txt   --folds K cross-validation folds (default 5): the seeded
+                                 permutation cut into K near-equal parts, part k held out; every stem is
+                                 held out in exactly one fold
     <out>/label_list.txt         the 59 label names, index = value
     <out>/conversion.json        source folder and photo suffix, read by CCPDataset
 
@@ -71,6 +74,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--seed', type=int, default=0, help='seed of the random split (default: 0)')
     group.add_argument('--val-list', help='file of val stems, one per line (NNNN or NNNN.<ext>); the rest is train')
+    parser.add_argument('--folds', type=int, default=5,
+                        help='also write this many cross-validation folds, splits/fold<k>_{train,val}.txt, seeded '
+                        'by --seed (default: 5; 0: none)')
     parser.add_argument('--copy-photos', action='store_true',
                         help='copy the photos into <out>/photos instead of linking to the source')
     parser.add_argument('--overwrite', action='store_true',
@@ -80,6 +86,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not 0 <= args.val_fraction < 1:
         parser.error(f'--val-fraction must be in [0, 1), got {args.val_fraction}')
+    if args.folds < 0 or args.folds == 1:
+        parser.error(f'--folds must be 0 (none) or at least 2, got {args.folds}')
     if args.val_list is not None and not osp.isfile(args.val_list):
         parser.error(f'--val-list {args.val_list} is not a file')
     if not osp.isdir(args.src):
@@ -106,6 +114,25 @@ def split_stems(stems: Sequence[str], val_fraction: float, seed: int) -> Tuple[L
     permutation = np.random.default_rng(seed).permutation(len(ordered))
     val = {ordered[i] for i in permutation[:num_val]}
     return [s for s in ordered if s not in val], [s for s in ordered if s in val]
+
+
+def fold_stems(stems: Sequence[str], folds: int, seed: int) -> List[Tuple[List[str], List[str]]]:
+    """(train, val) of each fold, each sorted: the sorted ``stems`` in the order of
+    ``numpy.random.default_rng(seed).permutation(n)``, cut into ``folds`` parts of near-equal size
+    (``numpy.array_split``); fold k holds out part k."""
+    ordered = sorted(stems)
+    permutation = np.random.default_rng(seed).permutation(len(ordered))
+    parts = [{ordered[i] for i in part} for part in np.array_split(permutation, folds)]
+    return [([s for s in ordered if s not in val], [s for s in ordered if s in val]) for val in parts]
+
+
+def fold_split_lists(stems: Sequence[str], folds: int, seed: int) -> Dict[str, List[str]]:
+    """Relative path -> stems of every fold's split lists (none for ``folds=0``)."""
+    lists = {}
+    for k, (train, val) in enumerate(fold_stems(stems, folds, seed) if folds else []):
+        lists[osp.join(SPLITS_DIR, f'fold{k}_train.txt')] = train
+        lists[osp.join(SPLITS_DIR, f'fold{k}_val.txt')] = val
+    return lists
 
 
 def read_val_list(path: str, stems: Sequence[str]) -> Set[str]:
@@ -293,6 +320,8 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
                                num_labels=NUM_CCP_LABELS), indent=2, sort_keys=True) + '\n'
     texts: Dict[str, str] = {MANIFEST_FILE: manifest, LABEL_LIST_FILE: lines(label_names)}
     planned_splits = {osp.join(SPLITS_DIR, 'train.txt'): train_all, osp.join(SPLITS_DIR, 'val.txt'): val_all}
+    num_folds = getattr(args, 'folds', 0)
+    planned_splits.update(fold_split_lists(stems, num_folds, args.seed))
 
     # 1. Everything that would change, before anything is written.
     conflicts = []
@@ -371,7 +400,8 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
     final_splits, split_conflicts = write_split_lists(out, planned_splits, bad, overwrite, 'convertible annotations')
 
     # 5. Summary.
-    num_train, num_val = (len(v) for v in final_splits.values())
+    num_train = len(final_splits[osp.join(SPLITS_DIR, 'train.txt')])
+    num_val = len(final_splits[osp.join(SPLITS_DIR, 'val.txt')])
     print(f'{name}: {len(samples)} annotated images: converted {converted}, skipped existing {skipped}, '
           f'bad {len(bad)} ({time.time() - start:.1f} s)')
     if bad:
@@ -382,6 +412,8 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
                (f'{PHOTOS_DIR}/<stem>{photo_suffix}', photos_text),
                (f'{SPLITS_DIR}/train.txt', f'{num_train} stems ({split_text})'),
                (f'{SPLITS_DIR}/val.txt', f'{num_val} stems'),
+               *([(f'{SPLITS_DIR}/fold<k>_{{train,val}}.txt', f'{num_folds} cross-validation folds (seed {args.seed})')]
+                 if num_folds else []),
                (LABEL_LIST_FILE, f'label names from {names_from}'),
                (MANIFEST_FILE, 'source and photo suffix, read by CCPDataset')]
     print(f'Wrote {osp.abspath(out)}:')

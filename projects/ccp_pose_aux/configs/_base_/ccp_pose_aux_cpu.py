@@ -43,6 +43,9 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackMultiTaskInputs'),
 ]
+# The pipelines of the pose_input variants: the pose channels instead of the pose targets.
+pose_input_train_pipeline = train_pipeline[:7] + [pose_channels, train_pipeline[-1]]
+pose_input_test_pipeline = test_pipeline[:4] + [pose_channels, test_pipeline[-1]]
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,
