@@ -126,3 +126,17 @@ class StallCheckpointWriteHook(Hook):
             time.sleep(3600)
 
         os.fsync = stalled_fsync
+
+
+@HOOKS.register_module()
+class SignalAtIterHook(Hook):
+    """Send this process ``signal`` when training iteration ``at_iter`` (1-based) starts -- as Slurm or ``kill``
+    would, at a moment the test chooses."""
+
+    def __init__(self, at_iter: int, signal: str = 'SIGTERM'):
+        self.at_iter, self.signal = at_iter, signal
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
+        if runner.iter + 1 == self.at_iter:
+            import signal
+            os.kill(os.getpid(), getattr(signal, self.signal))
