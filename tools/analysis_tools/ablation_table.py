@@ -1,22 +1,33 @@
 #!/usr/bin/env python
-"""Compare training runs: one row per config, mean and spread over the seeds given.
+"""Compare training runs: one row per config, mean and spread over the seeds or cross-validation folds given.
 
 Each RUN is a work dir (its ``run_summary.json``, written by ``RunSummaryHook``, and the config mmengine
-saved there), a result file written by ``tools/analysis_tools/run_result.py``, or a folder of such files
-(``runs/<label set>/<variant>/seed*.json``: the folder name is the row). Measures inference GFLOPs and CPU
-latency of each config's segmentation path (auxiliary heads excluded: they do not run at inference) at one
-input shape, all configs timed in the same interleaved rounds; writes ablation.md, ablation.csv and
-ablation.png (grouped bar chart) to --out.
+saved there), a result file written by ``tools/analysis_tools/run_result.py``, or a folder of such files: the
+seeds of one split (``runs/<label set>/<variant>/seed*.json``) or the cross-validation folds of a campaign
+(``fold<k>.json``, each run trained on fold k and evaluated on its held-out photos); the folder name is the row.
+Measures inference GFLOPs and CPU latency of each config's segmentation path (auxiliary heads excluded: they
+do not run at inference) at one input shape, all configs timed in the same interleaved rounds (--no-cost skips
+it); writes ablation.md, ablation.csv and ablation.png (grouped bar chart) to --out, and, where the runs logged
+validation curves, learning_curves.png / .json (what the last 20 % of the schedule added, per run and mean).
 
-With --baseline NAME, each row's paired difference to that row is added (ablation_diff.md / .png): runs
-are paired by seed; the 95 % interval over seeds is a t interval of the per-seed differences, and the
-per-image bootstrap interval resamples the evaluated images (the seeds' mean dataset-level mIoU from the
-per-image counts of run_result.py, --bootstrap resamples).
+With --baseline NAME, each row's paired difference to that row is added (ablation_diff.md / .json / .png):
+- seed runs are paired by seed (the same val photos): a 95 % t interval of the per-seed differences, and a
+  per-image bootstrap interval that resamples the evaluated photos (the seeds' mean dataset-level mIoU);
+- fold runs are paired by fold (the same held-out photos): a 95 % t interval of the per-fold differences, and
+  a per-image bootstrap over all held-out photos pooled across the folds (each photo is held out once; the
+  dataset-level mIoU of the pooled photos), photo identity checked fold by fold.
+Both bootstraps draw --bootstrap resamples from a seeded generator, so a table regenerates identically.
+
+Layout: the statistics live in the package (``mmext.evaluation.paired_statistics``); this file holds what is
+particular to the tool -- loading run and result files, timing the inference cost, writing Markdown, CSV,
+JSON and plots -- in that order, so that it stays one script that runs and imports without path set-up.
 
 Examples:
     python tools/analysis_tools/ablation_table.py work_dirs/ablation_demo/* --out work_dirs/ablation_demo
     python tools/analysis_tools/ablation_table.py projects/ccp_pose_aux/runs/clothing4/* --baseline seg_only \
         --shape 320 212 --out projects/ccp_pose_aux/results
+    python tools/analysis_tools/ablation_table.py projects/ccp_pose_aux/runs/pretrained/{seg_only,pose_input} \
+        --baseline seg_only --no-cost --out projects/ccp_pose_aux/results/pretrained
 """
 import argparse
 import csv
@@ -24,6 +35,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
@@ -33,29 +45,69 @@ import torch
 
 import mmext  # noqa: F401
 from mmext.engine.hooks import SUMMARY_FILE
+from mmext.evaluation.paired_statistics import (PerImageCounts, bootstrap_miou_difference, dataset_miou,
+                                                paired_difference, pool_held_out)
 from mmext.utils.machine import cpu_model
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-# Metric columns in display order (those present in no run are dropped).
-METRIC_COLUMNS = ['mIoU', 'per_image_mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.clothing', 'gIoU.person',
-                  'gIoU.background', 'PCK@0.05', 'PCK@0.05_mean_pose', 'PCK@0.05_mean_pose_oracle', 'PCK@0.1',
-                  'PCK@0.1_mean_pose', 'PCK@0.1_mean_pose_oracle', 'AbsRel', 'delta1']
+# Metric columns in display order (those present in no run are dropped). per_image_iou.*: PerImageIoUMetric's
+# IoU per image, averaged over the images that hold the group.
+METRIC_COLUMNS = ['mIoU', 'per_image_mIoU', 'per_image_iou.upper', 'per_image_iou.lower', 'per_image_iou.whole',
+                  'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.clothing', 'gIoU.person', 'gIoU.background',
+                  'PCK@0.05', 'PCK@0.05_mean_pose', 'PCK@0.05_mean_pose_oracle', 'PCK@0.1', 'PCK@0.1_mean_pose',
+                  'PCK@0.1_mean_pose_oracle', 'AbsRel', 'delta1']
 COST_COLUMNS = ['params_M', 'GFLOPs', 'latency_ms', 'train_time_s']
+DIFF_METRICS = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'per_image_mIoU', 'PCK@0.1']
 
+__all__ = ['load_runs', 'inference_costs', 'build_rows', 'paired_differences', 'dataset_miou', 'write_outputs',
+           'write_differences', 'learning_curves', 'main']
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading: work dirs, result files, folders of seed*.json or fold<k>.json
+# ---------------------------------------------------------------------------------------------------------------
+FOLD_FILE = re.compile(r'fold(\d+)\.json$')
+FOLD_SPLIT = re.compile(r'fold(\d+)_(?:train|val)$')
 
 
 def load_runs(source: str) -> List[dict]:
-    """The runs of one command-line argument: a work dir, a result file, or a folder of result files."""
+    """The runs of one command-line argument: a work dir, a result file, or a folder of result files
+    (``seed*.json`` or ``fold<k>.json``, not both)."""
     if source.endswith('.json'):
         return [load_result_file(source, osp.basename(osp.dirname(osp.abspath(source))))]
     if osp.isfile(osp.join(source, SUMMARY_FILE)):
         return [load_run(source)]
-    files = sorted(glob.glob(osp.join(source, 'seed*.json')))
-    if not files:
-        raise FileNotFoundError(f'{source}: neither a work dir with {SUMMARY_FILE} nor a folder of seed*.json '
-                                'result files')
-    return [load_result_file(path, osp.basename(osp.normpath(source))) for path in files]
+    seeds = sorted(glob.glob(osp.join(source, 'seed*.json')))
+    folds = sorted(glob.glob(osp.join(source, 'fold*.json')))
+    if seeds and folds:
+        raise ValueError(f'{source} holds both seed*.json and fold*.json result files: one folder is one row, '
+                         'either seeds of one split or cross-validation folds')
+    if not seeds and not folds:
+        raise FileNotFoundError(f'{source}: neither a work dir with {SUMMARY_FILE} nor a folder of seed*.json or '
+                                'fold<k>.json result files')
+    name = osp.basename(osp.normpath(source))
+    runs = [load_result_file(path, name) for path in seeds or folds]
+    return sorted(runs, key=lambda run: run['fold']) if folds else runs
+
+
+def fold_of(path: str, result: dict) -> Optional[int]:
+    """The cross-validation fold of a result file: k of its name ``fold<k>.json`` (None for other names).
+
+    The fold splits its --cfg-options name (``fold<k>_train`` / ``fold<k>_val``, written by the campaign
+    runner) must agree with the name.
+    """
+    match = FOLD_FILE.fullmatch(osp.basename(path))
+    if osp.basename(path).startswith('fold') and not match:
+        raise ValueError(f'{path}: a fold result file is named fold<k>.json')
+    if not match:
+        return None
+    fold = int(match.group(1))
+    named = {int(m.group(1)) for value in (result.get('cfg_options') or {}).values()
+             if isinstance(value, str) for m in [FOLD_SPLIT.fullmatch(value)] if m}
+    if named - {fold}:
+        raise ValueError(f'{path} is fold {fold} by its name, but its run trained or evaluated on the splits of '
+                         f'fold(s) {sorted(named)} (cfg_options)')
+    return fold
 
 
 def load_result_file(path: str, name: str) -> dict:
@@ -64,9 +116,10 @@ def load_result_file(path: str, name: str) -> dict:
     if not result.get('metrics'):
         raise ValueError(f'{path} holds no metrics (written by tools/analysis_tools/run_result.py?)')
     config = osp.join(REPO, result['config'])
-    return dict(work_dir=path, name=name, seed=result.get('seed'), config=config, metrics=result['metrics'],
-                train_time_s=result.get('train_time_s'), params=result.get('params_inference'),
-                per_image=result.get('per_image'), curve=(result.get('learning_curve') or {}).get('val'))
+    return dict(work_dir=path, name=name, seed=result.get('seed'), fold=fold_of(path, result), config=config,
+                metrics=result['metrics'], train_time_s=result.get('train_time_s'),
+                params=result.get('params_inference'), per_image=result.get('per_image'),
+                curve=(result.get('learning_curve') or {}).get('val'))
 
 
 def load_run(work_dir: str) -> dict:
@@ -82,11 +135,27 @@ def load_run(work_dir: str) -> dict:
     config = osp.join(work_dir, summary['config'])
     if not osp.isfile(config):
         raise FileNotFoundError(f'{config} (the config mmengine saves in the work dir) not found')
-    return dict(work_dir=work_dir, name=osp.splitext(summary['config'])[0], seed=summary.get('seed'),
+    return dict(work_dir=work_dir, name=osp.splitext(summary['config'])[0], seed=summary.get('seed'), fold=None,
                 config=config, metrics=metrics, train_time_s=summary.get('train_time_s'),
                 params=summary.get('params_inference'), per_image=None)
 
 
+def group_by_name(runs: List[dict]) -> Dict[str, List[dict]]:
+    by_name: Dict[str, List[dict]] = OrderedDict()
+    for run in runs:
+        by_name.setdefault(run['name'], []).append(run)
+    return by_name
+
+
+def unit_of(runs: List[dict]) -> str:
+    """What the runs replicate over, for labels: 'folds' (all fold runs), 'seeds' (none) or 'runs' (mixed)."""
+    kinds = {run.get('fold') is not None for run in runs}
+    return 'runs' if len(kinds) > 1 else ('folds' if kinds == {True} else 'seeds')
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cost timing: GFLOPs and CPU latency of each config's inference path
+# ---------------------------------------------------------------------------------------------------------------
 def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int,
                     warmup: int) -> Dict[str, Dict[str, float]]:
     """GFLOPs and median CPU latency (batch 1) of each config's ``mode='tensor'`` path, by row name.
@@ -112,6 +181,9 @@ def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int
     return costs
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Rows and pairing (the statistics themselves: mmext.evaluation.paired_statistics)
+# ---------------------------------------------------------------------------------------------------------------
 def aggregate(values: List[Optional[float]]) -> Tuple[Optional[float], Optional[float]]:
     values = [v for v in values if v is not None and not np.isnan(v)]
     if not values:
@@ -120,12 +192,10 @@ def aggregate(values: List[Optional[float]]) -> Tuple[Optional[float], Optional[
 
 
 def build_rows(runs: List[dict], costs: Dict[str, Dict[str, float]]) -> List[dict]:
-    by_name: Dict[str, List[dict]] = OrderedDict()
-    for run in runs:
-        by_name.setdefault(run['name'], []).append(run)
+    """One row per name: mean and sample std over its runs of every metric, parameters, cost and time."""
     rows = []
-    for name, group in by_name.items():
-        row = OrderedDict(config=name, seeds=len(group))
+    for name, group in group_by_name(runs).items():
+        row = OrderedDict(config=name, runs=len(group), unit=unit_of(group))
         for column in METRIC_COLUMNS:
             row[column] = aggregate([r['metrics'].get(column) for r in group])
         row['params_M'] = (aggregate([r['params'] / 1e6 if r['params'] else None for r in group])[0], None)
@@ -136,157 +206,87 @@ def build_rows(runs: List[dict], costs: Dict[str, Dict[str, float]]) -> List[dic
     return rows
 
 
-DIFF_METRICS = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'per_image_mIoU', 'PCK@0.1']
-# Two-sided 95 % Student t quantiles by degrees of freedom (scipy.stats.t.ppf(0.975, df)).
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
-
-
-def dataset_miou(intersection: np.ndarray, union: np.ndarray) -> np.ndarray:
-    """mIoU (percent) from per-image counts (..., images, classes): sums over images, mean over classes."""
-    inter, uni = intersection.sum(-2), union.sum(-2)
-    return 100 * np.divide(inter, uni, out=np.full(inter.shape, np.nan), where=uni > 0).mean(-1)
+def pairing_keys(group: List[dict], name: str) -> Tuple[str, Dict[int, dict]]:
+    """('fold', fold -> run) for a row of fold runs, ('seed', seed -> run) for a row of seed runs."""
+    unit = unit_of(group)
+    if unit == 'runs':
+        raise ValueError(f'row {name!r} mixes fold runs and seed runs: nothing to pair them by')
+    key = 'fold' if unit == 'folds' else 'seed'
+    return key, {run[key]: run for run in group}
 
 
 def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: int = 0) -> List[dict]:
-    """Per row: mean paired difference to ``baseline`` per metric, with a 95 % t interval over seeds and
-    (for mIoU) a per-image bootstrap interval."""
-    by_name: Dict[str, Dict[int, dict]] = OrderedDict()
-    for run in runs:
-        by_name.setdefault(run['name'], {})[run['seed']] = run
+    """Per row: mean paired difference to ``baseline`` per metric, with a 95 % t interval over the seeds or
+    folds and (for mIoU) a per-image bootstrap interval.
+
+    Seed runs pair by seed and the bootstrap resamples their common val photos; fold runs pair by fold and the
+    bootstrap resamples every held-out photo of the paired folds, pooled. Raises ValueError when the runs
+    cannot be paired: seed rows against fold rows, or paired runs evaluated on different photos.
+    """
+    by_name = OrderedDict((name, pairing_keys(group, name)) for name, group in group_by_name(runs).items())
     if baseline not in by_name:
         raise ValueError(f'--baseline {baseline!r} is not among the rows {list(by_name)}')
-    base = by_name[baseline]
+    key, base = by_name[baseline]
     rng = np.random.default_rng(seed)
     rows = []
-    for name, group in by_name.items():
+    for name, (row_key, group) in by_name.items():
         if name == baseline:
             continue
-        seeds = sorted(set(group) & set(base))
-        row = OrderedDict(config=name, paired_seeds=len(seeds))
+        if row_key != key:
+            raise ValueError(f'row {name!r} holds {row_key} runs and the baseline {baseline!r} {key} runs: pair seed '
+                             'runs with seed runs, fold runs with fold runs')
+        pairs = sorted(set(group) & set(base))
+        row = OrderedDict(config=name, **{f'paired_{key}s': len(pairs)})
         for metric in DIFF_METRICS:
-            diffs = [group[s]['metrics'][metric] - base[s]['metrics'][metric] for s in seeds
-                     if metric in group[s]['metrics'] and metric in base[s]['metrics']]
-            if not diffs:
+            both = [k for k in pairs if metric in group[k]['metrics'] and metric in base[k]['metrics']]
+            if not both:
                 continue
-            mean = float(np.mean(diffs))
-            half = (T975.get(len(diffs) - 1, 1.96) * float(np.std(diffs, ddof=1)) / np.sqrt(len(diffs))
-                    if len(diffs) > 1 else None)
-            row[metric] = dict(diff=mean, ci_seeds=None if half is None else [mean - half, mean + half],
-                               per_seed=diffs)
-        if seeds and all(group[s].get('per_image') and base[s].get('per_image') for s in seeds):
-            row['mIoU']['ci_images'] = _bootstrap_interval([group[s]['per_image'] for s in seeds],
-                                                           [base[s]['per_image'] for s in seeds], bootstrap, rng)
+            difference = paired_difference([group[k]['metrics'][metric] for k in both],
+                                           [base[k]['metrics'][metric] for k in both])
+            row[metric] = OrderedDict([
+                ('diff', difference.mean), (f'ci_{key}s', None if difference.interval is None else
+                                            list(difference.interval)), (f'per_{key}', difference.per_pair)])
+        if pairs and 'mIoU' in row and all(group[k].get('per_image') and base[k].get('per_image') for k in pairs):
+            ours = [PerImageCounts.from_record(group[k]['per_image']) for k in pairs]
+            theirs = [PerImageCounts.from_record(base[k]['per_image']) for k in pairs]
+            if key == 'fold':
+                try:
+                    pooled = pool_held_out(ours, theirs)
+                except ValueError as error:
+                    raise ValueError(f'{name} vs {baseline}: {error}') from None
+                ours, theirs = [pooled[0]], [pooled[1]]
+                row['mIoU']['images'] = len(pooled[0].images)
+            row['mIoU']['ci_images'] = list(bootstrap_miou_difference(ours, theirs, bootstrap, rng))
         rows.append(row)
     return rows
 
 
-def _bootstrap_interval(ours: List[dict], theirs: List[dict], resamples: int, rng) -> List[float]:
-    images = ours[0]['images']
-    for record in ours + theirs:
-        if record['images'] != images:
-            raise ValueError('runs were evaluated on different images: no per-image pairing possible')
-    counts = {k: np.array([[r[k] for r in side] for side in (ours, theirs)], np.float64)
-              for k in ('intersection', 'union')}  # (2 sides, seeds, images, classes)
-    draws = rng.integers(0, len(images), size=(resamples, len(images)))
-    diffs = np.empty(resamples)
-    for i, pick in enumerate(draws):
-        miou = dataset_miou(counts['intersection'][:, :, pick], counts['union'][:, :, pick]).mean(-1)
-        diffs[i] = miou[0] - miou[1]
-    return [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))]
-
-
-def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: int) -> List[str]:
-    def interval(ci):
-        return '-' if ci is None else f'[{ci[0]:+.2f}, {ci[1]:+.2f}]'
-
-    lines = ['| config | seeds | ' + ' | '.join(f'Δ {m}' for m in DIFF_METRICS) + ' | mIoU 95 % CI (seeds) | '
-             'mIoU 95 % CI (images) |', '|' + '---|' * (len(DIFF_METRICS) + 4)]
-    for row in rows:
-        cells = [f'{row[m]["diff"]:+.2f}' if m in row else '-' for m in DIFF_METRICS]
-        miou = row.get('mIoU', {})
-        lines.append(f'| {row["config"]} | {row["paired_seeds"]} | ' + ' | '.join(cells)
-                     + f' | {interval(miou.get("ci_seeds"))} | {interval(miou.get("ci_images"))} |')
-    notes = ['', f'Paired differences to {baseline} (same seed), in points. CI (seeds): 95 % t interval of the '
-             f'per-seed differences. CI (images): 2.5-97.5 percentiles of the difference of the seeds\' mean '
-             f'dataset-level mIoU over {resamples} resamples of the evaluated images.']
-    md_path = osp.join(out_dir, 'ablation_diff.md')
-    with open(md_path, 'w') as f:
-        f.write('\n'.join(lines + notes) + '\n')
-    json_path = osp.join(out_dir, 'ablation_diff.json')
-    with open(json_path, 'w') as f:
-        json.dump(dict(baseline=baseline, bootstrap_resamples=resamples, rows=rows), f, indent=1)
-    png_path = osp.join(out_dir, 'ablation_diff.png')
-    plot_differences(rows, baseline, png_path)
-    return ['\n'.join(lines), md_path, json_path, png_path]
-
-
-def plot_differences(rows: List[dict], baseline: str, path: str) -> None:
-    """mIoU difference to the baseline per row: seed interval (thick) and image-bootstrap interval (thin)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    rows = [r for r in rows if 'mIoU' in r]
-    fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(rows) + 1.6))
-    for y, row in enumerate(rows):
-        miou = row['mIoU']
-        if miou.get('ci_images'):
-            ax.plot(miou['ci_images'], [y, y], color='0.6', linewidth=1.5, label='95 % CI, images' if y == 0 else None)
-        if miou.get('ci_seeds'):
-            ax.plot(miou['ci_seeds'], [y, y], color='tab:blue', linewidth=5, alpha=0.5,
-                    label='95 % CI, seeds' if y == 0 else None)
-        ax.plot(miou['per_seed'], [y] * len(miou['per_seed']), 'o', color='tab:blue', markersize=3)
-        ax.plot([miou['diff']], [y], 'D', color='black')
-    ax.axvline(0, color='black', linewidth=0.8)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([r['config'] for r in rows])
-    ax.set_xlabel(f'mIoU difference to {baseline} (points; dots: seeds, diamond: mean)')
-    # Below the axes: inside, it would hide the interval of whichever row sits in its corner.
-    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    ax.grid(axis='x', alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches='tight')
-    plt.close(fig)
-
-
-def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2) -> List[str]:
-    """Validation mIoU against the iteration per row (mean over seeds, seeds as thin lines) -> learning_curves.png;
-    and per row what the last ``tail`` of the schedule added (mean over seeds) -> learning_curves.json."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    by_name: Dict[str, List[dict]] = OrderedDict()
-    for run in runs:
-        if run.get('curve'):
-            by_name.setdefault(run['name'], []).append(run)
-    if not by_name:
-        return []
-    summary = OrderedDict()
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    colours = plt.get_cmap('tab10').colors
-    for i, (name, group) in enumerate(by_name.items()):
-        curves = [dict(run['curve']) for run in group]  # iteration -> val mIoU, per seed
+def curve_summaries(runs: List[dict], tail: float = 0.2) -> Dict[str, dict]:
+    """Per row with validation curves: the curves (iteration -> mIoU, one per run) and what the last ``tail``
+    of the schedule added to each run (mIoU at the last logged iteration minus at the one nearest
+    ``(1 - tail) x last``), with the mean over the runs."""
+    summaries = OrderedDict()
+    for name, group in group_by_name([run for run in runs if run.get('curve')]).items():
+        unit = unit_of(group)
+        curves = [dict(run['curve']) for run in group]  # iteration -> val mIoU, per run
         steps = sorted({step for curve in curves for step in curve})
         values = np.array([[curve.get(step, np.nan) for step in steps] for curve in curves])
-        for row in values:
-            ax.plot(steps, row, color=colours[i % 10], alpha=0.25, linewidth=0.8)
-        ax.plot(steps, np.nanmean(values, 0), color=colours[i % 10], label=f'{name} ({len(group)} seeds)')
         last = steps[-1]
         start = min(steps, key=lambda s: abs(s - (1 - tail) * last))
         gains = [curve[last] - curve[start] for curve in curves if last in curve and start in curve]
-        summary[name] = dict(final_mIoU=float(np.nanmean(values[:, -1])), tail_from=start, tail_to=last,
-                             tail_gain_mean=float(np.mean(gains)), tail_gain_per_seed=gains)
-    ax.set_xlabel('iteration')
-    ax.set_ylabel('validation mIoU (%)')
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    png_path = osp.join(out_dir, 'learning_curves.png')
-    fig.savefig(png_path, dpi=120)
-    plt.close(fig)
-    json_path = osp.join(out_dir, 'learning_curves.json')
-    with open(json_path, 'w') as f:
-        json.dump(dict(tail_fraction=tail, rows=summary), f, indent=1)
-    return [png_path, json_path]
+        per = 'tail_gain_per_fold' if unit == 'folds' else 'tail_gain_per_seed'
+        summaries[name] = dict(unit=unit, steps=steps, values=values, summary=OrderedDict([
+            ('final_mIoU', float(np.nanmean(values[:, -1]))), ('tail_from', start), ('tail_to', last),
+            ('tail_gain_mean', float(np.mean(gains))), (per, gains)]))
+    return summaries
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Output: Markdown, CSV, JSON and plots
+# ---------------------------------------------------------------------------------------------------------------
+def table_unit(rows: List[dict]) -> str:
+    units = {row['unit'] for row in rows}
+    return units.pop() if len(units) == 1 else 'runs'
 
 
 def present_columns(rows: List[dict]) -> List[str]:
@@ -303,19 +303,25 @@ def fmt(value: Tuple[Optional[float], Optional[float]], digits: int = 2) -> str:
 def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: List[dict]) -> List[str]:
     os.makedirs(out_dir, exist_ok=True)
     columns = present_columns(rows)
+    unit = table_unit(rows)
     digits = {'params_M': 3, 'GFLOPs': 3, 'latency_ms': 1, 'train_time_s': 0, 'AbsRel': 3}
-    header = ['config', 'seeds'] + columns
+    header = ['config', unit] + columns
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for row in rows:
-        cells = [row['config'], str(row['seeds'])] + [fmt(row[c], digits.get(c, 2)) for c in columns]
+        cells = [row['config'], str(row['runs'])] + [fmt(row[c], digits.get(c, 2)) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
     cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
                  f'{shape[0]}x{shape[1]}, CPU ({cpu_model()}, '
                  f'{torch.get_num_threads()} threads), median of interleaved rounds.'
                  ] if 'latency_ms' in columns else []
+    fold_note = ['Folds: each run trained on one cross-validation fold and evaluated on its held-out photos, so '
+                 'the spread over folds holds the photos\' variation as well as the training\'s.'
+                 ] if unit == 'folds' else []
+    per_image_note = ['per_image_iou.*: IoU of each photo, averaged over the photos that hold the group '
+                      '(PerImageIoUMetric).'] if any(c.startswith('per_image_iou.') for c in columns) else []
     notes = [
-        '', 'Metrics: final evaluation of each run (mean ± sample std over seeds when several). IoUs and PCK in %.',
-        *cost_note,
+        '', f'Metrics: final evaluation of each run (mean ± sample std over {unit} when several). IoUs and PCK '
+        'in %.', *fold_note, *per_image_note, *cost_note,
         'params_M: inference-path parameters (millions). train_time_s: training loop wall time, validation '
         'excluded.', f'Runs: {", ".join(sorted(r["work_dir"] for r in runs))}'
     ]
@@ -325,9 +331,9 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
     csv_path = osp.join(out_dir, 'ablation.csv')
     with open(csv_path, 'w', newline='') as f:
         writer = csv.writer(f)
-        writer.writerow(['config', 'seeds'] + [part for c in columns for part in (c, f'{c}_std')])
+        writer.writerow(['config', unit] + [part for c in columns for part in (c, f'{c}_std')])
         for row in rows:
-            writer.writerow([row['config'], row['seeds']] + [
+            writer.writerow([row['config'], row['runs']] + [
                 '' if v is None else f'{v:.6g}' for c in columns for v in row[c]])
     png_path = osp.join(out_dir, 'ablation.png')
     plot(rows, [c for c in columns if c in METRIC_COLUMNS and c not in ('AbsRel', )], png_path)
@@ -335,7 +341,7 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
 
 
 def plot(rows: List[dict], metrics: List[str], path: str) -> None:
-    """Grouped bars: one group per metric, one bar per config (error bars = std over seeds)."""
+    """Grouped bars: one group per metric, one bar per config (error bars = std over seeds or folds)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -354,7 +360,8 @@ def plot(rows: List[dict], metrics: List[str], path: str) -> None:
     ax.set_xticklabels(metrics, rotation=30, ha='right')
     ax.set_ylabel('%')
     ax.set_ylim(0, 100)
-    ax.set_title('Auxiliary-task ablation' + (' (mean ± std over seeds)' if any(r['seeds'] > 1 for r in rows) else ''))
+    ax.set_title('Auxiliary-task ablation' + (f' (mean ± std over {table_unit(rows)})'
+                                              if any(r['runs'] > 1 for r in rows) else ''))
     ax.legend(fontsize=8, ncol=2, loc='upper left')
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
@@ -362,17 +369,128 @@ def plot(rows: List[dict], metrics: List[str], path: str) -> None:
     plt.close(fig)
 
 
+def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: int) -> List[str]:
+    def interval(ci):
+        return '-' if ci is None else f'[{ci[0]:+.2f}, {ci[1]:+.2f}]'
+
+    key = 'fold' if any('paired_folds' in row for row in rows) else 'seed'
+    lines = [f'| config | {key}s | ' + ' | '.join(f'Δ {m}' for m in DIFF_METRICS) + f' | mIoU 95 % CI ({key}s) | '
+             'mIoU 95 % CI (images) |', '|' + '---|' * (len(DIFF_METRICS) + 4)]
+    for row in rows:
+        cells = [f'{row[m]["diff"]:+.2f}' if m in row else '-' for m in DIFF_METRICS]
+        miou = row.get('mIoU', {})
+        lines.append(f'| {row["config"]} | {row[f"paired_{key}s"]} | ' + ' | '.join(cells)
+                     + f' | {interval(miou.get(f"ci_{key}s"))} | {interval(miou.get("ci_images"))} |')
+    if key == 'seed':
+        notes = ['', f'Paired differences to {baseline} (same seed), in points. CI (seeds): 95 % t interval of the '
+                 f'per-seed differences. CI (images): 2.5-97.5 percentiles of the difference of the seeds\' mean '
+                 f'dataset-level mIoU over {resamples} resamples of the evaluated images.']
+    else:
+        pooled = sorted({row['mIoU']['images'] for row in rows if 'images' in row.get('mIoU', {})})
+        photos = f'the {pooled[0]} photos' if len(pooled) == 1 else 'the photos'
+        notes = ['', f'Paired differences to {baseline} (same fold: the same held-out photos), in points, mean over '
+                 'folds. CI (folds): 95 % t interval of the per-fold differences. CI (images): 2.5-97.5 '
+                 f'percentiles of the dataset-level mIoU difference over {resamples} resamples of {photos} held '
+                 'out in the paired folds, pooled (each photo is held out in one fold, and its two runs are paired '
+                 'photo by photo).']
+    md_path = osp.join(out_dir, 'ablation_diff.md')
+    with open(md_path, 'w') as f:
+        f.write('\n'.join(lines + notes) + '\n')
+    json_path = osp.join(out_dir, 'ablation_diff.json')
+    with open(json_path, 'w') as f:
+        json.dump(dict(baseline=baseline, **({'paired_by': 'fold'} if key == 'fold' else {}),
+                       bootstrap_resamples=resamples, rows=rows), f, indent=1)
+    png_path = osp.join(out_dir, 'ablation_diff.png')
+    plot_differences(rows, baseline, png_path, key)
+    return ['\n'.join(lines), md_path, json_path, png_path]
+
+
+def plot_differences(rows: List[dict], baseline: str, path: str, key: str = 'seed') -> None:
+    """mIoU difference to the baseline per row: seed or fold interval (thick) and image-bootstrap interval
+    (thin)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    rows = [r for r in rows if 'mIoU' in r]
+    fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(rows) + 1.6))
+    for y, row in enumerate(rows):
+        miou = row['mIoU']
+        if miou.get('ci_images'):
+            ax.plot(miou['ci_images'], [y, y], color='0.6', linewidth=1.5, label='95 % CI, images' if y == 0 else None)
+        if miou.get(f'ci_{key}s'):
+            ax.plot(miou[f'ci_{key}s'], [y, y], color='tab:blue', linewidth=5, alpha=0.5,
+                    label=f'95 % CI, {key}s' if y == 0 else None)
+        ax.plot(miou[f'per_{key}'], [y] * len(miou[f'per_{key}']), 'o', color='tab:blue', markersize=3)
+        ax.plot([miou['diff']], [y], 'D', color='black')
+    ax.axvline(0, color='black', linewidth=0.8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r['config'] for r in rows])
+    ax.set_xlabel(f'mIoU difference to {baseline} (points; dots: {key}s, diamond: mean)')
+    # Below the axes: inside, it would hide the interval of whichever row sits in its corner.
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    ax.grid(axis='x', alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches='tight')
+    plt.close(fig)
+
+
+def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2) -> List[str]:
+    """Validation mIoU against the iteration per row (mean over seeds or folds, each run as a thin line) ->
+    learning_curves.png; and per row what the last ``tail`` of the schedule added, per run and mean ->
+    learning_curves.json."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    summaries = curve_summaries(runs, tail)
+    if not summaries:
+        return []
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.get_cmap('tab10').colors
+    for i, (name, curves) in enumerate(summaries.items()):
+        for row in curves['values']:
+            ax.plot(curves['steps'], row, color=colours[i % 10], alpha=0.25, linewidth=0.8)
+        ax.plot(curves['steps'], np.nanmean(curves['values'], 0), color=colours[i % 10],
+                label=f'{name} ({len(curves["values"])} {curves["unit"]})')
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('validation mIoU (%)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    png_path = osp.join(out_dir, 'learning_curves.png')
+    fig.savefig(png_path, dpi=120)
+    plt.close(fig)
+    json_path = osp.join(out_dir, 'learning_curves.json')
+    with open(json_path, 'w') as f:
+        json.dump(dict(tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()}), f, indent=1)
+    return [png_path, json_path]
+
+
+def tail_lines(runs: List[dict], tail: float = 0.2) -> List[str]:
+    """One line per row with curves: what the last ``tail`` of the schedule added, mean and per run."""
+    lines = []
+    for name, curves in curve_summaries(runs, tail).items():
+        s = curves['summary']
+        gains = s.get('tail_gain_per_fold', s.get('tail_gain_per_seed'))
+        lines.append(f'{name}: the last {tail:.0%} ({s["tail_from"]} -> {s["tail_to"]} it.) adds '
+                     f'{s["tail_gain_mean"]:+.2f} mIoU, mean over {len(gains)} {curves["unit"]} '
+                     f'({", ".join(f"{g:+.2f}" for g in gains)})')
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------------------------
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('runs', nargs='+', help='work dirs of finished runs, result files, or folders of result '
-                        'files (several seeds of one config are averaged)')
+                        'files (seed*.json or fold<k>.json; the runs of one config are averaged)')
     parser.add_argument('--out', required=True, help='output folder for ablation.{md,csv,png}')
     parser.add_argument('--shape', type=int, nargs=2, default=(512, 384), metavar=('H', 'W'),
                         help='input shape for GFLOPs and latency (default: 512 384)')
     parser.add_argument('--repeat', type=int, default=10, help='timed forward passes per config (default: 10)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed forward passes first (default: 2)')
     parser.add_argument('--no-cost', action='store_true', help='skip GFLOPs and latency')
-    parser.add_argument('--baseline', help='row to pair every other row with (e.g. seg_only)')
+    parser.add_argument('--baseline', help='row to pair every other row with, by seed or by fold (e.g. seg_only)')
     parser.add_argument('--bootstrap', type=int, default=2000, help='per-image bootstrap resamples (default: 2000)')
     return parser.parse_args(argv)
 
@@ -391,6 +509,13 @@ def main(argv=None) -> int:
     if not runs:
         print('error: no finished runs among the given work dirs / result files', file=sys.stderr)
         return 1
+    differences = None
+    if args.baseline:  # pair first: runs that cannot be paired stop the tool before anything is timed or written
+        try:
+            differences = paired_differences(runs, args.baseline, args.bootstrap)
+        except ValueError as e:
+            print(f'error: {e}', file=sys.stderr)
+            return 1
     costs = {}
     if not args.no_cost:
         configs = OrderedDict((r['name'], r['config']) for r in runs)
@@ -399,12 +524,9 @@ def main(argv=None) -> int:
     table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs)
     paths += learning_curves(runs, args.out)
     print(table)
-    if args.baseline:
-        try:
-            differences = paired_differences(runs, args.baseline, args.bootstrap)
-        except ValueError as e:
-            print(f'error: {e}', file=sys.stderr)
-            return 1
+    for line in tail_lines(runs):
+        print(line)
+    if differences is not None:
         diff_table, *diff_paths = write_differences(differences, args.baseline, args.out, args.bootstrap)
         print(diff_table)
         paths += diff_paths
