@@ -217,7 +217,8 @@ def test_python_tools_have_help(tool, capsys, monkeypatch):
     assert 'usage:' in capsys.readouterr().out
 
 
-@pytest.mark.parametrize('script', ['dist_train.sh', 'dist_test.sh', 'slurm_train.sh', 'slurm_test.sh'])
+@pytest.mark.parametrize('script', ['dist_train.sh', 'dist_test.sh', 'slurm_train.sh', 'slurm_test.sh',
+                                    'misc/gpu_smoke.sh'])
 def test_shell_launchers_have_help(script):
     result = subprocess.run(['bash', f'tools/{script}', '--help'], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0 and 'bash tools/' + script in result.stdout

@@ -17,6 +17,9 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+# torchrun passes these signals on to the training processes, whose PreemptionCheckpointHook stops with a
+# checkpoint; torch 2.13's torchrun handles SIGTERM, SIGINT, SIGHUP and SIGQUIT, not Slurm's SIGUSR1.
+export TORCHELASTIC_SIGNALS_TO_HANDLE=${TORCHELASTIC_SIGNALS_TO_HANDLE:-SIGTERM,SIGINT,SIGHUP,SIGQUIT,SIGUSR1}
 
 PYTHONPATH="$repo_root:${PYTHONPATH:-}" exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" --master_port="$PORT" \
