@@ -138,3 +138,66 @@ def test_campaign_runner_defaults_to_every_config_of_the_label_set_and_skips_fin
     assert 'to do: skeleton seed 0' in result.stdout and 'to do: skeleton seed 1' not in result.stdout
     with pytest.raises(SystemExit):
         runner.parse_args(['--label-set', 'no_such_label_set'])
+
+
+def test_the_committed_cv_folds_are_what_ccp_py_makes_of_the_study_photos():
+    """splits/ccp/fold<k>_*.txt: ccp.py --folds 5 --seed 0 on the study's 804 photos; each photo held out once."""
+    converter = load_tool('tools/dataset_converters/ccp.py')
+    splits = REPO / 'splits' / 'ccp'
+
+    def read(name: str) -> list:
+        return (splits / name).read_text().split()
+
+    stems = read('train.txt') + read('val.txt')
+    assert len(stems) == len(set(stems)) == 804
+    folds = converter.fold_stems(stems, 5, seed=0)
+    held_out = []
+    for k, (train, val) in enumerate(folds):
+        assert read(f'fold{k}_train.txt') == train and read(f'fold{k}_val.txt') == val
+        assert not set(train) & set(val) and len(train) + len(val) == 804
+        held_out += val
+    assert sorted(held_out) == sorted(stems)
+    assert [len(val) for _, val in folds] == [161, 161, 161, 161, 160]
+
+
+def test_the_converter_writes_the_folds_and_the_campaign_moves_every_split_to_one(ccp_out, tmp_path):
+    fold_files = sorted(p.name for p in (ccp_out / 'splits').glob('fold*.txt'))
+    assert len(fold_files) == 10
+    held_out = [s for k in range(5) for s in (ccp_out / 'splits' / f'fold{k}_val.txt').read_text().split()]
+    assert sorted(held_out) == sorted((ccp_out / 'splits' / 'train.txt').read_text().split()
+                                      + (ccp_out / 'splits' / 'val.txt').read_text().split())
+
+    runner = load_tool('projects/ccp_pose_aux/run_campaign.py')
+    config = str(REPO / 'projects/ccp_pose_aux/configs/pretrained/seg_only.py')
+    options = runner.fold_options(config, 2)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(dict(option.split('=') for option in options))
+    splits = [cfg.train_dataloader.dataset.split, cfg.val_dataloader.dataset.split, cfg.test_dataloader.dataset.split,
+              cfg.val_evaluator[2].mean_pose_dataset.split, cfg.test_evaluator[2].mean_pose_dataset.split]
+    assert splits == ['fold2_train', 'fold2_val', 'fold2_val', 'fold2_train', 'fold2_train']
+    assert runner.result_path('runs', 'pretrained', 'seg_only', 0, 2) == 'runs/pretrained/seg_only/fold2.json'
+    result = run_tool(['projects/ccp_pose_aux/run_campaign.py', '--label-set', 'pretrained', '--variants', 'seg_only',
+                       'pose_input', '--folds', '0', '4', '--runs-dir', str(tmp_path), '--dry-run'])
+    assert '4 runs' in result.stdout and 'folds [0, 4], seed 0' in result.stdout
+    assert 'to do: pose_input fold 4' in result.stdout
+
+
+def test_the_pretrained_variants_differ_from_seg_only_only_in_their_heads_or_inputs():
+    folder = REPO / 'projects/ccp_pose_aux/configs/pretrained'
+    variants = {path.stem: Config.fromfile(str(path)).to_dict() for path in folder.glob('*.py')}
+    assert {'seg_only', 'skeleton', 'pose_input'} <= set(variants)
+    base = variants['seg_only']
+    assert base['model']['backbone']['type'] == 'TimmEncoder'
+    assert base['model']['backbone']['init_cfg']['type'] == 'Pretrained'
+    assert base['model']['data_preprocessor']['mean'] == [127.5] * 3
+    scratch = Config.fromfile(str(SEG_ONLY)).to_dict()
+    for key in ('train_dataloader', 'val_dataloader', 'val_evaluator', 'crop_size', 'image_scale'):
+        assert base[key] == scratch[key], key  # the same data, crops and full-size evaluation
+    for name, cfg in variants.items():
+        changed = {key for key in set(cfg) | set(base) if cfg.get(key) != base.get(key)}
+        assert changed <= {'model', 'train_dataloader', 'val_dataloader', 'test_dataloader'}, (name, changed)
+        for key in ('max_iters', 'param_scheduler', 'train_cfg', 'optim_wrapper', 'randomness'):
+            assert cfg[key] == base[key], (name, key)
+    posed = variants['pose_input']['model']
+    assert posed['backbone']['in_channels'] == 5 and posed['backbone']['extra_in_channels_init'] == 'zeros'
+    assert posed['data_preprocessor']['mean'] == [127.5] * 3 + [0.0, 0.0]

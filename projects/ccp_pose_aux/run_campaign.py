@@ -82,6 +82,10 @@ def run_name(seed: int, fold: Optional[int]) -> str:
     return f'seed{seed}' if fold is None else f'fold{fold}'
 
 
+def run_label(seed: int, fold: Optional[int]) -> str:
+    return f'seed {seed}' if fold is None else f'fold {fold}'
+
+
 def result_path(runs_dir: str, label_set: str, variant: str, seed: int, fold: Optional[int] = None) -> str:
     return osp.join(runs_dir, label_set, variant, f'{run_name(seed, fold)}.json')
 
@@ -166,7 +170,7 @@ def main(argv=None) -> int:
           f'{len(jobs) - len(todo)} done, {len(todo)} to do, {args.parallel} at a time with {args.threads} '
           f'thread(s) each')
     for variant, seed, fold in todo:
-        print(f'  to do: {variant} {run_name(seed, fold)}')
+        print(f'  to do: {variant} {run_label(seed, fold)}')
     if args.dry_run or not todo:
         return 0
     prepare_data(args)
@@ -181,7 +185,7 @@ def main(argv=None) -> int:
                 variant, seed, fold = pending.get_nowait()
             except queue.Empty:
                 return
-            began, name = time.time(), run_name(seed, fold)
+            began, name = time.time(), run_label(seed, fold)
             with lock:
                 print(f'[{time.strftime("%H:%M")}] slot {slot}: {variant} {name} started', flush=True)
             error = run_one(args, variant, seed, fold)
