@@ -217,7 +217,7 @@ def test_fold_runs_pair_by_fold_with_a_t_interval_over_folds_and_a_pooled_photo_
     miou = shifted_row['mIoU']
     assert miou['diff'] == pytest.approx(10.0) and miou['per_fold'] == pytest.approx([10.0] * 5)
     assert miou['ci_folds'] == pytest.approx([10.0, 10.0]) and miou['images'] == FOLDS * PHOTOS
-    assert miou['ci_images'] == pytest.approx([10.0, 10.0], abs=1e-9)
+    assert miou['ci_images'] == pytest.approx([10.0, 10.0], abs=1e-9) and miou['diff_images'] == pytest.approx(10.0)
     per_image = shifted_row['per_image_mIoU']
     assert per_image['per_fold'] == pytest.approx(PER_IMAGE_MIOU_SHIFT)
     shifts = PER_IMAGE_MIOU_SHIFT
@@ -248,8 +248,12 @@ def test_fold_runs_pair_by_fold_with_a_t_interval_over_folds_and_a_pooled_photo_
     assert list(csv.DictReader((out / 'ablation.csv').open()))[0]['folds'] == '5'
     diff_md = (out / 'ablation_diff.md').read_text()
     assert diff_md.startswith('| config | folds |') and 'mIoU 95 % CI (folds)' in diff_md
-    assert '| shifted | 5 | +10.00 |' in diff_md and '[+10.00, +10.00] | [+10.00, +10.00] |' in diff_md
+    assert diff_md.splitlines()[0].endswith('| Δ PCK@0.1 | Δ mIoU (pooled photos) | mIoU 95 % CI (folds) | '
+                                            'mIoU 95 % CI (images) |')
+    assert '| shifted | 5 | +10.00 |' in diff_md and '+10.00 | [+10.00, +10.00] | [+10.00, +10.00] |' in diff_md
     assert f'the {FOLDS * PHOTOS} photos held out in the paired folds, pooled' in diff_md
+    (oi, ou), (bi, bu) = pooled('other'), pooled('seg_only')
+    assert other_row['mIoU']['diff_images'] == pytest.approx(float(dataset_miou(oi, ou) - dataset_miou(bi, bu)))
     curves = json.loads((out / 'learning_curves.json').read_text())['rows']['seg_only']
     assert curves['tail_from'] == 400 and curves['tail_gain_per_fold'] == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4])
     assert curves['tail_gain_mean'] == pytest.approx(1.2) and 'tail_gain_per_seed' not in curves

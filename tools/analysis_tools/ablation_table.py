@@ -256,6 +256,9 @@ def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: in
                     raise ValueError(f'{name} vs {baseline}: {error}') from None
                 ours, theirs = [pooled[0]], [pooled[1]]
                 row['mIoU']['images'] = len(pooled[0].images)
+                # The statistic the image interval is about: the dataset-level mIoU difference on all pooled photos.
+                row['mIoU']['diff_images'] = float(dataset_miou(pooled[0].intersection, pooled[0].union)
+                                                   - dataset_miou(pooled[1].intersection, pooled[1].union))
             row['mIoU']['ci_images'] = list(bootstrap_miou_difference(ours, theirs, bootstrap, rng))
         rows.append(row)
     return rows
@@ -374,11 +377,15 @@ def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: 
         return '-' if ci is None else f'[{ci[0]:+.2f}, {ci[1]:+.2f}]'
 
     key = 'fold' if any('paired_folds' in row for row in rows) else 'seed'
-    lines = [f'| config | {key}s | ' + ' | '.join(f'Δ {m}' for m in DIFF_METRICS) + f' | mIoU 95 % CI ({key}s) | '
-             'mIoU 95 % CI (images) |', '|' + '---|' * (len(DIFF_METRICS) + 4)]
+    # Folds: the image interval is about the pooled photos' mIoU difference, shown beside it.
+    pooled = ['Δ mIoU (pooled photos)'] if key == 'fold' else []
+    lines = [f'| config | {key}s | ' + ' | '.join([f'Δ {m}' for m in DIFF_METRICS] + pooled)
+             + f' | mIoU 95 % CI ({key}s) | mIoU 95 % CI (images) |',
+             '|' + '---|' * (len(DIFF_METRICS) + len(pooled) + 4)]
     for row in rows:
-        cells = [f'{row[m]["diff"]:+.2f}' if m in row else '-' for m in DIFF_METRICS]
         miou = row.get('mIoU', {})
+        cells = [f'{row[m]["diff"]:+.2f}' if m in row else '-' for m in DIFF_METRICS]
+        cells += [f'{miou["diff_images"]:+.2f}' if 'diff_images' in miou else '-' for _ in pooled]
         lines.append(f'| {row["config"]} | {row[f"paired_{key}s"]} | ' + ' | '.join(cells)
                      + f' | {interval(miou.get(f"ci_{key}s"))} | {interval(miou.get("ci_images"))} |')
     if key == 'seed':
@@ -389,10 +396,10 @@ def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: 
         pooled = sorted({row['mIoU']['images'] for row in rows if 'images' in row.get('mIoU', {})})
         photos = f'the {pooled[0]} photos' if len(pooled) == 1 else 'the photos'
         notes = ['', f'Paired differences to {baseline} (same fold: the same held-out photos), in points, mean over '
-                 'folds. CI (folds): 95 % t interval of the per-fold differences. CI (images): 2.5-97.5 '
-                 f'percentiles of the dataset-level mIoU difference over {resamples} resamples of {photos} held '
-                 'out in the paired folds, pooled (each photo is held out in one fold, and its two runs are paired '
-                 'photo by photo).']
+                 'folds. CI (folds): 95 % t interval of the per-fold differences. Δ mIoU (pooled photos): the '
+                 f'dataset-level mIoU difference on {photos} held out in the paired folds, pooled (each photo is '
+                 'held out in one fold, and its two runs are paired photo by photo); CI (images): its 2.5-97.5 '
+                 f'percentiles over {resamples} resamples of those photos.']
     md_path = osp.join(out_dir, 'ablation_diff.md')
     with open(md_path, 'w') as f:
         f.write('\n'.join(lines + notes) + '\n')
