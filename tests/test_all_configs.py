@@ -39,8 +39,6 @@ def test_config_builds(path: Path):
     assert not depth_resized_by_nearest(cfg)
 
 
-@pytest.mark.xfail(strict=True, reason='projects/fast_person_segmentation/configs/_base_/cpu_budget.py still resizes '
-                   'its depth pipelines with Resize / RandomResize; its owner switches them to DepthAwareResize')
 def test_cpu_budget_depth_config_resizes_depth_bilinearly():
     cfg = Config.fromfile(str(REPO / 'projects' / 'fast_person_segmentation' / 'configs' / 'cpu_budget' /
                               'convdec_abg_dbn_dam_depth.py'))

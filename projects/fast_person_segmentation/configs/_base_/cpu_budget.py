@@ -49,8 +49,8 @@ cpu_test_dataloader = dict(
 # channel (tools/misc/precompute_depth.py writes data/ccp/depth).
 cpu_depth_test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthMap'),  # before Resize, which resizes it with the photo
-    dict(type='Resize', scale=cpu_image_scale, keep_ratio=True),
+    dict(type='LoadDepthMap'),  # before the resize, which resizes it (bilinearly) with the photo
+    dict(type='DepthAwareResize', scale=cpu_image_scale, keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='ConcatExtraChannels', sources=('depth', )),
     dict(type='PackSegInputs'),
@@ -63,7 +63,8 @@ cpu_depth_train_dataloader = dict(
         dict(type='LoadImageFromFile'),
         dict(type='LoadAnnotations'),
         dict(type='LoadDepthMap'),
-        dict(type='RandomResize', scale=cpu_image_scale, ratio_range=(0.5, 2.0), keep_ratio=True),
+        dict(type='RandomResize', scale=cpu_image_scale, ratio_range=(0.5, 2.0), keep_ratio=True,
+             resize_type='DepthAwareResize'),
         dict(type='RandomCrop', crop_size=cpu_crop_size, cat_max_ratio=0.75),
         dict(type='RandomFlip', prob=0.5),
         dict(type='PhotoMetricDistortion'),
