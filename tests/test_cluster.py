@@ -135,6 +135,16 @@ def test_install_checks_nvcc_before_the_long_build(tmp_path):
     assert cpu_torch.returncode == 1 and 'needs a CUDA build of torch' in cpu_torch.stderr
 
 
+def test_the_install_advice_names_only_torch_builds_that_exist():
+    """torch 2.13.0: cpu, cu126, cu130, cu132. Every TORCH_BACKEND / --torch-backend the docs and tools suggest."""
+    files = ['README.md', 'docs/cluster.md', 'tools/install.sh', 'mmext/utils/runtime.py', 'tools/misc/gpu_smoke.py']
+    for name in files:
+        text = (REPO / name).read_text()
+        for build in re.findall(r'(?:TORCH_BACKEND=|--torch-backend )(\w+)', text):
+            assert build in ('cpu', 'cu126', 'cu130', 'cu132'), (name, build)
+    assert '](docs/cluster.md)' in (REPO / 'README.md').read_text()
+
+
 def test_declared_dependencies_are_installed_at_accepted_versions():
     import tomllib
 
