@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -78,7 +79,7 @@ def test_paired_differences_seed_t_interval_and_image_bootstrap(tmp_path):
     expected = better_miou - base_miou + 1.0
     assert miou['per_seed'] == pytest.approx([better_miou - base_miou + d for d in (1.0, 0.0, 2.0)])
     assert miou['diff'] == pytest.approx(expected)
-    half = 4.303 * 1.0 / np.sqrt(3)  # t(0.975, 2) x sample std 1.0 / sqrt(3)
+    half = scipy.stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)  # t(0.975, 2) x sample std 1.0 / sqrt(3)
     assert miou['ci_seeds'] == pytest.approx([expected - half, expected + half])
     low, high = miou['ci_images']
     assert low < better_miou - base_miou < high and high - low < 5
