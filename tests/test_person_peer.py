@@ -63,9 +63,17 @@ def test_peer_evaluation_side_by_side_with_an_exported_model(ccp_out, tmp_path):
     peers = ['mediapipe_selfie'] + (['official_topformer'] if osp.isdir(OFFICIAL_TOPFORMER) else [])
     out = tmp_path / 'peers.json'
     result = run_tool(['tools/analysis_tools/peer_eval.py', str(config), '--peers', *peers, '--onnx', f'ours={onnx}',
-                       '--checkpoint', str(checkpoint), '--out', str(out)])
+                       '--checkpoint', str(checkpoint), '--model', 'twin', str(PERSON), str(checkpoint),
+                       '--model', 'twin_onnx', str(PERSON), str(onnx), '--out', str(out)])
     report = json.loads(out.read_text())
-    assert report['dataset']['photos'] == 1 and set(report['models']) == {'ours', 'ours_pytorch', *peers}
+    assert report['dataset']['photos'] == 1
+    assert set(report['models']) == {'ours', 'ours_pytorch', 'twin', 'twin_onnx', *peers}
+    # --model: a model with its own config in the same run; here the same weights, so the same masks.
+    assert report['models']['twin']['IoU'] == report['models']['ours_pytorch']['IoU']
+    assert report['models']['twin_onnx']['IoU'] == report['models']['ours']['IoU']
+    assert report['machine']['onnxruntime'] and report['machine']['mediapipe'] and report['code']['commit']
+    table = (tmp_path / 'peers.md').read_text()
+    assert all(f'| {name} |' in table for name in report['models'])
     peer = report['models']['mediapipe_selfie']
     assert peer['IoU']['person'] > 80 and peer['size_MB'] < 1
     ours = report['models']['ours']

@@ -18,3 +18,22 @@ def cpu_model(cpuinfo: str = '/proc/cpuinfo') -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+# Distributions whose versions change what a timing or a model's output means.
+VERSIONED = ('torch', 'onnxruntime', 'mediapipe', 'mmengine', 'mmsegmentation', 'timm')
+
+
+def environment() -> dict:
+    """The CPU model, torch's thread count and the installed versions of :data:`VERSIONED` (those present), for
+    result files. Versions come from the package metadata: nothing is imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import torch
+    versions = {}
+    for name in VERSIONED:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return dict(cpu=cpu_model(), threads=torch.get_num_threads(), **versions)

@@ -18,6 +18,9 @@ Models:
                                  quantize_onnx.py (INT8), run in ONNX Runtime with CONFIG's test resize and
                                  normalisation (mmext.deployment.PhotoSegmenter)
   --checkpoint CKPT              CONFIG's model with these weights in eager PyTorch fp32 (row ours_pytorch)
+  --model NAME CFG WEIGHTS       any project model in the same run, with its own config's test resize and
+                                 normalisation: WEIGHTS a .pth checkpoint (eager PyTorch fp32) or an .onnx
+                                 file (ONNX Runtime); repeatable. Labels and photos are always CONFIG's.
 
 Reports dataset-level IoU per class and mIoU, per-image mean IoU of each foreground class, median / p90
 latency per photo, and the size of each model (on disk; PyTorch rows: the fp32 weights). Results go to
@@ -52,8 +55,11 @@ from mmext.evaluation.confusion import confusion_matrix, scores
 from mmext.models.pose import MediaPipeSelfieSegmentation
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.benchmarking import latency_stats, state_size_mb
-from mmext.utils.machine import cpu_model
+from mmext.utils.machine import environment
 from mmext.utils.peers import official_backbone_pair
+from mmext.utils.run_records import code_version
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
 
@@ -66,6 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--onnx', nargs='*', default=[], metavar='NAME=PATH', help='project models to evaluate')
     parser.add_argument('--checkpoint', help='CONFIG\'s weights, run in eager PyTorch (and in the official '
                         'TopFormer code with --peers official_topformer)')
+    parser.add_argument('--model', nargs=3, action='append', default=[], metavar=('NAME', 'CFG', 'WEIGHTS'),
+                        help='another model with its own config: WEIGHTS .pth (eager PyTorch) or .onnx (repeatable)')
     parser.add_argument('--num', type=int, help='only the first N photos')
     parser.add_argument('--threads', type=int, help='threads of the ONNX Runtime models (default: torch\'s)')
     parser.add_argument('--out', help='write the results as JSON here')
@@ -74,11 +82,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         name, sep, path = item.partition('=')
         if not sep or not name or not osp.isfile(path):
             parser.error(f'--onnx {item!r}: expected NAME=PATH with an existing .onnx file')
+    for name, config, weights in args.model:
+        if not osp.isfile(config) or not osp.isfile(weights) or not weights.endswith(('.pth', '.onnx')):
+            parser.error(f'--model {name}: expected an existing config and an existing .pth or .onnx file, got '
+                         f'{config} {weights}')
     if args.checkpoint and not osp.isfile(args.checkpoint):
         parser.error(f'--checkpoint {args.checkpoint}: no such file')
     if 'official_topformer' in args.peers and not args.checkpoint:
         parser.error('--peers official_topformer needs --checkpoint (the weights both implementations run)')
-    if not args.peers and not args.onnx and not args.checkpoint:
+    if not args.peers and not args.onnx and not args.checkpoint and not args.model:
         parser.error('nothing to evaluate: give --peers, --onnx and/or --checkpoint')
     return args
 
@@ -127,7 +139,35 @@ def build_models(args, cfg: Config, first_photo: np.ndarray) -> dict:
         name, _, path = item.partition('=')
         segmenter = PhotoSegmenter.from_onnx(cfg, path, threads=args.threads)
         models[name] = dict(run=segmenter, size_MB=osp.getsize(path) / 2**20, kind='onnxruntime', onnx=path)
+    for name, config, weights in args.model:
+        if weights.endswith('.onnx'):
+            segmenter = PhotoSegmenter.from_onnx(Config.fromfile(config), weights, threads=args.threads)
+            models[name] = dict(run=segmenter, size_MB=osp.getsize(weights) / 2**20, kind='onnxruntime',
+                                config=config, onnx=weights)
+        else:
+            model_cfg, segmentor = load_segmentor(config, weights)
+            models[name] = dict(run=pytorch_segmenter(model_cfg, segmentor), size_MB=state_size_mb(segmentor),
+                                kind='pytorch', config=config, checkpoint=weights)
     return models
+
+
+def markdown_table(report: dict) -> str:
+    """The report as a Markdown table: one row per model, IoUs of the foreground classes, latency, size."""
+    foreground = report['dataset']['classes'][1:]
+    header = (['model', 'kind'] + [f'{c} IoU' for c in foreground] + [f'per-image {c} IoU' for c in foreground]
+              + ['median ms / photo', 'p90 ms / photo', 'size (MB)'])
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for name, result in report['models'].items():
+        cells = ([name, result['kind']] + [f'{result["IoU"][c]:.2f}' for c in foreground]
+                 + [f'{result["per_image_IoU"][c]:.2f}' for c in foreground]
+                 + [f'{result["latency"]["median_ms"]:.2f}', f'{result["latency"]["p90_ms"]:.2f}',
+                    f'{result["size_MB"]:.2f}'])
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    machine = report['machine']
+    lines += ['', f'{report["dataset"]["photos"]} photos of {report["dataset"]["type"]} '
+              f'({report["dataset"]["split"]} split), {machine["cpu"]}, {machine["threads"]} threads; written by '
+              'tools/analysis_tools/peer_eval.py.']
+    return '\n'.join(lines) + '\n'
 
 
 def main(argv=None) -> int:
@@ -171,8 +211,7 @@ def main(argv=None) -> int:
     report = dict(config=args.config, dataset=dict(type=type(dataset).__name__, photos=count,
                                                    data_root=dataset_cfg.get('data_root'),
                                                    split=dataset_cfg.get('split'), classes=classes),
-                  machine=dict(cpu=cpu_model(), threads=torch.get_num_threads(),
-                               torch=torch.__version__),
+                  machine=environment(), code=code_version(REPO), command=sys.argv,
                   models=results)
     print(f'{"model":<22} {"mIoU":>7} ' + ' '.join(f'{c[:10]:>10}' for c in classes) + f' {"ms/photo":>9} {"MB":>6}')
     for name, result in results.items():
@@ -180,7 +219,9 @@ def main(argv=None) -> int:
               + f' {result["latency"]["median_ms"]:>9.2f} {result["size_MB"]:>6.2f}')
     if args.out:
         atomic_write(args.out, json.dumps(report, indent=1))
-        print(f'Written {args.out}')
+        table = osp.splitext(args.out)[0] + '.md'
+        atomic_write(table, markdown_table(report))
+        print(f'Written {args.out} and {table}')
     return 0
 
 
