@@ -1,5 +1,16 @@
-"""What machine a measurement ran on, for the result files of the benchmark tools."""
+"""What machine and which code a measurement ran on, for the result files the tools write.
+
+Imports only the standard library (torch when :func:`environment` is asked for torch's thread count), so a
+tool may load this file on its own, without importing the ``mmext`` package (``tools/misc/quickstart_summary.py``).
+"""
+import os.path as osp
 import platform
+import subprocess
+import sys
+from typing import Optional, Sequence
+
+# The repository this package is part of (the code a result file's commit refers to).
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def cpu_model(cpuinfo: str = '/proc/cpuinfo') -> str:
@@ -24,16 +35,42 @@ def cpu_model(cpuinfo: str = '/proc/cpuinfo') -> str:
 VERSIONED = ('torch', 'onnxruntime', 'mediapipe', 'mmengine', 'mmsegmentation', 'timm')
 
 
-def environment() -> dict:
+def environment(threads: Optional[int] = None) -> dict:
     """The CPU model, torch's thread count and the installed versions of :data:`VERSIONED` (those present), for
-    result files. Versions come from the package metadata: nothing is imported."""
+    result files. Versions come from the package metadata: nothing is imported. ``threads``: the thread count
+    to record (default: ``torch.get_num_threads()``, which imports torch)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    import torch
+    if threads is None:
+        import torch
+        threads = torch.get_num_threads()
     versions = {}
     for name in VERSIONED:
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
             pass
-    return dict(cpu=cpu_model(), threads=torch.get_num_threads(), **versions)
+    return dict(cpu=cpu_model(), threads=threads, **versions)
+
+
+def code_version(repo: str) -> dict:
+    """The git commit of ``repo`` and whether tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(['git', '-C', repo, *args], capture_output=True, text=True).stdout.strip()
+
+    commit = git('rev-parse', 'HEAD')
+    return dict(commit=commit or None, dirty=bool(git('status', '--porcelain', '--untracked-files=no')))
+
+
+def provenance(argv: Optional[Sequence[str]] = None, script: Optional[str] = None, repo: Optional[str] = None,
+               threads: Optional[int] = None) -> dict:
+    """What a result file needs to say where it came from: ``machine`` (:func:`environment`: CPU model, threads,
+    versions), ``code`` (:func:`code_version` of ``repo``, by default this package's repository) and ``command``
+    (the command line: ``sys.argv``, or ``script`` followed by ``argv`` when a tool's ``main(argv)`` was called
+    with a list)."""
+    repo = repo or REPO
+    if argv is None:
+        command = list(sys.argv)
+    else:
+        command = [osp.relpath(script, repo) if script else sys.argv[0], *map(str, argv)]
+    return dict(machine=environment(threads), code=code_version(repo), command=command)

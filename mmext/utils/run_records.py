@@ -6,10 +6,12 @@ Used by ``tools/analysis_tools/run_result.py`` (which writes the record as JSON)
 import glob
 import json
 import os.path as osp
-import subprocess
 from typing import Dict, List, Optional
 
 from mmext.engine.hooks.run_summary_hook import SUMMARY_FILE
+# The code commit and the provenance of a result file live with the machine description (a module that imports
+# nothing heavy); re-exported here, where the run records use them.
+from mmext.utils.machine import REPO, code_version, provenance  # noqa: F401
 
 
 def read_scalars(work_dir: str) -> List[dict]:
@@ -55,11 +57,3 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
         checkpoint = f.read().strip()
     return checkpoint if osp.isfile(checkpoint) else None
 
-
-def code_version(repo: str) -> dict:
-    """The git commit of ``repo`` and whether tracked files differ from it."""
-    def git(*args: str) -> str:
-        return subprocess.run(['git', '-C', repo, *args], capture_output=True, text=True).stdout.strip()
-
-    commit = git('rev-parse', 'HEAD')
-    return dict(commit=commit or None, dirty=bool(git('status', '--porcelain', '--untracked-files=no')))
