@@ -38,15 +38,12 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
-import mmext  # noqa: F401
-from mmext.datasets.clothing import LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR
-from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS
-from mmext.datasets.depth_maps import write_png_atomic
-from mmext.utils.atomic_io import atomic_write
-from mmext.datasets.errors import DatasetError
-from mmext.datasets.sample_checks import check_image_file
+# mmext (and torch with it) is imported where it is used, so that --help answers at once. The names below equal
+# mmext.datasets.clothing's and mmext.datasets.clothing_meta.NUM_CCP_LABELS (tests/test_tool_help.py checks).
+LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR = (
+    'label_list.txt', 'labels', 'conversion.json', 'photos', 'splits')
+NUM_CCP_LABELS = 59
 
 EXIT_OK, EXIT_BAD_FILES, EXIT_REFUSED = 0, 1, 2
 
@@ -168,6 +165,8 @@ def plan_split(stems: Sequence[str], args: argparse.Namespace) -> Tuple[List[str
 def photo_size_hw(photo: str) -> Tuple[int, int]:
     """(H, W) of a photo that exists and is complete (a truncated JPEG or PNG is refused: decoders read it
     without an error and training would see grey rows)."""
+    from mmext.datasets.errors import DatasetError
+    from mmext.datasets.sample_checks import check_image_file
     try:
         data = check_image_file(photo, 'photo')
     except DatasetError as error:
@@ -210,6 +209,7 @@ def read_ccp_label_names(src: str) -> Tuple[List[str], str]:
     """(59 names, where they came from) from <src>/label_list.mat, or the known CCP names without it."""
     path = osp.join(src, 'label_list.mat')
     if not osp.isfile(path):
+        from mmext.datasets.clothing_meta import CCP_CLASSES
         return list(CCP_CLASSES), f'the CCP names ({path} is missing)'
     from scipy.io import loadmat
     try:
@@ -281,6 +281,7 @@ def write_split_lists(out: str, planned_splits: Dict[str, List[str]], bad: Seque
     reported (``what`` names the set that changed) and returned among the conflicts.
     Returns the final lists and the conflicting paths.
     """
+    from mmext.utils.atomic_io import atomic_write
     bad_set = set(bad)
     split_conflicts = []
     final_splits = {relative: [s for s in planned if s not in bad_set] for relative, planned in planned_splits.items()}
@@ -310,6 +311,9 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
     ``photos_dir_link``: link ``<out>/photos`` to this folder as a whole (CCP) instead of one link per photo;
     ignored with --copy-photos.
     """
+    from mmext.datasets.depth_maps import write_png_atomic
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.progress import progress, write
     start = time.time()
     out, overwrite, copy = args.out, args.overwrite, args.copy_photos
     link_dir = None if copy else photos_dir_link
@@ -378,7 +382,7 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
 
     # 3. Label maps (and per-file photos).
     converted, skipped, bad = 0, 0, []
-    for sample in tqdm(samples, desc=f'{name} labels', unit='img', file=sys.stderr):
+    for sample in progress(samples, desc=f'{name} labels', unit='img', file=sys.stderr):
         label_path = osp.join(out, LABELS_DIR, sample.stem + '.png')
         if osp.isfile(label_path) and not overwrite:
             skipped += 1
@@ -387,7 +391,7 @@ def convert(samples: Sequence[Sample], load_label: Callable[[Sample], np.ndarray
                 label = load_label(sample)
             except BadSample as error:
                 bad.append(sample.stem)
-                tqdm.write(f'bad: {sample.annotation}: {error} -- skipped', file=sys.stderr)
+                write(f'bad: {sample.annotation}: {error} -- skipped', file=sys.stderr)
                 continue
             write_png_atomic(label_path, label)
             converted += 1
@@ -442,6 +446,7 @@ def main(argv=None) -> int:
     try:
         samples = find_ccp_samples(args.src)
         names, names_from = read_ccp_label_names(args.src)
+        from mmext.datasets.clothing_meta import CCP_CLASSES
         if names != list(CCP_CLASSES):
             print(f'warning: the label names of {names_from} differ from the CCP names mmext uses', file=sys.stderr)
         return convert(samples, load_ccp_label, args, name='ccp', photo_suffix='.jpg', label_names=names,

@@ -46,21 +46,12 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from ccp import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, photo_state,  # noqa: E402
                  place_photo, read_lines, read_text, remove_path, same_target, split_stems, write_split_lists)
 
-from mmext.datasets.depth_maps import write_png_atomic  # noqa: E402
-from mmext.utils.atomic_io import atomic_write  # noqa: E402
-from mmext.datasets.errors import DatasetError  # noqa: E402
-from mmext.datasets.imaterialist import (GROUPED4_CLASSES, GROUPED4_PRIORITY, IMAGE_SUFFIX, IMAGES_DIR,  # noqa: E402
-                                         IMAT_LOWER, IMAT_UPPER, IMAT_WHOLE, LABEL_DIRS, MANIFEST_FILE,
-                                         NUM_IMAT_CATEGORIES, SPLITS_DIR, fine_value, generic_category_names,
-                                         grouped4_of_category)
-from mmext.datasets.rle import decode_rle  # noqa: E402
-from mmext.datasets.sample_checks import check_image_file  # noqa: E402
+# mmext (and torch with it) is imported where it is used, so that --help answers at once.
 
 CSV_COLUMNS = ('ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId')
 MODES = {'fine': ('fine', ), 'grouped4': ('grouped4', ), 'both': ('fine', 'grouped4')}
@@ -111,6 +102,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def read_category_names(src: str) -> Tuple[List[str], str]:
     """(category names, index = id; where they came from) from <src>/label_descriptions.json; generic names
     (with a warning) when the file is missing."""
+    from mmext.datasets.imaterialist import IMAT_WHOLE, NUM_IMAT_CATEGORIES, generic_category_names
     path = osp.join(src, 'label_descriptions.json')
     if not osp.isfile(path):
         print(f'warning: {path} is missing: the categories get generic names category_<id>', file=sys.stderr)
@@ -139,6 +131,7 @@ def read_category_names(src: str) -> Tuple[List[str], str]:
 def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str]]:
     """({ImageId: rows in file order}, problems of rows that name no image). ``limit``: keep the first
     ``limit`` distinct ImageIds only."""
+    from mmext.utils.progress import progress
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # EncodedPixels of a large mask is a long field
     rows: Dict[str, List[Row]] = {}
     orphans = []
@@ -149,7 +142,7 @@ def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str
             if missing:
                 raise Refused(f'{csv_path}: column(s) {", ".join(missing)} missing (has: '
                               f'{", ".join(reader.fieldnames or [])}); expected {", ".join(CSV_COLUMNS)}')
-            for record in tqdm(reader, desc='train.csv', unit='row', file=sys.stderr):
+            for record in progress(reader, desc='train.csv', unit='row', file=sys.stderr):
                 image_id = (record['ImageId'] or '').strip()
                 if not image_id or None in record.values():
                     orphans.append(f'{csv_path} line {reader.line_num}: '
@@ -180,6 +173,8 @@ def parse_category(class_id: str, num_categories: int) -> int:
 
 def image_size_hw(path: str) -> Tuple[int, int]:
     """(H, W) of an image that exists and is complete (checked without decoding it)."""
+    from mmext.datasets.errors import DatasetError
+    from mmext.datasets.sample_checks import check_image_file
     try:
         data = check_image_file(path, 'image')
     except DatasetError as error:
@@ -196,6 +191,7 @@ def image_size_hw(path: str) -> Tuple[int, int]:
 def decode_rows(rows: Sequence[Row], height: int, width: int,
                 num_categories: int) -> List[Tuple[np.ndarray, int]]:
     """[(mask, category)] of the rows of one image; BadSample naming every bad row."""
+    from mmext.datasets.rle import decode_rle
     decoded, problems = [], []
     for row in rows:
         try:
@@ -217,6 +213,7 @@ def decode_rows(rows: Sequence[Row], height: int, width: int,
 def fine_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) -> np.ndarray:
     """uint8 map, category id + 1 where a mask lies, 0 elsewhere; overlaps: smallest mask, then smallest
     category id, then earliest row."""
+    from mmext.datasets.imaterialist import fine_value
     areas = [int(mask.sum()) for mask, _ in masks]
     # Paint the winners last: largest area first, and among equal areas larger ids and later rows first.
     order = sorted(range(len(masks)), key=lambda i: (-areas[i], -masks[i][1], -i))
@@ -229,6 +226,7 @@ def fine_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) 
 
 def grouped4_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) -> np.ndarray:
     """uint8 map of the study-1 groups; overlaps go to the group first in GROUPED4_PRIORITY (upper)."""
+    from mmext.datasets.imaterialist import GROUPED4_PRIORITY, grouped4_of_category
     label = np.zeros(shape, np.uint8)
     for group in reversed(GROUPED4_PRIORITY):  # highest priority painted last
         for mask, category in masks:
@@ -258,6 +256,11 @@ def read_label(path: str):
 
 # -------------------------------------------------------------------------------------------- the converter
 def convert(args: argparse.Namespace) -> int:
+    from mmext.datasets.depth_maps import write_png_atomic
+    from mmext.datasets.imaterialist import (GROUPED4_CLASSES, IMAGE_SUFFIX, IMAGES_DIR, IMAT_LOWER, IMAT_UPPER,
+                                             IMAT_WHOLE, LABEL_DIRS, MANIFEST_FILE, SPLITS_DIR)
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.progress import progress, write
     start = time.time()
     src, out, overwrite, copy = args.src, args.out, args.overwrite, args.copy_images
     modes = MODES[args.mode]
@@ -338,7 +341,7 @@ def convert(args: argparse.Namespace) -> int:
 
     # 3. Label maps (and copied images).
     converted, skipped, bad, changed = 0, 0, [], []
-    for image_id in tqdm(image_ids, desc='imaterialist labels', unit='img', file=sys.stderr):
+    for image_id in progress(image_ids, desc='imaterialist labels', unit='img', file=sys.stderr):
         image_path = osp.join(train_dir, image_id + IMAGE_SUFFIX)
         targets = {mode: osp.join(folder, image_id + '.png') for mode, folder in label_dirs.items()}
         if not overwrite and all(osp.isfile(path) for path in targets.values()):
@@ -348,7 +351,7 @@ def convert(args: argparse.Namespace) -> int:
                 labels = convert_image(rows[image_id], image_path, len(names), modes)
             except BadSample as error:
                 bad.append(image_id)
-                tqdm.write(f'bad: {image_id}: {error} -- image skipped', file=sys.stderr)
+                write(f'bad: {image_id}: {error} -- image skipped', file=sys.stderr)
                 continue
             for mode, path in targets.items():
                 if osp.isfile(path) and not overwrite:

@@ -29,10 +29,10 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ccp import (EXIT_REFUSED, BadSample, Refused, Sample, add_common_arguments, check_common_arguments,  # noqa: E402
-                 check_label, convert)
+from ccp import (EXIT_REFUSED, NUM_CCP_LABELS, BadSample, Refused, Sample, add_common_arguments,  # noqa: E402
+                 check_common_arguments, check_label, convert)
 
-from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS  # noqa: E402
+# mmext (and torch with it) is imported where it is used, so that --help answers at once.
 
 IMAGES_DIR = osp.join('png_images', 'IMAGES')
 MASKS_DIR = osp.join('png_masks', 'MASKS')
@@ -101,6 +101,7 @@ def read_label_names(src: str) -> Tuple[List[str], str]:
     """(59 names, where they came from): the first column (or `class_name`) of labels_class_dict.csv."""
     path = osp.join(src, CLASS_CSV)
     if not osp.isfile(path):
+        from mmext.datasets.clothing_meta import CCP_CLASSES
         return list(CCP_CLASSES), f'the CCP names ({path} is missing)'
     with open(path, newline='') as f:
         rows = list(csv.reader(f))
@@ -119,6 +120,7 @@ def main(argv=None) -> int:
     try:
         samples = find_samples(args.src)
         names, names_from = read_label_names(args.src)
+        from mmext.datasets.clothing_meta import CCP_CLASSES
         if names != list(CCP_CLASSES):
             print(f'warning: the label names of {names_from} differ from the CCP names mmext uses', file=sys.stderr)
         return convert(samples, load_mask, args, name='people_clothing', photo_suffix='.png', label_names=names,

@@ -23,12 +23,12 @@ import sys
 import time
 
 import cv2
-from tqdm import tqdm
 
-from mmext.datasets.clothing import LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR
-from mmext.datasets.depth_maps import DEPTH_DIR
-from mmext.datasets.pose_files import KEYPOINTS_DIR, SKELETONS_DIR
-from mmext.utils.atomic_io import atomic_write, atomic_write_image
+# mmext (and torch with it) is imported once the arguments are parsed (--help stays instant). The folder names
+# equal mmext.datasets.clothing's, DEPTH_DIR and the pose files' (tests/test_tool_help.py checks).
+LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR = (
+    'label_list.txt', 'labels', 'conversion.json', 'photos', 'splits')
+DEPTH_DIR, KEYPOINTS_DIR, SKELETONS_DIR = 'depth', 'keypoints', 'skeletons'
 
 # folder -> (OpenCV interpolation, encoding parameters); None: copied as is.
 FOLDERS = {
@@ -63,6 +63,8 @@ def resized(image, height: int, interpolation: int):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.utils.atomic_io import atomic_write, atomic_write_image
+    from mmext.utils.progress import progress
     jobs = []
     for folder in FOLDERS:
         source = osp.join(args.src, folder)
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
     print(f'{len(jobs)} files in {", ".join(sorted({f for f, _ in jobs}))} of {args.src} -> {args.out} '
           f'at height {args.height}')
     failed, written, start = [], 0, time.perf_counter()
-    for folder, name in tqdm(jobs, unit='file', desc='resize'):
+    for folder, name in progress(jobs, unit='file', desc='resize'):
         source, target = osp.join(args.src, folder, name), osp.join(args.out, folder, name)
         if osp.exists(target) and not args.overwrite:
             continue

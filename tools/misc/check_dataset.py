@@ -35,16 +35,9 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.dataset import BaseDataset
-from mmengine.registry import DATASETS, init_default_scope
-from tqdm import tqdm
 
-import mmext  # noqa: F401  (registers mmext's datasets and transforms)
-from mmext.datasets.bad_sample_policy import BadSamplePolicyMixin, run_checked_pipeline
-from mmext.structures import COCO18_KEYPOINT_NAMES
-from mmext.datasets.errors import DatasetError
-from mmext.engine.hooks.bad_sample_hook import policy_datasets
-from mmext.utils.bad_sample_config import dataset_class
+# mmengine's datasets, mmext (and torch with them) are imported once the arguments are parsed (--help stays
+# instant).
 
 SPLITS = ('train', 'val', 'test')
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -76,6 +69,10 @@ def loading_only(dataset_cfg: Any, bad_sample_dir: str) -> Any:
               for key, value in dataset_cfg.items()}
     if 'pipeline' in result:
         result['pipeline'] = [t for t in result['pipeline'] if str(t.get('type', '')).startswith('Load')]
+    from mmengine.dataset import BaseDataset
+
+    from mmext.datasets.bad_sample_policy import BadSamplePolicyMixin
+    from mmext.utils.bad_sample_config import dataset_class
     cls = dataset_class(result.get('type'))
     if isinstance(cls, type) and issubclass(cls, BadSamplePolicyMixin):
         result.update(on_bad_sample='skip', bad_sample_dir=bad_sample_dir)
@@ -88,6 +85,8 @@ class Statistics:
     """What the loaded samples of one dataset hold."""
 
     def __init__(self, classes: Optional[List[str]], ignore_index: int):
+        from mmext.structures import COCO18_KEYPOINT_NAMES
+        self.keypoint_names = COCO18_KEYPOINT_NAMES
         self.classes = list(classes or [])
         self.ignore_index = ignore_index
         self.sizes: Counter = Counter()
@@ -113,9 +112,9 @@ class Statistics:
             self.ignored_pixels += int(counts[self.ignore_index]) if self.ignore_index < len(counts) else 0
             self.label_maps += 1
         visible = results.get('gt_keypoints_visible')
-        if visible is not None and np.asarray(visible).shape[-1] == len(COCO18_KEYPOINT_NAMES):
+        if visible is not None and np.asarray(visible).shape[-1] == len(self.keypoint_names):
             self.keypoint_samples += 1
-            self.visible += np.asarray(visible).reshape(-1, len(COCO18_KEYPOINT_NAMES)).max(axis=0) > 0
+            self.visible += np.asarray(visible).reshape(-1, len(self.keypoint_names)).max(axis=0) > 0
             outside = int(results.get('keypoints_out_of_frame', 0))
             self.out_of_frame_joints += outside
             self.out_of_frame_samples += outside > 0
@@ -134,7 +133,7 @@ class Statistics:
             report['ignored_pixels'] = self.ignored_pixels
         if self.keypoint_samples:
             report['keypoint_visibility'] = {name: int(self.visible[i]) / self.keypoint_samples
-                                             for i, name in enumerate(COCO18_KEYPOINT_NAMES)}
+                                             for i, name in enumerate(self.keypoint_names)}
             report['keypoint_samples'] = self.keypoint_samples
             report['keypoints_out_of_frame'] = dict(joints=self.out_of_frame_joints, samples=self.out_of_frame_samples)
         if self.instances:
@@ -146,6 +145,12 @@ class Statistics:
 
 
 def scan_dataset(name: str, dataset_cfg: dict, limit: Optional[int]) -> dict:
+    from mmengine.registry import DATASETS
+
+    from mmext.datasets.bad_sample_policy import run_checked_pipeline
+    from mmext.datasets.errors import DatasetError
+    from mmext.engine.hooks.bad_sample_hook import policy_datasets
+    from mmext.utils.progress import progress
     """Build one dataset (loading steps only) and read every sample; the report of :func:`main`."""
     problems: List[dict] = []
     with tempfile.TemporaryDirectory(prefix='check_dataset_') as bad_dir:
@@ -170,7 +175,8 @@ def scan_dataset(name: str, dataset_cfg: dict, limit: Optional[int]) -> dict:
         for part in parts:
             total = len(part) if limit is None else min(limit, len(part))
             listed, scanned = listed + len(part), scanned + total
-            for index in tqdm(range(total), desc=f'{name} ({type(part).__name__})', unit='sample', file=sys.stderr):
+            for index in progress(range(total), desc=f'{name} ({type(part).__name__})', unit='sample',
+                                  file=sys.stderr):
                 info = part.get_data_info(index)
                 try:
                     results = run_checked_pipeline(part.pipeline, info, num_classes, stats.ignore_index)
@@ -220,6 +226,9 @@ def print_report(report: dict) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmengine.registry import init_default_scope
+
+    import mmext  # noqa: F401  (registers mmext's datasets and transforms)
     start = time.time()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

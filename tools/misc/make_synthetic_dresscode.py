@@ -14,14 +14,10 @@ import os.path as osp
 import sys
 import time
 
-from tqdm import tqdm
-
-import mmext  # noqa: F401
-from mmext.datasets.dresscode_meta import CATEGORIES
-
-# The generator lives beside this tool; the folder is on sys.path already when run as a script, not under runpy.
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from synthetic_dresscode import MARKER_FILE, generate_sample, make_dirs, write_pair_lists  # noqa: E402
+# The generator (synthetic_dresscode.py, beside this tool) imports mmext, and mmext torch: both are imported once
+# the arguments are parsed (--help stays instant). = mmext.datasets.dresscode_meta.CATEGORIES
+# (tests/test_tool_help.py checks).
+CATEGORIES = ('dresses', 'upper_body', 'lower_body')
 
 
 def parse_size(text: str) -> tuple:
@@ -53,6 +49,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # The folder is on sys.path already when run as a script, not under runpy.
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from synthetic_dresscode import MARKER_FILE, generate_sample, make_dirs, write_pair_lists
+
+    from mmext.utils.progress import progress
     if osp.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
         print(f'error: {args.out} is not empty; refusing to write into it (pass --overwrite to replace '
               'its synthetic files)', file=sys.stderr)
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     height, width = args.size
     for category in args.categories:
         ids = [generate_sample(args.out, category, i, args.seed, args.size)
-               for i in tqdm(range(args.num), desc=f'{category:>10}', unit='img')]
+               for i in progress(range(args.num), desc=f'{category:>10}', unit='img')]
         write_pair_lists(args.out, category, ids, args.seed)
     with open(osp.join(args.out, MARKER_FILE), 'w') as f:
         f.write(f'Synthetic Dress Code written by tools/misc/make_synthetic_dresscode.py\n'

@@ -21,12 +21,12 @@ from typing import List, Tuple
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
-import mmext  # noqa: F401
-from mmext.datasets.depth_maps import (LAYOUTS, depth_path_for, detect_layout, encode_inverse_depth, find_photos,
-                                       remove_stale_temporaries, write_png_atomic)
-from mmext.models.depth import PROVIDERS, build_depth_provider
+# mmext (and torch with it) is imported once the arguments are parsed (--help stays instant). The names below
+# equal the keys of mmext.models.depth.PROVIDERS and mmext.datasets.depth_maps.LAYOUTS (tests/test_tool_help.py
+# checks).
+PROVIDERS = ('dpt', 'midas_small')
+LAYOUTS = ('dresscode', 'easyportrait', 'ccp', 'people_clothing', 'folder')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -62,6 +62,11 @@ def batches(items: List[Tuple[str, str]], size: int):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import mmext  # noqa: F401
+    from mmext.datasets.depth_maps import (LAYOUTS, depth_path_for, detect_layout, encode_inverse_depth, find_photos,
+                                           remove_stale_temporaries, write_png_atomic)
+    from mmext.models.depth import build_depth_provider
+    from mmext.utils.progress import progress
     layout = detect_layout(args.data_root) if args.layout == 'auto' else args.layout
     photos = find_photos(args.data_root, layout)
     if not photos:
@@ -82,7 +87,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     if jobs:
         provider = build_depth_provider(args.provider, args.weights, args.device)
-        with tqdm(total=len(jobs), unit='img', desc='depth') as progress:
+        with progress(total=len(jobs), unit='img', desc='depth') as bar:
             for batch in batches(jobs, args.batch_size):
                 readable = []
                 for photo, target in batch:
@@ -90,13 +95,13 @@ def main(argv=None) -> int:
                         readable.append((read_rgb(photo), target))
                     except OSError as error:
                         failed.append(f'{photo}: {error}')
-                        progress.update(1)
+                        bar.update(1)
                 if readable:
                     depths = provider.estimate([image for image, _ in readable])
                     for depth, (_, target) in zip(depths, readable):
                         write_png_atomic(target, encode_inverse_depth(depth))
                         written += 1
-                        progress.update(1)
+                        bar.update(1)
     elapsed = time.perf_counter() - start
 
     print(f'Written {written}, skipped {skipped} (already there), failed {len(failed)} in {elapsed:.1f} s. '
