@@ -335,7 +335,11 @@ def test_seed_runs_pair_by_seed_as_before(tmp_path):
     assert load_table().main([*(str(tmp_path / 'runs' / n) for n in sides), '--baseline', 'seg_only', '--no-cost',
                               '--bootstrap', '200', '--out', str(out)]) == 0
     diff = json.loads((out / 'ablation_diff.json').read_text())
-    assert list(diff) == ['baseline', 'bootstrap_resamples', 'rows']
+    # the seed format as before, then where the table came from (machine, code commit, command line)
+    assert list(diff) == ['baseline', 'bootstrap_resamples', 'rows', 'machine', 'code', 'command']
+    assert diff['machine']['cpu'] and diff['code']['commit'] and '--baseline' in diff['command']
+    assert 'Written by: ' in (out / 'ablation.md').read_text()
+    assert 'code commit' in (out / 'ablation_diff.md').read_text()
     pose, skeleton = diff['rows']
     assert list(pose) == ['config', 'paired_seeds', 'mIoU', 'per_image_mIoU']
     assert list(pose['mIoU']) == ['diff', 'ci_seeds', 'per_seed', 'ci_images']

@@ -27,9 +27,7 @@ import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
-from mmext.utils.atomic_io import atomic_write  # noqa: E402
-from mmext.utils.machine import cpu_model  # noqa: E402
-from mmext.utils.run_records import learning_curves, run_summary  # noqa: E402
+# mmext (and torch with it) is imported once the arguments are parsed (--help stays instant).
 
 FAST_CONFIG = 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'
 PLAIN_CONFIG = 'projects/ccp_pose_aux/configs/speed/seg_only_plain.py'
@@ -58,6 +56,7 @@ def launch(args, path: str, seed: int, threads: int, config: str):
 
 def run_group(args, path: str, seeds, threads: int, config: str) -> list:
     """Start the seeds' runs together, wait for all; one record per run."""
+    from mmext.utils.run_records import learning_curves, run_summary
     started = time.perf_counter()
     runs = [launch(args, path, seed, threads, config) for seed in seeds]
     records = []
@@ -84,6 +83,9 @@ def window_means(loss, window: int, iters: int) -> np.ndarray:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.machine import cpu_model
+    from mmext.utils.run_records import provenance
     os.makedirs(args.work_dir, exist_ok=True)
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, FAST_CONFIG))
@@ -94,17 +96,17 @@ def main(argv=None) -> int:
     fast = [r for i in range(0, len(args.seeds), 2)
             for r in run_group(args, 'fast', args.seeds[i:i + 2], 1, FAST_CONFIG)]
 
-    def path_summary(records, parallel: int) -> dict:
+    def path_summary(records, parallel: int, threads: int) -> dict:
         per_iter = float(np.mean([r['train_time_s'] / r['iterations'] for r in records]))
         # Start-up and the one validation of a measured run: wall time not spent in training iterations.
         overhead = float(np.mean([r['wall_s'] - r['train_time_s'] for r in records]))
         val_runs = max_iters // val_interval
         campaign_run_s = max_iters * per_iter + overhead * val_runs
-        return dict(s_per_iter=round(per_iter, 4), overhead_s=round(overhead, 1), parallel=parallel,
+        return dict(s_per_iter=round(per_iter, 4), overhead_s=round(overhead, 1), parallel=parallel, threads=threads,
                     projected_run_h=round(campaign_run_s / 3600, 3),
                     runs_per_hour=round(parallel * 3600 / campaign_run_s, 3))
 
-    result = dict(plain=path_summary(plain, 1), fast=path_summary(fast, 2))
+    result = dict(plain=path_summary(plain, 1, 2), fast=path_summary(fast, 2, 1))
     result['speedup_runs_per_hour'] = round(result['fast']['runs_per_hour'] / result['plain']['runs_per_hour'], 3)
     plain_windows = np.stack([window_means(r['loss'], args.window, args.iters) for r in plain])
     fast_windows = np.stack([window_means(r['loss'], args.window, args.iters) for r in fast])
@@ -117,7 +119,9 @@ def main(argv=None) -> int:
     result.update(configs=dict(plain=PLAIN_CONFIG, fast=FAST_CONFIG), iters=args.iters, seeds=args.seeds,
                   campaign_max_iters=max_iters,
                   campaign_validations=max_iters // val_interval, cpu=cpu_model(),
-                  cores=os.cpu_count(), runs=dict(plain=plain, fast=fast))
+                  cores=os.cpu_count(), runs=dict(plain=plain, fast=fast),
+                  # machine: CPU, versions (its threads: torch's default here; the runs' own are per path above)
+                  **provenance(argv, __file__))
     atomic_write(args.out, json.dumps(result, indent=1))
     print(f'plain: {result["plain"]["s_per_iter"]} s/it, {result["plain"]["runs_per_hour"]} runs/h; fast: '
           f'{result["fast"]["s_per_iter"]} s/it per run, 2 at a time, {result["fast"]["runs_per_hour"]} runs/h '

@@ -131,8 +131,12 @@ def main(argv=None) -> int:
     print(f'==> parameters and latency at {budget["crop"]}x{budget["crop"]}', flush=True)
     for name, cost in measure_costs(trained, budget['crop'], args).items():
         rows[name].update(cost)
+    from mmext.utils.run_records import provenance
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(rows=rows, budget=budget), f, indent=2)
+        # machine (CPU, threads, versions), code (commit), command; the configs are each row's under CONFIGS
+        json.dump(dict(rows=rows, budget=budget, configs={n: osp.relpath(config_path(n, args.budget), REPO)
+                                                          for n in rows}, cfg_options=args.cfg_options,
+                       **provenance(argv, __file__)), f, indent=2)
     write_table(rows, budget['crop'], osp.join(args.work_dir, 'results.md'))
     print(open(osp.join(args.work_dir, 'results.md')).read())
     print(f'Finished in {time.time() - start:.0f} s; results.json and results.md in {osp.abspath(args.work_dir)}')

@@ -112,8 +112,13 @@ def main(argv=None) -> int:
         reports[name] = postprocess_report(name, run_dir, trained[name].train_cfg.max_iters, args)
         reports[name]['train_time_s'] = summary.get('train_time_s')
     budget = recorded_budget(list(trained.values()), args)
+    from mmext.utils.run_records import provenance
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(reports=reports, budget=budget), f, indent=2)
+        # machine (CPU, threads, versions), code (commit), command; each report holds its own postprocess_effect
+        # provenance too
+        json.dump(dict(reports=reports, budget=budget,
+                       configs={n: osp.relpath(config_path(n), REPO) for n in reports}, cfg_options=args.cfg_options,
+                       **provenance(argv, __file__)), f, indent=2)
     write_table(reports, osp.join(args.work_dir, 'results.md'))
     print(open(osp.join(args.work_dir, 'results.md')).read())
     print(f'Finished in {time.time() - start:.0f} s; results.json and results.md in {osp.abspath(args.work_dir)}')

@@ -138,12 +138,12 @@ def main(argv=None) -> int:
             rows[name].update(metrics=metrics, train_time_s=summary.get('train_time_s'))
             if budget is None:  # every variant trains at the same budget: the first one's, as it ran
                 budget = budget_of(trained_config(budget_config(name), osp.join(args.work_dir, name)))
-    import torch
-
-    from mmext.utils.machine import cpu_model
-    result = dict(rows=rows, budget=budget,
-                  machine=dict(cpu=cpu_model(), threads=torch.get_num_threads(),
-                               torch=torch.__version__))
+    from mmext.utils.run_records import provenance
+    # machine (CPU, threads, versions), code (commit), command
+    configs = {name: dict(cost=VARIANTS[name], **({'trained': osp.relpath(budget_config(name), REPO)}
+                                                  if name in args.train else {})) for name in args.variants}
+    result = dict(rows=rows, budget=budget, configs=configs, cfg_options=args.cfg_options,
+                  **provenance(argv, __file__))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(result, f, indent=2)
     write_table(rows, args, osp.join(args.work_dir, 'results.md'))

@@ -201,7 +201,7 @@ def main(argv=None) -> int:
 
     import mmext  # noqa: F401
     from mmext.utils.benchmarking import time_side_by_side
-    from mmext.utils.machine import cpu_model
+    from mmext.utils.run_records import provenance
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
     cfg, x, candidates, info = build_candidates(args, args.work_dir)
@@ -213,8 +213,8 @@ def main(argv=None) -> int:
         args.repeat, args.warmup)
     result = dict(config=args.config, checkpoint=args.checkpoint, official_weights=args.official_weights,
                   shape=args.shape, threads=torch.get_num_threads(), repeat=args.repeat, warmup=args.warmup,
-                  machine=dict(cpu=cpu_model(), torch=torch.__version__),
-                  timings=timings, info=info)
+                  timings=timings, info=info,
+                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
     result['iou'] = ours_iou(args, cfg, candidates)
     official_ms = timings['official_eager_fp32']['median_ms']
     fastest = min((k for k in timings if k.startswith('ours_')), key=lambda k: timings[k]['median_ms'])

@@ -41,13 +41,10 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-import torch
 
-import mmext  # noqa: F401
-from mmext.engine.hooks import SUMMARY_FILE
-from mmext.evaluation.paired_statistics import (PerImageCounts, bootstrap_miou_difference, dataset_miou,
-                                                paired_difference, pool_held_out)
-from mmext.utils.machine import cpu_model
+# torch and mmext are imported where they are used (--help stays instant).
+# = mmext.engine.hooks.SUMMARY_FILE (tests/test_tool_help.py checks)
+SUMMARY_FILE = 'run_summary.json'
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -66,6 +63,12 @@ __all__ = ['load_runs', 'inference_costs', 'build_rows', 'paired_differences', '
 # ---------------------------------------------------------------------------------------------------------------
 # Loading: work dirs, result files, folders of seed*.json or fold<k>.json
 # ---------------------------------------------------------------------------------------------------------------
+def dataset_miou(intersection, union):
+    """mmext.evaluation.paired_statistics.dataset_miou (imported on first use)."""
+    from mmext.evaluation.paired_statistics import dataset_miou as miou
+    return miou(intersection, union)
+
+
 FOLD_FILE = re.compile(r'fold(\d+)\.json$')
 FOLD_SPLIT = re.compile(r'fold(\d+)_(?:train|val)$')
 
@@ -162,6 +165,7 @@ def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int
 
     All models are timed in the same interleaved rounds, so their latencies are comparable within the table.
     """
+    import torch
     from mmengine.config import Config
 
     from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, input_channels,
@@ -223,6 +227,8 @@ def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: in
     bootstrap resamples every held-out photo of the paired folds, pooled. Raises ValueError when the runs
     cannot be paired: seed rows against fold rows, or paired runs evaluated on different photos.
     """
+    from mmext.evaluation.paired_statistics import (PerImageCounts, bootstrap_miou_difference, paired_difference,
+                                                    pool_held_out)
     by_name = OrderedDict((name, pairing_keys(group, name)) for name, group in group_by_name(runs).items())
     if baseline not in by_name:
         raise ValueError(f'--baseline {baseline!r} is not among the rows {list(by_name)}')
@@ -303,7 +309,10 @@ def fmt(value: Tuple[Optional[float], Optional[float]], digits: int = 2) -> str:
     return f'{mean:.{digits}f}' + (f' ± {std:.{digits}f}' if std is not None else '')
 
 
-def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: List[dict]) -> List[str]:
+def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: List[dict],
+                  record: Optional[dict] = None) -> List[str]:
+    """ablation.md, ablation.csv and ablation.png; ``record`` (:func:`mmext.utils.run_records.provenance`) adds the
+    machine, the code commit and the command line to the Markdown notes."""
     os.makedirs(out_dir, exist_ok=True)
     columns = present_columns(rows)
     unit = table_unit(rows)
@@ -313,10 +322,14 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
     for row in rows:
         cells = [row['config'], str(row['runs'])] + [fmt(row[c], digits.get(c, 2)) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
-    cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
-                 f'{shape[0]}x{shape[1]}, CPU ({cpu_model()}, '
-                 f'{torch.get_num_threads()} threads), median of interleaved rounds.'
-                 ] if 'latency_ms' in columns else []
+    cost_note = []
+    if 'latency_ms' in columns:
+        import torch
+
+        from mmext.utils.machine import cpu_model
+        cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
+                     f'{shape[0]}x{shape[1]}, CPU ({cpu_model()}, '
+                     f'{torch.get_num_threads()} threads), median of interleaved rounds.']
     fold_note = ['Folds: each run trained on one cross-validation fold and evaluated on its held-out photos, so '
                  'the spread over folds holds the photos\' variation as well as the training\'s.'
                  ] if unit == 'folds' else []
@@ -326,7 +339,8 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
         '', f'Metrics: final evaluation of each run (mean ± sample std over {unit} when several). IoUs and PCK '
         'in %.', *fold_note, *per_image_note, *cost_note,
         'params_M: inference-path parameters (millions). train_time_s: training loop wall time, validation '
-        'excluded.', f'Runs: {", ".join(sorted(r["work_dir"] for r in runs))}'
+        'excluded.', f'Runs: {", ".join(sorted(r["work_dir"] for r in runs))}',
+        *record_lines(record)
     ]
     md_path = osp.join(out_dir, 'ablation.md')
     with open(md_path, 'w') as f:
@@ -372,7 +386,18 @@ def plot(rows: List[dict], metrics: List[str], path: str) -> None:
     plt.close(fig)
 
 
-def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: int) -> List[str]:
+def record_lines(record: Optional[dict]) -> List[str]:
+    """The provenance of a table as Markdown note lines (none without a record)."""
+    if not record:
+        return []
+    machine = ', '.join(f'{key} {value}' for key, value in record['machine'].items())
+    code = record['code']
+    commit = (code['commit'] or 'unknown')[:12] + (' (with uncommitted changes)' if code['dirty'] else '')
+    return [f'Written by: {" ".join(record["command"])}', f'Table written on: {machine}; code commit {commit}.']
+
+
+def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: int,
+                      record: Optional[dict] = None) -> List[str]:
     def interval(ci):
         return '-' if ci is None else f'[{ci[0]:+.2f}, {ci[1]:+.2f}]'
 
@@ -402,11 +427,11 @@ def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: 
                  f'percentiles over {resamples} resamples of those photos.']
     md_path = osp.join(out_dir, 'ablation_diff.md')
     with open(md_path, 'w') as f:
-        f.write('\n'.join(lines + notes) + '\n')
+        f.write('\n'.join(lines + notes + record_lines(record)) + '\n')
     json_path = osp.join(out_dir, 'ablation_diff.json')
     with open(json_path, 'w') as f:
         json.dump(dict(baseline=baseline, **({'paired_by': 'fold'} if key == 'fold' else {}),
-                       bootstrap_resamples=resamples, rows=rows), f, indent=1)
+                       bootstrap_resamples=resamples, rows=rows, **(record or {})), f, indent=1)
     png_path = osp.join(out_dir, 'ablation_diff.png')
     plot_differences(rows, baseline, png_path, key)
     return ['\n'.join(lines), md_path, json_path, png_path]
@@ -441,7 +466,7 @@ def plot_differences(rows: List[dict], baseline: str, path: str, key: str = 'see
     plt.close(fig)
 
 
-def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2) -> List[str]:
+def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: Optional[dict] = None) -> List[str]:
     """Validation mIoU against the iteration per row (mean over seeds or folds, each run as a thin line) ->
     learning_curves.png; and per row what the last ``tail`` of the schedule added, per run and mean ->
     learning_curves.json."""
@@ -468,7 +493,8 @@ def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2) -> List[s
     plt.close(fig)
     json_path = osp.join(out_dir, 'learning_curves.json')
     with open(json_path, 'w') as f:
-        json.dump(dict(tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()}), f, indent=1)
+        json.dump(dict(tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()},
+                       **(record or {})), f, indent=1)
     return [png_path, json_path]
 
 
@@ -504,6 +530,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.utils.run_records import provenance
+    record = provenance(argv, __file__)  # machine (CPU, threads, versions), code (commit), command
     runs = []
     for source in args.runs:
         try:
@@ -528,13 +556,13 @@ def main(argv=None) -> int:
         configs = OrderedDict((r['name'], r['config']) for r in runs)
         costs = inference_costs(configs, tuple(args.shape), args.repeat, args.warmup)
     rows = build_rows(runs, costs)
-    table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs)
-    paths += learning_curves(runs, args.out)
+    table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs, record)
+    paths += learning_curves(runs, args.out, record=record)
     print(table)
     for line in tail_lines(runs):
         print(line)
     if differences is not None:
-        diff_table, *diff_paths = write_differences(differences, args.baseline, args.out, args.bootstrap)
+        diff_table, *diff_paths = write_differences(differences, args.baseline, args.out, args.bootstrap, record)
         print(diff_table)
         paths += diff_paths
     print('Written: ' + ', '.join(paths))

@@ -44,17 +44,11 @@ import sys
 import tempfile
 from typing import Optional
 
-import torch
 from mmengine.config import DictAction
 
-import mmext  # noqa: F401
-from mmext.deployment import OrtRunner, check_precision, export_onnx, optimize_eager
-from mmext.deployment.eager import PRECISIONS
-from mmext.deployment.loading import load_segmentor
-from mmext.utils.benchmarking import (TensorMode, count_gflops, count_parameters, input_channels, peak_memory_mb,
-                                      state_size_mb, time_side_by_side)
-from mmext.utils.machine import cpu_model
-from mmext.utils.peers import PEER_NAMES, PeerUnavailable
+# torch, mmseg and mmext are imported once the arguments are parsed (--help stays instant).
+# The same names as mmext.utils.peers.PEER_NAMES (tests/test_tool_help.py checks).
+PEER_NAMES = ('official_topformer', 'mediapipe_selfie')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -101,6 +95,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error('--peer mediapipe_selfie needs --photo PATH of an existing photo')
     if args.peer and (args.train or args.compare):
         parser.error('--peer times inference next to CONFIG alone: leave out --train and --compare')
+    import torch
+
+    from mmext.deployment import check_precision
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(f'--device {args.device}: no CUDA device is available')
     try:
@@ -112,6 +109,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def inference_candidate(args, config: str, checkpoint: Optional[str], onnx_path: Optional[str], tmp: str) -> dict:
     """Cost figures of one model and a zero-argument callable running one inference batch."""
+    import torch
+
+    from mmext.deployment import OrtRunner, export_onnx, optimize_eager
+    from mmext.deployment.eager import PRECISIONS
+    from mmext.deployment.loading import load_segmentor
+    from mmext.utils.benchmarking import TensorMode, count_gflops, count_parameters, input_channels, state_size_mb
     cfg, segmentor = load_segmentor(config, checkpoint, args.cfg_options)
     shape = (args.batch_size, input_channels(cfg), *args.shape)
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
@@ -138,6 +141,7 @@ def inference_candidate(args, config: str, checkpoint: Optional[str], onnx_path:
 def photo_candidate(args, cfg, info: dict, logits) -> dict:
     """CONFIG's model end to end on --photo: the PhotoSegmenter path (resize, normalise, logits, resize back)."""
     import cv2
+    import torch
 
     from mmext.deployment.photo_segmenter import PhotoSegmenter
     segmenter = PhotoSegmenter.from_config(cfg, lambda a: torch.as_tensor(logits(a)).float().cpu().numpy())
@@ -148,6 +152,10 @@ def photo_candidate(args, cfg, info: dict, logits) -> dict:
 
 def peer_candidates(args, main_candidate: dict) -> dict:
     """The --peer model as a candidate timed with CONFIG's model."""
+    import torch
+
+    from mmext.deployment.loading import load_segmentor
+    from mmext.utils.benchmarking import count_parameters
     if args.peer == 'mediapipe_selfie':
         import cv2
 
@@ -171,8 +179,10 @@ def peer_candidates(args, main_candidate: dict) -> dict:
 
 
 def train_candidate(args, config: str) -> dict:
+    import torch
     from mmengine.config import Config
 
+    from mmext.utils.benchmarking import TensorMode, count_gflops, count_parameters, input_channels
     from mmext.utils.train_benchmark import build_train_step
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(args.cfg_options)
@@ -196,6 +206,12 @@ def summary_line(name: str, result: dict, args) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.utils.benchmarking import peak_memory_mb, time_side_by_side
+    from mmext.utils.peers import PeerUnavailable
+    from mmext.utils.run_records import provenance
     if args.threads:
         torch.set_num_threads(args.threads)
     mode = 'training steps' if args.train else f'{args.backend} inference'
@@ -237,7 +253,8 @@ def main(argv=None) -> int:
                       precision=args.precision, fuse_bn=args.fuse_bn, channels_last=args.channels_last,
                       compile=args.compile, threads=torch.get_num_threads(), repeat=args.repeat,
                       warmup=args.warmup),
-        machine=dict(cpu=cpu_model(), torch=torch.__version__),
+        config=args.config, cfg_options=args.cfg_options,
+        **provenance(argv, __file__),  # machine (CPU, threads, versions), code (commit), command
         models=results)
     if 'compare' in results:
         main_result, other = results['main'], results['compare']

@@ -19,13 +19,8 @@ import sys
 import cv2
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.dataset import Compose
-from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS
 
-import mmext  # noqa: F401
-from mmext.structures import COCO18_KEYPOINT_NAMES, COCO18_SKELETON
-from mmext.visualization import colorize_mask, random_palette
+# mmseg and mmext (and torch with them) are imported once the arguments are parsed (--help stays instant).
 
 PACKERS = ('PackSegInputs', 'PackMultiTaskInputs')
 
@@ -49,6 +44,7 @@ def heat(maps: np.ndarray, size_hw) -> np.ndarray:
 
 
 def draw_pose(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    from mmext.structures import COCO18_KEYPOINT_NAMES, COCO18_SKELETON
     out = image.copy()
     for a, b in COCO18_SKELETON:
         if visible[a] and visible[b]:
@@ -65,6 +61,7 @@ def draw_pose(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray) -> 
 
 
 def panel(results: dict, palette) -> np.ndarray:
+    from mmext.visualization import colorize_mask
     image = np.asarray(results['img'])
     photo = np.clip(image[..., :3], 0, 255).astype(np.uint8)
     size = photo.shape[:2]
@@ -92,6 +89,12 @@ def panel(results: dict, palette) -> np.ndarray:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmengine.dataset import Compose
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    import mmext  # noqa: F401
+    from mmext.visualization import random_palette
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))

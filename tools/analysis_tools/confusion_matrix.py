@@ -19,11 +19,8 @@ import sys
 import cv2
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS
 
-import mmext  # noqa: F401
-from mmext.evaluation.confusion import confusion_matrix, scores
+# mmseg and mmext (and torch with them) are imported once the arguments are parsed (--help stays instant).
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -40,6 +37,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    import mmext  # noqa: F401
+    from mmext.evaluation.confusion import confusion_matrix, scores
+    from mmext.utils.run_records import provenance
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -69,7 +72,9 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'confusion_matrix.json'), 'w') as f:
         json.dump(dict(classes=classes, matrix=matrix.tolist(), recall=dict(zip(classes, recall.round(4).tolist())),
-                       precision=dict(zip(classes, precision.round(4).tolist())), images=len(dataset) - len(missing)),
+                       precision=dict(zip(classes, precision.round(4).tolist())), images=len(dataset) - len(missing),
+                       config=args.config, cfg_options=args.cfg_options, prediction_dir=args.prediction_dir,
+                       **provenance(argv, __file__)),  # machine (CPU, threads, versions), code (commit), command
                   f, indent=1)
     import matplotlib
     matplotlib.use('Agg')

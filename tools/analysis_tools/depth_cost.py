@@ -22,13 +22,9 @@ import os.path as osp
 import sys
 
 import numpy as np
-import torch
 from mmengine.config import Config
 
-import mmext  # noqa: F401
-from mmext.models.depth import MiDaSSmall
-from mmext.utils.benchmarking import TensorMode, build_inference_segmentor, input_channels, time_side_by_side
-from mmext.utils.machine import cpu_model
+# torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 
 def rgb_peer(cfg: Config) -> Config:
@@ -42,6 +38,12 @@ def rgb_peer(cfg: Config) -> Config:
 
 
 def measure(config: str, shape, repeat: int, warmup: int, midas_weights=None) -> dict:
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.models.depth import MiDaSSmall
+    from mmext.utils.benchmarking import TensorMode, build_inference_segmentor, input_channels, time_side_by_side
+    from mmext.utils.machine import cpu_model
     cfg = Config.fromfile(config)
     if input_channels(cfg) != 4:
         raise ValueError(f'{config}: expected an RGB + depth model (4 input channels), '
@@ -86,9 +88,13 @@ def main(argv=None) -> int:
     parser.add_argument('--warmup', type=int, default=3, help='untimed rounds first (default: 3)')
     parser.add_argument('--out', help='write the measurements as JSON here')
     args = parser.parse_args(argv)
+    import torch
+
+    from mmext.utils.run_records import provenance
     print(f'Timing 4 paths at {args.shape[0]}x{args.shape[1]}, {args.warmup} warm-up + {args.repeat} rounds, '
           f'{torch.get_num_threads()} threads ...', flush=True)
     result = measure(args.config, tuple(args.shape), args.repeat, args.warmup, args.midas_weights)
+    result.update(provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
     print(f'{"path":<22} {"median ms":>10} {"p90 ms":>8} {"x seg_rgb":>10}')
     for name, timing in result['timings'].items():
         print(f'{name:<22} {timing["median_ms"]:>10.1f} {timing["p90_ms"]:>8.1f} {timing["ratio_to_seg_rgb"]:>10.2f}')

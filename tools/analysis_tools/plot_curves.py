@@ -13,8 +13,6 @@ import argparse
 import os.path as osp
 import sys
 
-from mmext.utils.run_records import read_scalars
-
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,6 +28,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.utils.run_records import read_scalars  # after parsing: importing mmext takes seconds
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt

@@ -22,17 +22,18 @@ import os.path as osp
 import sys
 
 import cv2
-import torch
 
-import mmext  # noqa: F401
-from mmext.apis import inference_model, init_model
-from mmext.models.pose import BlazePose
-from mmext.utils.atomic_io import atomic_write
-from mmext.utils.benchmarking import time_side_by_side
-from mmext.utils.machine import cpu_model
+# torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 
 def measure(config: str, rgb_config: str, photo_path: str, keypoints: str, repeat: int, warmup: int) -> dict:
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.apis import inference_model, init_model
+    from mmext.models.pose import BlazePose
+    from mmext.utils.benchmarking import time_side_by_side
+    from mmext.utils.machine import cpu_model
     photo = cv2.imread(photo_path, cv2.IMREAD_COLOR)
     if photo is None:
         raise FileNotFoundError(f'--photo {photo_path} cannot be read as an image')
@@ -68,9 +69,14 @@ def main(argv=None) -> int:
     parser.add_argument('--warmup', type=int, default=3, help='untimed rounds first (default: 3)')
     parser.add_argument('--out', help='write the measurements as JSON here')
     args = parser.parse_args(argv)
+    import torch
+
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.run_records import provenance
     print(f'Timing 4 paths on {args.photo}, {args.warmup} warm-up + {args.repeat} rounds, '
           f'{torch.get_num_threads()} threads ...', flush=True)
     result = measure(args.config, args.rgb_config, args.photo, args.keypoints, args.repeat, args.warmup)
+    result.update(provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
     print(f'{"path":<22} {"median ms":>10} {"p90 ms":>8} {"x seg_rgb":>10}')
     for name, timing in result['timings'].items():
         print(f'{name:<22} {timing["median_ms"]:>10.1f} {timing["p90_ms"]:>8.1f} {timing["ratio_to_seg_rgb"]:>10.2f}')

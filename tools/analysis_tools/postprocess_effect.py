@@ -33,17 +33,9 @@ import time
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
-import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
-from mmseg.evaluation import IoUMetric
-from mmseg.registry import MODELS
 
-import mmext  # noqa: F401  (registers mmext's modules)
-from mmext.models.segmentors.postprocess import apply_postprocess_steps
-from mmext.utils.benchmarking import build_inference_segmentor
-from mmext.utils.machine import cpu_model
-from mmext.utils.pretrained import load_checkpoint_strictly
+# torch, mmseg and mmext are imported once the arguments are parsed (--help stays instant).
 
 STEP_TYPES = dict(crf='DenseCRF', small_regions='RemoveSmallRegions', superpixel='SuperpixelVote')
 ALL = 'all'
@@ -60,12 +52,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                         '<config name>.json)')
     parser.add_argument('--step-options', nargs='+', default=[], metavar='STEP.KEY=VALUE',
                         help='override step settings, e.g. crf.num_iters=10 small_regions.min_area=0.001')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
-                        help='device for the model and the steps (default: cuda when available, else cpu)')
+    parser.add_argument('--device', help='device for the model and the steps (default: cuda when available, '
+                        'else cpu)')
     parser.add_argument('--num-workers', type=int, help="data loading workers (default: the config's)")
     args = parser.parse_args(argv)
     if args.num is not None and args.num < 1:
         parser.error('--num must be >= 1')
+    if args.device is None:
+        import torch
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     return args
 
 
@@ -111,12 +106,14 @@ def dataloader_cfg(cfg: Config, num_workers: Optional[int]) -> dict:
     return loader
 
 
-def synchronize(device: torch.device) -> None:
+def synchronize(device) -> None:
+    """Wait for ``device`` (a torch.device) to finish its queued work (CUDA only)."""
     if device.type == 'cuda':
+        import torch
         torch.cuda.synchronize(device)
 
 
-def timed(run: Callable[[], torch.Tensor], device: torch.device):
+def timed(run: Callable, device):
     synchronize(device)
     start = time.perf_counter()
     out = run()
@@ -125,6 +122,7 @@ def timed(run: Callable[[], torch.Tensor], device: torch.device):
 
 
 def summarize(areas: list, class_names) -> dict:
+    from mmseg.evaluation import IoUMetric
     intersect, union, pred, label = (sum(a[k] for a in areas) for k in range(4))
     metrics = IoUMetric.total_area_to_metrics(intersect, union, pred, label, ['mIoU'])
     iou = np.asarray(metrics['IoU'], dtype=float)
@@ -134,8 +132,23 @@ def summarize(areas: list, class_names) -> dict:
                      for name, v in zip(class_names, iou)})
 
 
-@torch.no_grad()
 def measure(args: argparse.Namespace) -> dict:
+    import torch
+    with torch.no_grad():
+        return _measure(args)
+
+
+def _measure(args: argparse.Namespace) -> dict:
+    import torch
+    from mmengine.runner import Runner
+    from mmseg.evaluation import IoUMetric
+    from mmseg.registry import MODELS
+
+    import mmext  # noqa: F401  (registers mmext's modules)
+    from mmext.models.segmentors.postprocess import apply_postprocess_steps
+    from mmext.utils.benchmarking import build_inference_segmentor
+    from mmext.utils.machine import cpu_model
+    from mmext.utils.pretrained import load_checkpoint_strictly
     cfg = Config.fromfile(args.config)
     device = torch.device(args.device)
     steps_cfg = step_configs(cfg, args.steps, args.step_options)
@@ -202,6 +215,8 @@ def main(argv=None) -> int:
     out = args.out or osp.join('work_dirs', 'postprocess_effect',
                                osp.splitext(osp.basename(args.config))[0] + '.json')
     report = measure(args)
+    from mmext.utils.run_records import provenance
+    report.update(provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
     print(f'\nModel: {report["model_latency_ms"]:.1f} ms per image (median); {report["num_images"]} image(s), '
           f'{report["device"]}')
     print(f'{"variant":<15} {"mIoU":>7} {"delta":>7} {"aAcc":>7} {"added ms":>9}')

@@ -19,15 +19,9 @@ import os.path as osp
 import sys
 import time
 
-import torch
 from mmengine.config import Config, DictAction
 
-import mmext  # noqa: F401
-from mmext.utils.atomic_io import atomic_write
-from mmext.utils.machine import cpu_model
-from mmext.utils.pretrained import CheckpointMismatchError, load_checkpoint_strictly
-from mmext.utils.run_records import code_version, last_checkpoint, learning_curves, run_summary
-from mmext.utils.runtime import ConfigCheckError, build_runner
+# torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -44,6 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def evaluate(cfg: Config, checkpoint: str) -> tuple:
     """(metrics, per-image counts or None, seconds) of the config's test loop on ``checkpoint``."""
+    from mmext.utils.pretrained import load_checkpoint_strictly
+    from mmext.utils.runtime import build_runner
     cfg.load_from = None
     cfg.resume = False
     runner = build_runner(cfg, stage='test')
@@ -60,6 +56,14 @@ def evaluate(cfg: Config, checkpoint: str) -> tuple:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.machine import cpu_model
+    from mmext.utils.pretrained import CheckpointMismatchError
+    from mmext.utils.run_records import last_checkpoint, learning_curves, provenance, run_summary
+    from mmext.utils.runtime import ConfigCheckError
     checkpoint = args.checkpoint or last_checkpoint(args.work_dir)
     if checkpoint is None:
         print(f'error: no checkpoint in {args.work_dir} (last_checkpoint missing): has the run finished?',
@@ -76,6 +80,7 @@ def main(argv=None) -> int:
         print(f'error: {error}', file=sys.stderr)
         return 2
     summary = run_summary(args.work_dir)
+    record = provenance(argv, __file__, REPO)
     result = dict(
         config=osp.relpath(osp.abspath(args.config), REPO),
         cfg_options=args.cfg_options or {},
@@ -90,7 +95,9 @@ def main(argv=None) -> int:
         per_image=per_image,
         evaluation=dict(seconds=round(eval_seconds, 1), threads=torch.get_num_threads(),
                         cpu=cpu_model(), torch=torch.__version__),
-        code=code_version(REPO),
+        machine=record['machine'],  # the machine of the evaluation (CPU, threads, versions)
+        code=record['code'],
+        command=record['command'],
         written=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
     )
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

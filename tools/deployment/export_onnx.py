@@ -33,13 +33,9 @@ import os.path as osp
 import sys
 import time
 
-import torch
 from mmengine.config import DictAction
 
-import mmext  # noqa: F401
-from mmext.deployment import export_onnx, compare_with_torch, simplify_onnx
-from mmext.deployment.loading import load_segmentor
-from mmext.utils.benchmarking import input_channels
+# torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -67,6 +63,9 @@ def check(path: str, segmentor, shapes, rel_tolerance: float) -> dict:
     """ORT against a float64 run of the model for each input shape; raises ValueError when the export is wrong
     (relative logit error above ``rel_tolerance``, or predicted classes that agree with float64 worse than
     PyTorch fp32's by more than 0.1 % of the pixels)."""
+    import torch
+
+    from mmext.deployment import compare_with_torch
     diffs = {}
     generator = torch.Generator().manual_seed(0)
     for shape in shapes:
@@ -115,6 +114,11 @@ def default_shape(cfg) -> tuple:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import mmext  # noqa: F401
+    from mmext.deployment import export_onnx, simplify_onnx
+    from mmext.deployment.loading import load_segmentor
+    from mmext.utils.benchmarking import input_channels
+    from mmext.utils.run_records import provenance
     cfg, segmentor = load_segmentor(args.config, args.checkpoint, args.cfg_options)
     if args.shape is None:
         args.shape, source = default_shape(cfg)
@@ -129,7 +133,8 @@ def main(argv=None) -> int:
           f'opset {args.opset} ...', flush=True)
     export_onnx(segmentor, args.out, shape, dynamic=args.dynamic, opset=args.opset)
     report = dict(config=args.config, checkpoint=args.checkpoint, onnx=args.out, shape=list(shape),
-                  dynamic=args.dynamic, opset=args.opset)
+                  dynamic=args.dynamic, opset=args.opset, cfg_options=args.cfg_options,
+                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
     try:
         print('Checking the exported graph in ONNX Runtime ...', flush=True)
         report['checks'] = check(args.out, segmentor, shapes, args.rel_tolerance)

@@ -27,15 +27,12 @@ import sys
 import time
 
 import numpy as np
-import torch
 from mmengine.config import Config, DictAction
 
-import mmext  # noqa: F401
-from mmext.deployment import OrtRunner
-from mmext.deployment.dataset_inputs import dataset_inputs
-from mmext.deployment.quantization import CALIBRATION_METHODS, FORMATS, quantize_int8
-from mmext.deployment.segmentation_eval import evaluate_side_by_side
-from mmext.utils.benchmarking import time_side_by_side
+# torch and mmext are imported once the arguments are parsed (--help stays instant). The choices below equal
+# mmext.deployment.quantization.FORMATS / CALIBRATION_METHODS (tests/test_tool_help.py checks).
+FORMATS = ('qdq', 'qoperator')
+CALIBRATION_METHODS = ('minmax', 'entropy', 'percentile')
 
 
 def class_pair(text: str):
@@ -75,13 +72,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def fixed_shape(runner: OrtRunner):
+def fixed_shape(runner):
+    """(H, W) of an mmext.deployment.OrtRunner's fixed input size, or None for a dynamic one."""
     height, width = runner.input_shape[-2:]
     return (height, width) if isinstance(height, int) and isinstance(width, int) else None
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.deployment import OrtRunner
+    from mmext.deployment.dataset_inputs import dataset_inputs
+    from mmext.deployment.quantization import quantize_int8
+    from mmext.deployment.segmentation_eval import evaluate_side_by_side
+    from mmext.utils.benchmarking import time_side_by_side
+    from mmext.utils.run_records import provenance
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     start = time.time()
@@ -97,7 +104,9 @@ def main(argv=None) -> int:
     report = dict(config=args.config, fp32_onnx=args.onnx, int8_onnx=args.out, format=args.format,
                   per_channel=not args.per_tensor, method=args.method, op_types=args.op_types,
                   calibration=dict(split='train_dataloader', images=len(calibration)),
-                  size_MB=dict(fp32=osp.getsize(args.onnx) / 2**20, int8=osp.getsize(args.out) / 2**20))
+                  size_MB=dict(fp32=osp.getsize(args.onnx) / 2**20, int8=osp.getsize(args.out) / 2**20),
+                  cfg_options=args.cfg_options,
+                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
     report['size_MB']['ratio'] = report['size_MB']['int8'] / report['size_MB']['fp32']
 
     if not args.no_eval:

@@ -3,15 +3,28 @@
 
 Reads WORK_DIR/run_summary.json (RunSummaryHook) and writes WORK_DIR/quickstart.json: the script, its wall
 time, the training time and iterations, the thread setting and the --keys metrics -- the file the README's
-quickstart times quote. Prints the metrics line the script shows at the end.
+quickstart times quote -- with the machine (CPU model, versions), the code commit and the command line.
+Prints the metrics line the script shows at the end.
 
 Example:
     python tools/misc/quickstart_summary.py work_dirs/quickstart/RUN 308 quickstart.sh --keys mIoU PCK@0.1
 """
 import argparse
+import importlib.util
 import json
 import os
 import os.path as osp
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def machine_module():
+    """mmext/utils/machine.py loaded on its own: importing the mmext package would add seconds to the
+    quickstart's measured wall time."""
+    spec = importlib.util.spec_from_file_location('mmext_machine', osp.join(REPO, 'mmext', 'utils', 'machine.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv=None) -> int:
@@ -28,7 +41,8 @@ def main(argv=None) -> int:
     with open(osp.join(args.work_dir, 'quickstart.json'), 'w') as f:
         json.dump(dict(script=osp.basename(args.script), seconds=args.seconds,
                        train_time_s=round(run['train_time_s']), iterations=run['iterations'],
-                       threads=os.environ.get('OMP_NUM_THREADS', 'default'), metrics=metrics), f, indent=2)
+                       threads=os.environ.get('OMP_NUM_THREADS', 'default'), metrics=metrics,
+                       **machine_module().provenance(argv, __file__)), f, indent=2)
     return 0
 
 
