@@ -110,12 +110,12 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     """Segment each (image path, output paths) job, appending unreadable inputs to ``failures``."""
     import cv2
     import numpy as np
-    from mmengine.utils import ProgressBar
 
     import mmext  # noqa: F401  (registers mmext's modules)
     from mmext.apis import inference_model, init_model, predictable_aux_heads
     from mmext.models.heads import LandmarkHeatmapHead
     from mmext.utils.image_limits import ImageTooLarge, check_image_size
+    from mmext.utils.progress import progress as progress_report
     from mmext.visualization import add_legend, colorize_depth, colorize_mask, draw_overlay
 
     import torch
@@ -130,7 +130,7 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     palette = load_palette(args.palette, model.dataset_meta['palette'])
     os.makedirs(args.out, exist_ok=True)
     notes = set()
-    progress = ProgressBar(len(jobs))
+    progress = progress_report(total=len(jobs), desc='infer', unit='photo')
     for path, targets in jobs:
         try:
             check_image_size(path, max_pixels=args.max_pixels, max_bytes=float('inf'))
@@ -170,7 +170,7 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
         with open(targets['json'], 'w') as f:
             json.dump(summary, f, indent=1)
         progress.update()
-    print()
+    progress.close()
     for note in sorted(notes):
         print(f'note: {note}', file=sys.stderr)
 

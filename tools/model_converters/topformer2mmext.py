@@ -21,18 +21,14 @@ import os.path as osp
 import sys
 from collections import OrderedDict
 
-import torch
-
-import mmext  # noqa: F401
-from mmext.models.backbones.topformer import TopFormer
-from mmext.utils.atomic_io import atomic_write
-from mmext.utils.pretrained import extract_state_dict
+# torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 SEGMENTOR_PREFIXES = ('backbone.', 'decode_head.', 'auxiliary_head.')
 
 
-def convert(state: 'OrderedDict[str, torch.Tensor]') -> 'OrderedDict[str, torch.Tensor]':
+def convert(state: 'OrderedDict') -> 'OrderedDict':
     """Cast to float32 and check the key layout; raises ValueError on foreign keys."""
+    from mmext.models.backbones.topformer import TopFormer
     backbone_roots = {name for name, _ in TopFormer(arch='tiny').named_children()}
     is_segmentor = any(k.startswith(SEGMENTOR_PREFIXES) for k in state)
     converted = OrderedDict()
@@ -63,6 +59,11 @@ def main(argv=None) -> int:
     if osp.exists(args.dst) and not args.overwrite:
         print(f'error: {args.dst} exists; pass --overwrite to replace it', file=sys.stderr)
         return 1
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.pretrained import extract_state_dict
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     try:
         state = convert(extract_state_dict(checkpoint, args.src))

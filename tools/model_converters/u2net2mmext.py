@@ -24,22 +24,20 @@ import sys
 from collections import OrderedDict
 from typing import Tuple
 
-import torch
-
-import mmext  # noqa: F401
-from mmext.models.backbones.u2net import ARCH_SETTINGS, U2Net
-from mmext.utils.atomic_io import atomic_write
-from mmext.utils.pretrained import extract_state_dict
+# torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 FIRST_CONV = 'stage1.rebnconvin.conv_s1.weight'
 FUSED_CONV = 'outconv.weight'
 
 
-def convert(state: 'OrderedDict[str, torch.Tensor]') -> Tuple['OrderedDict[str, torch.Tensor]', dict]:
+def convert(state: 'OrderedDict') -> Tuple['OrderedDict', dict]:
     """Return the ``backbone.``-prefixed float32 state dict and the detected model settings.
 
     Raises ValueError when the keys or shapes are not exactly those of a U2Net preset.
     """
+    import torch
+
+    from mmext.models.backbones.u2net import ARCH_SETTINGS, U2Net
     if state and all(k.startswith('backbone.') for k in state):
         state = OrderedDict((k[len('backbone.'):], v) for k, v in state.items())  # already an mmext file
     if FIRST_CONV not in state or FUSED_CONV not in state:
@@ -83,6 +81,11 @@ def main(argv=None) -> int:
     if osp.exists(args.dst) and not args.overwrite:
         print(f'error: {args.dst} exists; pass --overwrite to replace it', file=sys.stderr)
         return 1
+    import torch
+
+    import mmext  # noqa: F401
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.pretrained import extract_state_dict
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     try:
         state, settings = convert(extract_state_dict(checkpoint, args.src))

@@ -1,0 +1,100 @@
+"""Every command-line tool answers --help at once: arguments are parsed before torch, mmseg or mmext is imported.
+
+Importing mmext (and with it mmseg, mmpose, mmdet and torch) costs 15-20 s of CPU; torch alone about 4 s. A tool
+that prints its usage should cost well under a second, so the limit below (CPU time of the child process, which
+machine load does not inflate as it does wall time) fails any tool that imports torch before parsing.
+"""
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+CPU_LIMIT_S = 3.0
+# Not checked here: tools/train.py and tools/test.py build a Runner and import everything for their config
+# checks (their --help is tested in test_tools.py); peer_eval.py imports its peers at the top (tracked separately).
+EXCLUDED = {'tools/train.py', 'tools/test.py', 'tools/analysis_tools/peer_eval.py'}
+
+
+def command_line_tools():
+    """Python files under tools/ and the projects' scripts that run as programs (``if __name__ == '__main__'``)."""
+    found = []
+    for pattern in ('tools/*.py', 'tools/*/*.py', 'projects/*/*.py'):
+        for path in sorted(REPO.glob(pattern)):
+            relative = path.relative_to(REPO).as_posix()
+            if relative not in EXCLUDED and "__name__ == '__main__'" in path.read_text():
+                found.append(relative)
+    return found
+
+
+TOOLS = command_line_tools()
+
+
+def test_the_tool_list_covers_the_tools():
+    assert len(TOOLS) >= 30
+    assert 'tools/analysis_tools/benchmark.py' in TOOLS and 'tools/dataset_converters/ccp.py' in TOOLS
+    assert 'projects/speed/run_speed_table.py' in TOOLS and 'tools/misc/synthetic_dresscode.py' not in TOOLS
+
+
+@pytest.mark.parametrize('tool', TOOLS)
+def test_help_is_printed_without_importing_the_heavy_stack(tool):
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run([sys.executable, tool, '--help'], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'usage:' in result.stdout
+    assert cpu < CPU_LIMIT_S, (f'{tool} --help took {cpu:.1f} s of CPU: it imports torch / mmseg / mmext before '
+                               'parsing its arguments')
+
+
+def test_names_the_tools_spell_out_equal_the_package_constants():
+    """Tools repeat a few of mmext's names (choices, folder names) so that --help needs no mmext import."""
+    import importlib.util
+
+    from mmext.datasets import clothing, depth_maps, dresscode_meta, pose_files
+    from mmext.datasets.clothing_meta import NUM_CCP_LABELS
+    from mmext.deployment import quantization
+    from mmext.engine.hooks import SUMMARY_FILE
+    from mmext.models.depth import PROVIDERS
+    from mmext.models.pose.blazepose import DEFAULT_VISIBILITY_THRESHOLD
+    from mmext.utils.peers import PEER_NAMES
+
+    def load(relative):
+        spec = importlib.util.spec_from_file_location(relative.replace('/', '_')[:-3], REPO / relative)
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str((REPO / relative).parent))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str((REPO / relative).parent))
+        return module
+
+    folders = (clothing.LABEL_LIST_FILE, clothing.LABELS_DIR, clothing.MANIFEST_FILE, clothing.PHOTOS_DIR,
+               clothing.SPLITS_DIR)
+    ccp = load('tools/dataset_converters/ccp.py')
+    assert (ccp.LABEL_LIST_FILE, ccp.LABELS_DIR, ccp.MANIFEST_FILE, ccp.PHOTOS_DIR, ccp.SPLITS_DIR) == folders
+    assert ccp.NUM_CCP_LABELS == NUM_CCP_LABELS
+    resize = load('tools/dataset_converters/resize_tree.py')
+    assert (resize.LABEL_LIST_FILE, resize.LABELS_DIR, resize.MANIFEST_FILE, resize.PHOTOS_DIR,
+            resize.SPLITS_DIR) == folders
+    assert (resize.DEPTH_DIR, resize.KEYPOINTS_DIR, resize.SKELETONS_DIR) == (
+        depth_maps.DEPTH_DIR, pose_files.KEYPOINTS_DIR, pose_files.SKELETONS_DIR)
+    annotate = load('tools/dataset_converters/annotate_pose.py')
+    assert (annotate.LABELS_DIR, annotate.MANIFEST_FILE, annotate.SPLITS_DIR) == (
+        clothing.LABELS_DIR, clothing.MANIFEST_FILE, clothing.SPLITS_DIR)
+    assert (annotate.KEYPOINTS_DIR, annotate.SKELETONS_DIR) == (pose_files.KEYPOINTS_DIR, pose_files.SKELETONS_DIR)
+    assert annotate.DEFAULT_VISIBILITY_THRESHOLD == DEFAULT_VISIBILITY_THRESHOLD
+    depth = load('tools/misc/precompute_depth.py')
+    assert depth.PROVIDERS == tuple(sorted(PROVIDERS)) and depth.LAYOUTS == tuple(depth_maps.LAYOUTS)
+    assert load('tools/misc/make_synthetic_dresscode.py').CATEGORIES == dresscode_meta.CATEGORIES
+    quantize = load('tools/deployment/quantize_onnx.py')
+    assert quantize.FORMATS == quantization.FORMATS
+    assert quantize.CALIBRATION_METHODS == quantization.CALIBRATION_METHODS
+    assert load('tools/analysis_tools/benchmark.py').PEER_NAMES == PEER_NAMES
+    assert load('tools/analysis_tools/ablation_table.py').SUMMARY_FILE == SUMMARY_FILE
