@@ -135,6 +135,35 @@ def test_annotator_resumes_and_reports_photos_without_a_person(annotated_ccp, tm
     assert not (out / 'keypoints' / 'empty.json').exists()
 
 
+
+def test_annotator_estimates_the_listed_photos_and_checks_only_labelled_ones(ccp_out, tmp_path, capsys):
+    """photos/ of the public CCP also holds photos without labels, outside the split lists: they are left alone
+    unless --all-photos; the agreement counts only the estimated photos that have a label map, and says so."""
+    import runpy
+    root = tmp_path / 'ccp'
+    shutil.copytree(ccp_out, root, symlinks=False)  # photos/ as a real folder, to add an unlisted photo to
+    shutil.copy(root / 'photos' / '0003.jpg', root / 'photos' / '9999.jpg')  # unlisted and unlabelled
+    (root / 'labels' / '0051.png').unlink()  # listed, but without a label map
+    main = runpy.run_path(str(REPO / 'tools/dataset_converters/annotate_pose.py'))['main']
+    assert main(['--src', str(root), '--out', str(root)]) == 0
+    out = capsys.readouterr().out
+    assert '5 of the 6 photos are named in' in out
+    assert not (root / 'keypoints' / '9999.json').exists() and (root / 'keypoints' / '0051.json').is_file()
+    report = json.loads((root / 'pose_annotation.json').read_text())
+    assert report['estimated'] == 5 and report['photos'] == 5 and report['photos_in_folder'] == 6
+    assert report['selection'] == 'split lists'
+    checked = report['checked_against_labels']
+    assert checked['photos'] == 4 and checked['estimated_without_labels'] == 1
+    assert sum(b['joints'] for b in checked['on_person_by_score']) == 4 * 18
+    assert 'over the 4 estimated photos that have a label map (1 of the estimated photos have none' in out
+    assert report['machine']['cpu'] and report['code']['commit'] and report['command'][0].endswith('annotate_pose.py')
+
+    assert main(['--src', str(root), '--out', str(root), '--all-photos']) == 0
+    assert (root / 'keypoints' / '9999.json').is_file()
+    report = json.loads((root / 'pose_annotation.json').read_text())
+    assert report['selection'] == 'all photos' and report['estimated'] == 1 and report['already_annotated'] == 5
+    assert 'checked_against_labels' not in report  # 9999 has no label map
+
 def test_ccp_dataset_carries_pose_paths_and_pose_targets_work(annotated_ccp):
     init_default_scope('mmseg')
     dataset = CCPDataset(str(annotated_ccp), split='train', label_mode='clothing4', pipeline=[
