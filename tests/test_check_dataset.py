@@ -39,7 +39,8 @@ def test_clean_tree_gives_counts_histogram_sizes_visibility_and_exit_0(synthetic
     assert len(visibility) == 18 and all(0 <= v <= 1 for v in visibility.values()) and visibility['neck'] == 1.0
     assert 'samples: 24 listed' in printed.out and 'keypoint visibility' in printed.out
     assert '0 problem(s) in 2 dataset(s)' in printed.out and str(out) in printed.out
-    assert 'train_dataloader (DressCodeDataset): 100%' in printed.err  # progress
+    # progress: captured stderr is no terminal, so plain lines (mmext.utils.progress), no carriage returns
+    assert 'train_dataloader (DressCodeDataset): 24/24 sample (100 %)' in printed.err and '\r' not in printed.err
 
 
 def test_corrupted_tree_lists_every_problem_and_exits_1(synthetic_dresscode, tmp_path, capsys):
