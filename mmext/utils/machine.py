@@ -67,10 +67,11 @@ def provenance(argv: Optional[Sequence[str]] = None, script: Optional[str] = Non
     """What a result file needs to say where it came from: ``machine`` (:func:`environment`: CPU model, threads,
     versions), ``code`` (:func:`code_version` of ``repo``, by default this package's repository) and ``command``
     (the command line: ``sys.argv``, or ``script`` followed by ``argv`` when a tool's ``main(argv)`` was called
-    with a list)."""
+    with a list; the program's path relative to ``repo`` when it lies inside it)."""
     repo = repo or REPO
-    if argv is None:
-        command = list(sys.argv)
-    else:
-        command = [osp.relpath(script, repo) if script else sys.argv[0], *map(str, argv)]
+    program = sys.argv[0] if argv is None or not script else script
+    inside = osp.abspath(program).startswith(osp.abspath(repo) + osp.sep)
+    # The program relative to the repository when it is in it, so that a run reads the same from any folder.
+    command = [osp.relpath(osp.abspath(program), repo) if inside else program,
+               *(sys.argv[1:] if argv is None else map(str, argv))]
     return dict(machine=environment(threads), code=code_version(repo), command=command)
