@@ -336,20 +336,29 @@ def _write_marker(path: str, worker_id: int) -> None:
 
 
 def test_loader_workers_ignore_slurms_stop_signals_and_run_the_chained_init(tmp_path):
+    import multiprocessing
     from functools import partial
 
     from mmext.engine.runner import LeaveStopSignalsToMainProcess
     marker = tmp_path / 'worker_init_ran'
-    init = LeaveStopSignalsToMainProcess(partial(_write_marker, str(marker)))
+    main_exiting = multiprocessing.get_context('fork').RawValue('b', 0)
+    init = LeaveStopSignalsToMainProcess(partial(_write_marker, str(marker)), main_exiting=main_exiting)
     pid = os.fork()
     if pid == 0:  # a stand-in for a data loader worker
         try:
             init(1)
             os.kill(os.getpid(), signal.SIGTERM)  # torchrun's killpg, Slurm's preemption
             os.kill(os.getpid(), signal.SIGUSR1)  # sbatch --signal=USR1@180
+            time.sleep(60)  # serving batches, until the main process exits
         finally:
-            os._exit(0)
-    _, status = os.waitpid(pid, 0)
+            os._exit(3)
+    time.sleep(1.0)
+    assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # alive after both signals
+    main_exiting.value = 1  # what the main process does as it exits: the worker leaves (it polls every 0.5 s)
+    deadline = time.monotonic() + 20
+    while (finished := os.waitpid(pid, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = finished[1] if finished[0] else os.kill(pid, signal.SIGKILL) or os.waitpid(pid, 0)[1]
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and marker.read_text() == '1'
 
 
