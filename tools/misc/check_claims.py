@@ -226,8 +226,7 @@ def candidates(claim: Claim) -> List[Tuple[float, float]]:
     if claim.percent:
         pairs += [(value / 100, tolerance / 100), (1 + value / 100, tolerance / 100),
                   (1 - value / 100, tolerance / 100)]
-    scale = {'M': 1e6, 'k': 1e3, 'min': 60, 'minute': 60, 'minutes': 60, 'h': 3600, 'hour': 3600,
-             'hours': 3600}.get(claim.unit)
+    scale = {'M': 1e6, 'k': 1e3, 'min': 60, 'h': 3600}.get(claim.unit)  # units as make_claim names them
     if scale:
         pairs.append((value * scale, tolerance * scale))
     return pairs
