@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The real-photo quickstart: convert CCP (a public data set of real photos with human parsing labels), train
-# TopFormer-B on its clothing4 grouping on the CPU in about ten minutes, print the validation IoU.
+# TopFormer-B on its clothing4 grouping on the CPU, print the val IoU (a run: docs/first_hour/quickstart_real.json).
 #   make quickstart-real CCP=PATH      (= bash tools/quickstart_real.sh PATH; PATH holds photos/ and
 #                                       annotations/pixel-level/ of bearpaw/clothing-co-parsing)
+# A relative PATH counts from the directory the command is typed in (for make: the repository root).
+# ../shared/data/ccp is the reference copy of the studies' 804 photos, beside the checkout (docs/data.md).
 set -euo pipefail
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] || [ -z "${1:-}" ]; then
     sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
@@ -10,6 +12,14 @@ if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] || [ -z "${1:-}" ]; then
 fi
 CCP_SRC=$1
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Resolve PATH before changing into the repository root, so that a relative PATH means what the caller typed.
+if [ -d "$CCP_SRC" ]; then CCP_SRC="$(cd "$CCP_SRC" && pwd)"; fi
+if [ ! -f "$repo_root/data/ccp/conversion.json" ] && [ ! -d "$CCP_SRC/annotations/pixel-level" ]; then
+    echo "quickstart_real.sh: $1 (from $PWD) is not a CCP folder: it has no annotations/pixel-level/." >&2
+    echo "  Give a clone of https://github.com/bearpaw/clothing-co-parsing (photos/, annotations/pixel-level/)," >&2
+    echo "  or ../shared/data/ccp where the reference data lie beside the checkout (docs/data.md)." >&2
+    exit 2
+fi
 cd "$repo_root"
 default_python=python
 [ -x .venv/bin/python ] && default_python=.venv/bin/python
