@@ -16,10 +16,10 @@ from mmseg.registry import MODELS
 from PIL import Image
 
 import mmext  # noqa: F401
+from conftest import shared_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONVERTER = osp.join(REPO, 'tools', 'model_converters', 'efficientnet_lite2timm.py')
-CCP_PHOTOS = osp.join(REPO, '..', 'shared', 'data', 'ccp', 'photos')
 PERSON_CONFIG = 'projects/fast_person_segmentation/configs/effnet-lite0-s16_segformer-64_ccp-person-256x160.py'
 # ImageNet-1k classes a photo of a dressed person can show (indices of timm's ImageNetInfo order).
 CLOTHING_WORDS = ('skirt', 'coat', 'jean', 'cardigan', 'abaya', 'stole', 'gown', 'suit', 'cloak', 'sweatshirt',
@@ -51,7 +51,7 @@ def _clothing_classes() -> set:
 def _centre_crops(stems) -> torch.Tensor:
     crops = []
     for stem in stems:
-        photo = Image.open(osp.join(CCP_PHOTOS, f'{stem}.jpg')).convert('RGB')
+        photo = Image.open(shared_file(f'data/ccp/photos/{stem}.jpg')).convert('RGB')
         scale = 256 / min(photo.size)
         photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.BILINEAR)
         left, top = (photo.width - 224) // 2, (photo.height - 224) // 2
@@ -61,8 +61,6 @@ def _centre_crops(stems) -> torch.Tensor:
 
 
 def test_the_converted_weights_load_strictly_and_classify_ccp_photos_as_clothing(lite0_checkpoint):
-    if not osp.isdir(CCP_PHOTOS):
-        pytest.skip(f'CCP photos not found at {CCP_PHOTOS}')
     state = torch.load(lite0_checkpoint, map_location='cpu')['state_dict']
     pretrained = timm.create_model('tf_efficientnet_lite0', pretrained=False).eval()
     result = pretrained.load_state_dict(state, strict=True)
