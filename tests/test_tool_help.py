@@ -15,8 +15,8 @@ from conftest import REPO
 
 CPU_LIMIT_S = 3.0
 # Not checked here: tools/train.py and tools/test.py build a Runner and import everything for their config
-# checks (their --help is tested in test_tools.py); peer_eval.py imports its peers at the top (tracked separately).
-EXCLUDED = {'tools/train.py', 'tools/test.py', 'tools/analysis_tools/peer_eval.py'}
+# checks (their --help is tested in test_tools.py).
+EXCLUDED = {'tools/train.py', 'tools/test.py'}
 
 
 def command_line_tools():

@@ -40,25 +40,6 @@ import os.path as osp
 import sys
 import time
 
-import cv2
-import numpy as np
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS
-from tqdm import tqdm
-
-import mmext  # noqa: F401
-from mmext.deployment.loading import load_segmentor
-from mmext.deployment.photo_segmenter import PhotoSegmenter
-from mmext.evaluation.confusion import confusion_matrix, scores
-from mmext.models.pose import MediaPipeSelfieSegmentation
-from mmext.utils.atomic_io import atomic_write
-from mmext.utils.benchmarking import latency_stats, state_size_mb
-from mmext.utils.machine import environment
-from mmext.utils.peers import official_backbone_pair
-from mmext.utils.run_records import code_version
-
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
@@ -95,18 +76,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def pytorch_segmenter(cfg: Config, segmentor: torch.nn.Module) -> PhotoSegmenter:
+def pytorch_segmenter(cfg, segmentor):
     """Eager PyTorch fp32 behind the same photo pre- and post-processing as the ONNX models."""
+    import torch
+
+    from mmext.deployment.photo_segmenter import PhotoSegmenter
 
     @torch.no_grad()
-    def logits(x: np.ndarray) -> np.ndarray:
+    def logits(x):
         return segmentor(torch.from_numpy(x), mode='tensor').numpy()
 
     return PhotoSegmenter.from_config(cfg, logits)
 
 
-def pytorch_models(args, first_photo: np.ndarray) -> dict:
+def pytorch_models(args, first_photo) -> dict:
     """ours_pytorch, and with --peers official_topformer the same weights in the official backbone code."""
+    import torch
+
+    from mmext.deployment.loading import load_segmentor
+    from mmext.utils.benchmarking import state_size_mb
+    from mmext.utils.peers import official_backbone_pair
     cfg, segmentor = load_segmentor(args.config, args.checkpoint)
     size_MB = state_size_mb(segmentor)
     models = dict(ours_pytorch=dict(run=pytorch_segmenter(cfg, segmentor), size_MB=size_MB, kind='pytorch',
@@ -125,7 +114,14 @@ def pytorch_models(args, first_photo: np.ndarray) -> dict:
     return models
 
 
-def build_models(args, cfg: Config, first_photo: np.ndarray) -> dict:
+def build_models(args, cfg, first_photo) -> dict:
+    import cv2
+    from mmengine.config import Config
+
+    from mmext.deployment.loading import load_segmentor
+    from mmext.deployment.photo_segmenter import PhotoSegmenter
+    from mmext.models.pose import MediaPipeSelfieSegmentation
+    from mmext.utils.benchmarking import state_size_mb
     models = pytorch_models(args, first_photo) if args.checkpoint else {}
     for peer in args.peers:
         if peer == 'official_topformer':
@@ -172,6 +168,21 @@ def markdown_table(report: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    import cv2
+    import numpy as np
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    import mmext  # noqa: F401
+    from mmext.evaluation.confusion import confusion_matrix, scores
+    from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.benchmarking import latency_stats
+    from mmext.utils.machine import environment
+    from mmext.utils.progress import progress
+    from mmext.utils.run_records import code_version
+
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset_cfg = dict(cfg.test_dataloader.dataset, pipeline=[dict(type='LoadAnnotations')])
@@ -188,7 +199,7 @@ def main(argv=None) -> int:
     names = list(models)
     for model in models.values():  # a warm-up call each: the first builds graphs and caches
         model['run'](first)
-    for index in tqdm(range(count), unit='photo'):
+    for index in progress(range(count), desc='photos', unit='photo'):
         info = dataset[index]
         bgr = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
         label = info['gt_seg_map']
