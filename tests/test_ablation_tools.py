@@ -258,6 +258,13 @@ def test_fold_runs_pair_by_fold_with_a_t_interval_over_folds_and_a_pooled_photo_
     assert curves['tail_from'] == 400 and curves['tail_gain_per_fold'] == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4])
     assert curves['tail_gain_mean'] == pytest.approx(1.2) and 'tail_gain_per_seed' not in curves
     assert 'seg_only: the last 20% (400 -> 500 it.) adds +1.20 mIoU, mean over 5 folds' in result.stdout
+    # The paired gap along the schedule: the shifted variant is 10 points above at every logged iteration.
+    gaps = json.loads((out / 'learning_curves.json').read_text())['gap_to_baseline']
+    assert gaps['baseline'] == 'seg_only' and set(gaps['rows']) == {'shifted', 'other'}
+    shifted_gap = gaps['rows']['shifted']
+    assert shifted_gap['paired_by'] == 'fold' and shifted_gap['pairs'] == FOLDS
+    assert list(shifted_gap['mean_gap']) == ['100', '400', '500']
+    assert shifted_gap['mean_gap'] == pytest.approx({'100': 10.0, '400': 10.0, '500': 10.0})
 
 
 def test_fold_pairing_uses_the_folds_both_rows_have(tmp_path):

@@ -466,9 +466,11 @@ def plot_differences(rows: List[dict], baseline: str, path: str, key: str = 'see
     plt.close(fig)
 
 
-def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: Optional[dict] = None) -> List[str]:
+def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: Optional[dict] = None,
+                    baseline: Optional[str] = None) -> List[str]:
     """Validation mIoU against the iteration per row (mean over seeds or folds, each run as a thin line) ->
-    learning_curves.png; and per row what the last ``tail`` of the schedule added, per run and mean ->
+    learning_curves.png; and per row what the last ``tail`` of the schedule added, per run and mean, and with a
+    ``baseline`` each row's paired gap to it at every logged iteration (:func:`curve_gaps`) ->
     learning_curves.json."""
     import matplotlib
     matplotlib.use('Agg')
@@ -493,9 +495,33 @@ def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: O
     plt.close(fig)
     json_path = osp.join(out_dir, 'learning_curves.json')
     with open(json_path, 'w') as f:
-        json.dump(dict(tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()},
+        gaps = {'gap_to_baseline': dict(baseline=baseline, rows=curve_gaps(runs, baseline))} if baseline else {}
+        json.dump(dict(tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()}, **gaps,
                        **(record or {})), f, indent=1)
     return [png_path, json_path]
+
+
+def curve_gaps(runs: List[dict], baseline: str) -> Dict[str, dict]:
+    """Per row: its validation mIoU minus ``baseline``'s at each iteration both logged, paired by seed or fold --
+    the mean over the pairs and each pair's gap. Whether a gain grows, holds or shrinks along the schedule."""
+    groups = group_by_name([run for run in runs if run.get('curve')])
+    if baseline not in groups:
+        return {}
+    key, base = pairing_keys(groups[baseline], baseline)
+    gaps = OrderedDict()
+    for name, group in groups.items():
+        if name == baseline:
+            continue
+        _, own = pairing_keys(group, name)
+        pairs = [(dict(own[k]['curve']), dict(base[k]['curve'])) for k in sorted(set(own) & set(base))]
+        if not pairs:
+            continue
+        steps = sorted(set.intersection(*[set(a) & set(b) for a, b in pairs]))
+        gaps[name] = OrderedDict(
+            paired_by=key, pairs=len(pairs),
+            mean_gap={str(step): float(np.mean([a[step] - b[step] for a, b in pairs])) for step in steps},
+            gap_per_pair={str(step): [float(a[step] - b[step]) for a, b in pairs] for step in steps})
+    return gaps
 
 
 def tail_lines(runs: List[dict], tail: float = 0.2) -> List[str]:
@@ -557,7 +583,7 @@ def main(argv=None) -> int:
         costs = inference_costs(configs, tuple(args.shape), args.repeat, args.warmup)
     rows = build_rows(runs, costs)
     table, *paths = write_outputs(rows, args.out, tuple(args.shape), runs, record)
-    paths += learning_curves(runs, args.out, record=record)
+    paths += learning_curves(runs, args.out, record=record, baseline=args.baseline)
     print(table)
     for line in tail_lines(runs):
         print(line)
