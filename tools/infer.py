@@ -19,6 +19,8 @@ Examples:
     python tools/infer.py configs/quickstart/topformer_b_dresscode_cpu.py work_dirs/quickstart/RUN/iter_600.pth \\
         data/dresscode/dresses/images --out work_dirs/infer --show-keypoints
     python tools/infer.py CONFIG CKPT 'photos/*.jpg' one.png --out out --opacity 0.6 --palette random
+    python tools/infer.py effnet-lite0-person-256x160 default photos/ --out out   # a model by name, its weights
+    python tools/infer.py --list-models
 """
 import argparse
 import glob
@@ -30,12 +32,13 @@ import time
 from typing import List, Tuple
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+MODEL_INDEX = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'model-index.yml')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('config', help='model config file, or a model name of model-index.yml (--list-models)')
+    parser.add_argument('checkpoint', help="checkpoint file ('default': the weights path of a named model)")
     parser.add_argument('inputs', nargs='+', help='image files, folders (searched recursively) or glob patterns')
     parser.add_argument('--out', required=True, help='output folder (created if missing)')
     parser.add_argument('--palette', default='dataset',
@@ -56,10 +59,41 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'core; on a busy shared machine 1 is often fastest)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
     parser.add_argument('--overwrite', action='store_true', help='replace output files that already exist')
+    parser.add_argument('--list-models', action='store_true', help='list the model names of model-index.yml and exit')
+    if '--list-models' in (sys.argv[1:] if argv is None else argv):
+        list_models()
+        parser.exit()
     args = parser.parse_args(argv)
+    resolve_named_model(parser, args)
     if not 0.0 <= args.opacity <= 1.0:
         parser.error(f'--opacity must be in [0, 1], got {args.opacity}')
     return args
+
+
+def list_models() -> None:
+    from mmext.apis.model_index import load_model_index
+    for name, model in load_model_index(MODEL_INDEX).items():
+        ready = 'weights ready' if model.weights and osp.isfile(model.weights) else 'not trained here yet'
+        print(f'{name}: {osp.relpath(model.config)} ({ready})')
+
+
+def resolve_named_model(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A model name of model-index.yml in place of CONFIG: its config, and with CHECKPOINT 'default' its weights
+    (which must exist: the error says how to train them)."""
+    from mmext.apis.model_index import resolve_model
+    try:
+        model = resolve_model(args.config, MODEL_INDEX)
+    except (KeyError, FileNotFoundError, ValueError) as e:
+        parser.error(str(e).strip('"'))
+    if model is None:
+        if args.checkpoint == 'default':
+            parser.error("CHECKPOINT 'default' needs a model name, not a config file")
+        return
+    args.config = model.config
+    if args.checkpoint == 'default':
+        if not model.weights or not osp.isfile(model.weights):
+            parser.error(model.missing_weights_message())
+        args.checkpoint = model.weights
 
 
 def collect_inputs(patterns: List[str]) -> Tuple[List[str], List[str]]:

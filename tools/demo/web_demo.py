@@ -8,6 +8,7 @@ trains one on the CPU in about ten minutes.
 Examples:
     python tools/demo/web_demo.py configs/quickstart/topformer_b_dresscode_cpu.py        # quickstart model
     python tools/demo/web_demo.py CONFIG CHECKPOINT --port 8000 --device cuda
+    python tools/demo/web_demo.py effnet-lite0-person-256x160                  # a model of model-index.yml
 Then open http://127.0.0.1:8000 in a browser.
 
 HTTP API: GET / (the page), GET /api/info (model, classes), POST /api/segment (multipart fields `image` and
@@ -25,13 +26,16 @@ import time
 from typing import Optional
 
 PAGE = osp.join(osp.dirname(osp.abspath(__file__)), 'web_demo.html')
+MODEL_INDEX = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'model-index.yml')
 QUICKSTART_DIR = osp.join('work_dirs', 'quickstart')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', nargs='?', help='checkpoint (default: the newest quickstart checkpoint)')
+    parser.add_argument('config', help='model config file, or a model name of model-index.yml '
+                        '(python tools/infer.py --list-models)')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint (default: a named model\'s weights, else the newest '
+                        'quickstart checkpoint)')
     parser.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: localhost only)')
     parser.add_argument('--port', type=int, default=8000)
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
@@ -123,7 +127,20 @@ def create_app(model, opacity: float = 0.5, kpt_thr: float = 0.3, title: str = '
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.apis.model_index import resolve_model
+    try:
+        named = resolve_model(args.config, MODEL_INDEX)
+    except (KeyError, FileNotFoundError, ValueError) as e:
+        print(f'error: {str(e).strip(chr(34))}', file=sys.stderr)
+        return 2
     checkpoint = args.checkpoint
+    if named is not None:
+        args.config = named.config
+        if checkpoint is None:
+            if not named.weights or not osp.isfile(named.weights):
+                print(f'error: {named.missing_weights_message()}', file=sys.stderr)
+                return 2
+            checkpoint = named.weights
     if checkpoint is None:
         checkpoint = newest_quickstart_checkpoint(args.quickstart_dir)
         if checkpoint is None:
