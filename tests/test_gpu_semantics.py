@@ -14,6 +14,7 @@ job lives by. These tests put them back:
 * SyncBN: every BN of a multi-GPU config must normalise over all GPUs.
 * DDP lays out its gradient buckets like the parameters it is built with.
 """
+import copy
 import glob
 import logging
 import os
@@ -379,15 +380,12 @@ def test_sigusr1_stops_training_like_sigterm():
 # --- SyncBN in every multi-GPU config ------------------------------------------------------------------------------
 
 def multi_gpu_configs():
-    """Configs whose names say N GPUs x M images (``8xb2``), and the Dress Code configs written for 8 x 2.
-
-    Left out: configs with a timm encoder (SERNet-Former's, and DeepLabV3+ with timm's MobileNetV3), whose BN
-    layers (timm's BatchNormAct2d) are converted by their own backbone code; their check is written with it."""
+    """Configs whose names say N GPUs x M images (``8xb2``), and the Dress Code configs written for 8 x 2 -- timm
+    encoders included (SERNet-Former's, DeepLabV3+ with timm's MobileNetV3: TimmEncoder with SyncBN)."""
     names = [f for f in glob.glob('configs/**/*.py', recursive=True) + glob.glob('projects/*/configs/*.py')
              if re.search(r'\d+xb\d+', os.path.basename(f))]
     names += ['configs/topformer_pose_aux.py'] + glob.glob('configs/ablations/dresscode_aux/*.py')
-    timm_encoders = ('configs/sernet_former/', 'timm-')
-    return sorted(n for n in names if not any(t in n for t in timm_encoders))
+    return sorted(names)
 
 
 def test_the_multi_gpu_configs_are_found():
@@ -412,6 +410,48 @@ def test_every_bn_that_normalises_over_the_batch_is_syncbn(config):
     batch_norms = {name: m for name, m in model.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
     per_gpu = [name for name, m in batch_norms.items() if m.training and not isinstance(m, torch.nn.SyncBatchNorm)]
     assert not per_gpu, f'{len(per_gpu)} of {len(batch_norms)} BN layers normalise per GPU: {per_gpu[:5]}'
+
+
+# One config per kind of network (TopFormer + auxiliary heads, SERNet-Former's gated timm encoders, timm's fused
+# BN + activation in MobileNetV3 and EfficientNet-Lite, SERSegFormer's attention, U2Net).
+CONVERTED_CONFIGS = [
+    'configs/topformer_pose_aux.py',
+    'configs/sernet_former/sernet_former_effnet-lite0_8xb2-160k_easyportrait-person-512x512.py',
+    'configs/sernet_former/sernet_former_effb0_8xb2-160k_easyportrait-person-512x512.py',
+    'configs/deeplabv3plus/deeplabv3plus_timm-mobilenetv3_4xb4-80k_ccp-fashion7-512x512.py',
+    'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-afn_8xb2-160k_easyportrait-person-512x512.py',
+    'projects/fashion_pixel/configs/u2net_small_8xb2-80k_ccp-person-512x512.py',
+]
+
+
+@pytest.mark.parametrize('config', CONVERTED_CONFIGS, ids=os.path.basename)
+def test_converting_a_built_model_between_bn_and_syncbn_changes_nothing_in_eval_mode(config):
+    """mmengine reverts SyncBN to BN in a single process (one GPU, the CPU) and converts BN to SyncBN with
+    ``sync_bn='torch'``; either replaces every norm module. What hung on those modules (timm's fused activation,
+    SERNet-Former's gates) must survive: the eval-mode outputs stay the same."""
+    from mmengine.model import convert_sync_batchnorm, revert_sync_batchnorm
+    from mmengine.registry import MODELS, init_default_scope
+    cfg = Config.fromfile(str(REPO / config))
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    for key in ('backbone', 'decode_head'):
+        if isinstance(cfg.model.get(key), dict) and cfg.model[key].get('init_cfg'):
+            cfg.model[key].init_cfg = None  # no weight files: random weights show the same
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.running_mean.normal_(0, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    model.eval()
+    x = torch.rand(1, cfg.model.get('backbone', {}).get('in_channels', 3), 64, 64)
+    with torch.no_grad():
+        expected = model(x, mode='tensor')
+        reverted = revert_sync_batchnorm(copy.deepcopy(model)).eval()
+        converted = convert_sync_batchnorm(copy.deepcopy(reverted), 'torch').eval()
+        assert not any(isinstance(m, torch.nn.SyncBatchNorm) for m in reverted.modules())
+        assert any(isinstance(m, torch.nn.SyncBatchNorm) for m in converted.modules())
+        for other in (reverted, converted):
+            torch.testing.assert_close(other(x, mode='tensor'), expected)
 
 
 # --- DDP's gradient buckets and channels_last ----------------------------------------------------------------------
