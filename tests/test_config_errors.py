@@ -46,6 +46,10 @@ CASES = {
     'missing pretrained weights': (
         "model['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint='/no/resnet18.pth')",
         ["model.backbone.init_cfg.checkpoint: weight file '/no/resnet18.pth' not found"]),
+    'missing ImageNet weights that a converter writes': (
+        "model['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint='/no/tf_efficientnet_lite0_imagenet.pth')",
+        ["model.backbone.init_cfg.checkpoint: weight file '/no/tf_efficientnet_lite0_imagenet.pth' not found",
+         'Write it with: python tools/model_converters/efficientnet_lite2timm.py']),
     'missing data root': (
         "train_dataloader['dataset']['data_root'] = '/no/dresscode'",
         ["train_dataloader.dataset.data_root: folder '/no/dresscode' does not exist",

