@@ -110,7 +110,7 @@ def test_misspelt_checkpoint_argument_fails_when_the_hook_is_built():
 
 def test_fault_tolerance_is_declared_by_the_configs_not_added_by_the_tools():
     from conftest import REPO
-    from mmext.utils.runtime import drop_disabled_hooks
+    from mmext.utils.hook_settings import drop_disabled_hooks
     for name in ('configs/topformer_pose_aux.py', 'configs/quickstart/topformer_b_dresscode_cpu.py',
                  'configs/deeplabv3/deeplabv3_r50-d8_4xb4-80k_ccp-person-512x512.py',
                  'projects/ccp_pose_aux/configs/clothing4/seg_only.py'):

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader
 from mmext.datasets import DatasetError
 from mmext.datasets.bad_sample_log import BadSampleLog
 from mmext.utils.bad_sample_config import apply_bad_sample_policy
-from mmext.utils.runtime import ConfigCheckError
+from mmext.utils.config_errors import ConfigCheckError
 
 from conftest import REPO
 

@@ -19,7 +19,8 @@ from conftest import REPO, run_tool
 from test_tools import small_config, train
 
 import mmext  # noqa: F401
-from mmext.utils import runtime
+from mmext.utils import distributed, gpu_check
+from mmext.utils.config_errors import ConfigCheckError
 
 
 def stand_in(folder, name: str, script: str) -> None:
@@ -137,7 +138,7 @@ def test_install_checks_nvcc_before_the_long_build(tmp_path):
 
 def test_the_install_advice_names_only_torch_builds_that_exist():
     """torch 2.13.0: cpu, cu126, cu130, cu132. Every TORCH_BACKEND / --torch-backend the docs and tools suggest."""
-    files = ['README.md', 'docs/cluster.md', 'tools/install.sh', 'mmext/utils/runtime.py', 'tools/misc/gpu_smoke.py']
+    files = ['README.md', 'docs/cluster.md', 'tools/install.sh', 'mmext/utils/gpu_check.py', 'tools/misc/gpu_smoke.py']
     for name in files:
         text = (REPO / name).read_text()
         for build in re.findall(r'(?:TORCH_BACKEND=|--torch-backend )(\w+)', text):
@@ -162,19 +163,19 @@ def test_declared_dependencies_are_installed_at_accepted_versions():
 def test_visible_gpus_that_torch_cannot_use_stop_the_run_with_the_cause(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     monkeypatch.setattr(torch.version, 'cuda', '13.0')
-    monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: 'NVIDIA A100-SXM4-80GB (driver 535.104.05)')
-    with pytest.raises(runtime.ConfigCheckError) as error:
-        runtime.check_cuda_usable(allow_cpu=False)
+    monkeypatch.setattr(gpu_check, 'visible_nvidia_gpus', lambda: 'NVIDIA A100-SXM4-80GB (driver 535.104.05)')
+    with pytest.raises(ConfigCheckError) as error:
+        gpu_check.check_cuda_usable(allow_cpu=False)
     message = str(error.value)
     assert 'NVIDIA A100-SXM4-80GB (driver 535.104.05)' in message and 'cannot use them' in message
     assert 'TORCH_BACKEND=cu126' in message and '--cpu' in message
     assert not re.search(r'cu11[0-9]|cu12[0-5]', message)  # only builds torch 2.13.0 has
-    monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: 'Tesla V100-SXM2-32GB (driver 470.57.02)')
-    with pytest.raises(runtime.ConfigCheckError, match='older than every CUDA runtime of torch 2.13.0'):
-        runtime.check_cuda_usable(allow_cpu=False)
-    runtime.check_cuda_usable(allow_cpu=True)  # asked for the CPU: no error
-    monkeypatch.setattr(runtime, 'visible_nvidia_gpus', lambda: None)
-    runtime.check_cuda_usable(allow_cpu=False)  # a CPU-only machine works as before
+    monkeypatch.setattr(gpu_check, 'visible_nvidia_gpus', lambda: 'Tesla V100-SXM2-32GB (driver 470.57.02)')
+    with pytest.raises(ConfigCheckError, match='older than every CUDA runtime of torch 2.13.0'):
+        gpu_check.check_cuda_usable(allow_cpu=False)
+    gpu_check.check_cuda_usable(allow_cpu=True)  # asked for the CPU: no error
+    monkeypatch.setattr(gpu_check, 'visible_nvidia_gpus', lambda: None)
+    gpu_check.check_cuda_usable(allow_cpu=False)  # a CPU-only machine works as before
 
 
 def test_train_stops_on_a_node_with_an_unusable_gpu(tmp_path, synthetic_dresscode):
@@ -193,29 +194,29 @@ def test_train_stops_on_a_node_with_an_unusable_gpu(tmp_path, synthetic_dresscod
 
 def test_a_gpu_without_kernels_in_the_torch_build_stops_the_run(monkeypatch):
     build = ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120']  # torch 2.13.0+cu130's list
-    assert not runtime.gpu_architecture_supported((7, 0), build)  # V100
-    assert runtime.gpu_architecture_supported((8, 9), build)  # L4 / L40: sm_86 runs on 8.9
-    assert runtime.gpu_architecture_supported((9, 0), build) and runtime.gpu_architecture_supported((12, 0), build)
-    assert not runtime.gpu_architecture_supported((12, 1), ['sm_100'])
-    assert runtime.gpu_architecture_supported((12, 1), ['sm_90', 'compute_90'])  # PTX: JIT-compiled for newer GPUs
+    assert not gpu_check.gpu_architecture_supported((7, 0), build)  # V100
+    assert gpu_check.gpu_architecture_supported((8, 9), build)  # L4 / L40: sm_86 runs on 8.9
+    assert gpu_check.gpu_architecture_supported((9, 0), build) and gpu_check.gpu_architecture_supported((12, 0), build)
+    assert not gpu_check.gpu_architecture_supported((12, 1), ['sm_100'])
+    assert gpu_check.gpu_architecture_supported((12, 1), ['sm_90', 'compute_90'])  # PTX: JIT-compiled for newer GPUs
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'get_arch_list', lambda: build)
     monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
     monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda index=None: (7, 0))
     monkeypatch.setattr(torch.cuda, 'get_device_name', lambda index=None: 'Tesla V100-SXM2-32GB')
-    with pytest.raises(runtime.ConfigCheckError, match=r'Tesla V100-SXM2-32GB, compute capability 7\.0.*sm_75'):
-        runtime.check_cuda_usable(allow_cpu=False)
+    with pytest.raises(ConfigCheckError, match=r'Tesla V100-SXM2-32GB, compute capability 7\.0.*sm_75'):
+        gpu_check.check_cuda_usable(allow_cpu=False)
     monkeypatch.setattr(torch.cuda, 'get_device_capability', lambda index=None: (9, 0))
-    runtime.check_cuda_usable(allow_cpu=False)  # an H100: fine
+    gpu_check.check_cuda_usable(allow_cpu=False)  # an H100: fine
 
 
 def test_visible_nvidia_gpus_reads_nvidia_smi_and_respects_hidden_devices(tmp_path, monkeypatch):
     stand_in(tmp_path, 'nvidia-smi', 'echo "A100, 535.104"; echo "A100, 535.104"\n')
     monkeypatch.setenv('PATH', f'{tmp_path}:{os.environ["PATH"]}')
     monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
-    assert runtime.visible_nvidia_gpus() == 'A100 (driver 535.104); A100 (driver 535.104)'
+    assert gpu_check.visible_nvidia_gpus() == 'A100 (driver 535.104); A100 (driver 535.104)'
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '')
-    assert runtime.visible_nvidia_gpus() is None
+    assert gpu_check.visible_nvidia_gpus() is None
 
 
 def test_auto_scale_lr_scales_to_the_actual_batch(tmp_path, synthetic_dresscode):
@@ -257,16 +258,18 @@ def test_slurm_jobs_on_one_node_rendezvous_on_their_own_ports(monkeypatch):
     ports = []
     for job_id in ('4711', '4712'):
         monkeypatch.setenv('SLURM_JOB_ID', job_id)
-        assert runtime.set_slurm_master_port(Config(dict(launcher='slurm'))) == int(os.environ['MASTER_PORT'])
+        assert distributed.set_slurm_master_port(Config(dict(launcher='slurm'))) == int(os.environ['MASTER_PORT'])
         ports.append(os.environ.pop('MASTER_PORT'))
     assert ports == ['24711', '24712']  # not mmengine's default 29500 for both
-    assert all(20000 <= runtime.slurm_master_port(str(job)) < 30000 for job in (0, 9999, 123456789))
+    assert all(20000 <= distributed.slurm_master_port(str(job)) < 30000 for job in (0, 9999, 123456789))
     monkeypatch.setenv('MASTER_PORT', '29999')  # the user's choice wins
-    assert runtime.set_slurm_master_port(Config(dict(launcher='slurm'))) is None
+    assert distributed.set_slurm_master_port(Config(dict(launcher='slurm'))) is None
     assert os.environ['MASTER_PORT'] == '29999'
     monkeypatch.delenv('MASTER_PORT')
-    assert runtime.set_slurm_master_port(Config(dict(launcher='slurm', env_cfg=dict(dist_cfg=dict(port=1234))))) is None
-    assert runtime.set_slurm_master_port(Config(dict(launcher='pytorch'))) is None and 'MASTER_PORT' not in os.environ
+    with_port = Config(dict(launcher='slurm', env_cfg=dict(dist_cfg=dict(port=1234))))
+    assert distributed.set_slurm_master_port(with_port) is None
+    assert distributed.set_slurm_master_port(Config(dict(launcher='pytorch'))) is None
+    assert 'MASTER_PORT' not in os.environ
 
 
 def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic_dresscode):

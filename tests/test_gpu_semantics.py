@@ -93,7 +93,7 @@ def short_run(tmp_path_factory, synthetic_dresscode):
 
 
 def test_a_checkpoint_resumes_from_a_device_other_than_the_cpu(short_run, tmp_path):
-    from mmext.utils.runtime import build_runner
+    from mmext.utils.runner_builder import build_runner
     config, path = short_run
     on_cpu = torch.load(path, map_location='cpu')
     on_meta = torch.load(path, map_location='meta')  # weights_only=True, as mmengine's resume loads it
@@ -469,7 +469,7 @@ def test_channels_last_weights_are_converted_before_ddp_lays_out_its_buckets(tmp
     channels_last weights means a copy of every gradient at every step (and torch's stride warning)."""
     from torch.nn.parallel import DistributedDataParallel
 
-    from mmext.utils.runtime import build_runner
+    from mmext.utils.runner_builder import build_runner
     config = tiny_config(tmp_path / 'channels_last.py', synthetic_dresscode, max_iters=1, extra="""
 custom_hooks = [dict(type='ChannelsLastHook')]
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,

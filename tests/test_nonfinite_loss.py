@@ -63,7 +63,7 @@ def test_without_the_guard_the_nan_reaches_the_weights(tmp_path, synthetic_dress
 
 
 def test_skip_needs_a_skipping_optimizer_wrapper():
-    from mmext.utils.runtime import set_nonfinite_policy
+    from mmext.utils.hook_settings import set_nonfinite_policy
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))
     set_nonfinite_policy(cfg, 'skip')
     assert cfg.optim_wrapper.type == 'SkipNonFiniteOptimWrapper'

@@ -18,7 +18,7 @@ from mmseg.structures import SegDataSample
 from conftest import REPO, run_tool, shared_file
 from mmext.models.postprocess import DenseCRF, RemoveSmallRegions, SuperpixelVote, felzenszwalb
 from mmext.models.segmentors.postprocess import recover_rgb
-from mmext.utils.runtime import replace_norm_type
+from mmext.utils.distributed import replace_norm_type
 
 TOPFORMER_TINY = REPO / 'configs/_base_/models/topformer_tiny.py'
 TOOL = REPO / 'tools/analysis_tools/postprocess_effect.py'

@@ -24,9 +24,15 @@ from contextlib import nullcontext, redirect_stdout
 
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
 from mmext.datasets.transforms.geometry import RESIZE_TYPES
+from mmext.utils.config_errors import ConfigCheckError
 from mmext.utils.console import QuietConsole
 from mmext.utils.pretrained import CheckpointMismatchError, load_checkpoint_strictly
-from mmext.utils.runtime import ConfigCheckError, add_runner_args, build_runner, load_cfg
+from mmext.utils.runner_args import add_runner_args, load_cfg
+from mmext.utils.runner_builder import build_runner
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Where a mistyped config path is looked up (the closest existing configs are suggested).
+CONFIG_PATTERNS = ('configs/**/*.py', 'projects/*/configs/**/*.py')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -83,7 +89,7 @@ def main(argv=None) -> int:
 
 def test(args) -> int:
     try:
-        cfg = load_cfg(args)
+        cfg = load_cfg(args, REPO, CONFIG_PATTERNS)
         cfg.load_from = None  # loaded strictly below, once the model is built
         cfg.resume = False
         configure(cfg, args)

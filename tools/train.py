@@ -16,13 +16,17 @@ from contextlib import nullcontext, redirect_stdout
 from torch.distributed.elastic.multiprocessing.errors import record
 
 import mmext  # noqa: F401  (registers mmext's modules; must precede mmseg.models)
-from mmext.utils.config_errors import explained_build_errors
 from mmext.engine.hooks import PreemptionCheckpointHook
-from mmext.utils.console import QuietConsole
-from mmext.utils.runtime import (ConfigCheckError, add_runner_args, build_runner, describe_run, load_cfg,
-                                 reported_rank_failure, set_nonfinite_policy, shutdown_process_group)
+from mmext.utils.config_errors import ConfigCheckError, explained_build_errors
+from mmext.utils.console import QuietConsole, describe_run
+from mmext.utils.distributed import reported_rank_failure, shutdown_process_group
+from mmext.utils.hook_settings import set_nonfinite_policy
+from mmext.utils.runner_args import add_runner_args, load_cfg
+from mmext.utils.runner_builder import build_runner
 
-
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Where a mistyped config path is looked up (the closest existing configs are suggested).
+CONFIG_PATTERNS = ('configs/**/*.py', 'projects/*/configs/**/*.py')
 PREEMPTED_EXIT = 143  # 128 + SIGTERM: what a job killed by the signal would have returned
 
 
@@ -82,7 +86,7 @@ def main(argv=None) -> int:
 
 def train(args) -> int:
     try:
-        cfg = load_cfg(args)
+        cfg = load_cfg(args, REPO, CONFIG_PATTERNS)
     except ConfigCheckError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

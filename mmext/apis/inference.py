@@ -27,8 +27,8 @@ from mmseg.registry import DATASETS, MODELS
 
 from ..models.heads import DepthHead, LandmarkHeatmapHead
 from ..models.segmentors import MultiTaskEncoderDecoder
+from ..utils.distributed import replace_norm_type
 from ..utils.pretrained import load_checkpoint_strictly
-from ..utils.runtime import replace_norm_type
 from ..visualization import keypoint_records, random_palette
 
 ImageInput = Union[str, np.ndarray, dict]

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from .runtime import replace_norm_type
+from .distributed import replace_norm_type
 
 
 def build_inference_segmentor(cfg: Union[str, Config]) -> nn.Module:

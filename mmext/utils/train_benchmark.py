@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 from torch import nn
 
 from .benchmarking import mmengine_log_level
-from .runtime import replace_norm_type
+from .distributed import replace_norm_type
 
 
 def build_train_step(cfg: Config, batch_size: int, device: str = 'cpu', num_batches: int = 2,

@@ -39,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def evaluate(cfg: Config, checkpoint: str) -> tuple:
     """(metrics, per-image counts or None, seconds) of the config's test loop on ``checkpoint``."""
     from mmext.utils.pretrained import load_checkpoint_strictly
-    from mmext.utils.runtime import build_runner
+    from mmext.utils.runner_builder import build_runner
     cfg.load_from = None
     cfg.resume = False
     runner = build_runner(cfg, stage='test')
@@ -60,10 +60,10 @@ def main(argv=None) -> int:
 
     import mmext  # noqa: F401
     from mmext.utils.atomic_io import atomic_write
+    from mmext.utils.config_errors import ConfigCheckError
     from mmext.utils.machine import cpu_model
     from mmext.utils.pretrained import CheckpointMismatchError
     from mmext.utils.run_records import last_checkpoint, learning_curves, provenance, run_summary
-    from mmext.utils.runtime import ConfigCheckError
     checkpoint = args.checkpoint or last_checkpoint(args.work_dir)
     if checkpoint is None:
         print(f'error: no checkpoint in {args.work_dir} (last_checkpoint missing): has the run finished?',

@@ -152,7 +152,7 @@ def main(argv=None) -> int:
               'tools/test.py, ONNX export); the GPU steps are SKIPPED', flush=True)
 
     def environment(log):
-        from mmext.utils.runtime import check_cuda_usable, visible_nvidia_gpus
+        from mmext.utils.gpu_check import check_cuda_usable, visible_nvidia_gpus
         sys_argv, sys.argv = sys.argv, ['print_env.py']
         try:
             in_process(log, load_tool('tools/misc/print_env.py').main)

@@ -2,8 +2,9 @@
 
 The counts come from the datasets' :class:`~mmext.datasets.bad_sample_log.BadSampleLog` folder, so they include
 what every DataLoader worker and every distributed rank skipped. :func:`mmext.utils.bad_sample_config.
-apply_bad_sample_policy` (called by ``mmext.utils.runtime.build_runner``, so by tools/train.py and tools/test.py)
-spreads a top-level ``on_bad_sample`` config key to the datasets and adds this hook whenever a dataset skips.
+apply_bad_sample_policy` (called by ``mmext.utils.runner_builder.build_runner``, so by tools/train.py and
+tools/test.py) spreads a top-level ``on_bad_sample`` config key to the datasets and adds this hook whenever a
+dataset skips.
 """
 import json
 import os.path as osp
