@@ -322,6 +322,7 @@ def test_sigterm_to_the_process_group_with_persistent_workers_saves_and_resumes_
     wait_for_a_new_log_dir_name(work)
     assert train_main([str(config), '--work-dir', str(work), '--resume', '--cfg-options', end]) == 0
     reference = tmp_path / 'reference'
+    wait_for_a_new_log_dir_name(work)  # in one process, runs started in the same second share mmengine's logger
     assert train_main([str(config), '--work-dir', str(reference), '--cfg-options', end]) == 0
     (before, after), (uninterrupted,) = logged_losses(work), logged_losses(reference)
     assert sorted(after) == [stopped + 1, stopped + 2]

@@ -44,10 +44,11 @@ def test_names_resolve_and_config_paths_pass_through(tmp_path):
 
 
 def test_infer_takes_a_model_name_and_says_how_to_train_missing_weights(tmp_path):
-    missing = [name for name, model in load_model_index(INDEX).items() if not osp.isfile(model.weights)]
+    missing = [model for model in load_model_index(INDEX).values() if not osp.isfile(model.weights)]
     if not missing:
         pytest.skip('every indexed model is trained in this checkout')
-    result = run_tool(['tools/infer.py', missing[0], 'default', 'photo.jpg', '--out', str(tmp_path)], check=False)
-    assert result.returncode == 2 and 'Train them with: python tools/train.py' in result.stderr
+    result = run_tool(['tools/infer.py', missing[0].name, 'default', 'photo.jpg', '--out', str(tmp_path)],
+                      check=False)
+    assert result.returncode == 2 and f'Train them with: {missing[0].training}' in result.stderr
     listed = run_tool(['tools/infer.py', '--list-models'])
     assert all(name in listed.stdout for name in load_model_index(INDEX))

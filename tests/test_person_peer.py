@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO, run_tool
+from conftest import REPO, SHARED, run_tool
 
 import mmext  # noqa: F401
 from mmext.deployment.photo_segmenter import PhotoSegmenter, input_size
 from mmext.models.pose import MediaPipeSelfieSegmentation
-from mmext.utils.peers import OFFICIAL_TOPFORMER
+from mmext.utils.peers import SOURCE_ENV
 
+OFFICIAL_TOPFORMER = SHARED / 'peers' / 'hustvl_topformer'
 PERSON = REPO / 'projects/fast_person_segmentation/configs/topformer_t-s4_ccp-person-320x192.py'
 
 
@@ -64,7 +65,8 @@ def test_peer_evaluation_side_by_side_with_an_exported_model(ccp_out, tmp_path):
     out = tmp_path / 'peers.json'
     result = run_tool(['tools/analysis_tools/peer_eval.py', str(config), '--peers', *peers, '--onnx', f'ours={onnx}',
                        '--checkpoint', str(checkpoint), '--model', 'twin', str(PERSON), str(checkpoint),
-                       '--model', 'twin_onnx', str(PERSON), str(onnx), '--out', str(out)])
+                       '--model', 'twin_onnx', str(PERSON), str(onnx), '--out', str(out)],
+                      env={SOURCE_ENV: str(OFFICIAL_TOPFORMER)})
     report = json.loads(out.read_text())
     assert report['dataset']['photos'] == 1
     assert set(report['models']) == {'ours', 'ours_pytorch', 'twin', 'twin_onnx', *peers}

@@ -1,9 +1,9 @@
 """Train a study's committed CPU-budget config and read its run summary back.
 
-Used by the studies' reproduction scripts (projects/*/run_*.py). Each variant of a table is a config file under
-its project's configs/cpu_budget*/ that inherits the variant's full config and the project's budget piece
-(configs/_base_/cpu_budget*.py), so every variant trains on the same data, crop, batch, iterations,
-learning-rate schedule and seed. The scripts only point it at their data root and seed on the command line.
+Used by the studies' reproduction scripts. Each variant of a table is a config file that inherits the variant's
+full config and the study's budget piece, so every variant trains on the same data, crop, batch, iterations,
+learning-rate schedule and seed. The scripts only point it at their data root and seed on the command line, and
+name the training program (the repository's ``tools/train.py``): this module does not know where it lives.
 """
 import json
 import os
@@ -14,8 +14,6 @@ import time
 from typing import List, Optional, Sequence
 
 from mmengine.config import Config
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def run_options(data_root: str, seed: int) -> List[str]:
@@ -34,19 +32,19 @@ def finished_summary(run_dir: str) -> Optional[dict]:
     return summary if 'val_metrics' in summary else None
 
 
-def train_run(config: str, run_dir: str, options: Sequence[str] = ()) -> dict:
-    """Train ``config`` with tools/train.py in ``run_dir`` with ``options`` (``KEY=VALUE`` strings) as
-    ``--cfg-options``, reusing a finished run there; return its summary. tools/train.py leaves the config it
-    trained, options applied, in ``run_dir`` under the config's file name."""
+def train_run(train_script: str, config: str, run_dir: str, options: Sequence[str] = ()) -> dict:
+    """Train ``config`` with ``train_script`` (tools/train.py) in ``run_dir`` with ``options`` (``KEY=VALUE``
+    strings) as ``--cfg-options``, reusing a finished run there; return its summary. tools/train.py leaves the
+    config it trained, options applied, in ``run_dir`` under the config's file name."""
     name = osp.splitext(osp.basename(config))[0]
     summary = finished_summary(run_dir)
     if summary is not None:
         print(f'==> {name}: finished run found in {run_dir}', flush=True)
         return summary
     os.makedirs(run_dir, exist_ok=True)
-    print(f'==> training {osp.relpath(config, REPO)} in {run_dir}', flush=True)
+    print(f'==> training {osp.relpath(config)} in {run_dir}', flush=True)
     start = time.time()
-    command = [sys.executable, osp.join(REPO, 'tools/train.py'), config, '--work-dir', run_dir]
+    command = [sys.executable, train_script, config, '--work-dir', run_dir]
     if options:
         command += ['--cfg-options', *options]
     result = subprocess.run(command, capture_output=True, text=True)
@@ -61,7 +59,7 @@ def train_run(config: str, run_dir: str, options: Sequence[str] = ()) -> dict:
 
 
 def trained_config(config: str, run_dir: str) -> Config:
-    """The config that train_run(``config``, ``run_dir``) trained, its options applied."""
+    """The config that train_run(..., ``config``, ``run_dir``) trained, its options applied."""
     return Config.fromfile(osp.join(run_dir, osp.basename(config)))
 
 

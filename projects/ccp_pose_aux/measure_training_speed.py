@@ -26,7 +26,6 @@ import time
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 # mmext (and torch with it) is imported once the arguments are parsed (--help stays instant).
 
 FAST_CONFIG = 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'

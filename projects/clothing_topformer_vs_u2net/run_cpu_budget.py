@@ -27,7 +27,7 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+TRAIN = osp.join(REPO, 'tools', 'train.py')
 CONFIGS = osp.join(REPO, 'projects', 'clothing_topformer_vs_u2net', 'configs')
 BUDGETS = ('300it', '1500it')
 # The variants; each budget's config of one is CONFIGS/cpu_budget_<budget>/<variant>.py.
@@ -124,7 +124,7 @@ def main(argv=None) -> int:
     rows, trained = {}, {}
     for name in args.variants:
         run_dir = osp.join(args.work_dir, name)
-        summary = train_run(config_path(name, args.budget), run_dir, options_for(name, args))
+        summary = train_run(TRAIN, config_path(name, args.budget), run_dir, options_for(name, args))
         trained[name] = trained_config(config_path(name, args.budget), run_dir)
         rows[name] = dict(metrics=summary['val_metrics'], train_time_s=summary.get('train_time_s') or 0)
     budget = recorded_budget(trained)

@@ -22,7 +22,7 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+TRAIN = osp.join(REPO, 'tools', 'train.py')
 CONFIGS = osp.join(REPO, 'projects', 'fashion_pixel', 'configs', 'cpu_budget_800it')
 # Each variant's task; its config is CONFIGS/<variant>.py.
 VARIANTS = {
@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     reports, trained = {}, {}
     for name in args.variants:
         run_dir = osp.join(args.work_dir, name)
-        summary = train_run(config_path(name), run_dir, options)
+        summary = train_run(TRAIN, config_path(name), run_dir, options)
         trained[name] = trained_config(config_path(name), run_dir)
         reports[name] = postprocess_report(name, run_dir, trained[name].train_cfg.max_iters, args)
         reports[name]['train_time_s'] = summary.get('train_time_s')

@@ -25,7 +25,7 @@ import time
 from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
+TRAIN = osp.join(REPO, 'tools', 'train.py')
 BUDGET_CONFIGS = osp.join(REPO, 'projects', 'fast_person_segmentation', 'configs', 'cpu_budget')
 
 # Each variant's full config (costs are measured on it); its CPU-budget config is BUDGET_CONFIGS/<variant>.py.
@@ -85,7 +85,7 @@ def train(name: str, args) -> dict:
             raise SystemExit(f'error: {name} reads depth maps from {args.data_root}/depth: run '
                              f'tools/misc/precompute_depth.py --data-root {args.data_root} --provider midas_small '
                              '--weights midas_v21_small_256.pt first')
-    return train_run(config, run_dir, run_options(args.data_root, args.seed) + args.cfg_options)
+    return train_run(TRAIN, config, run_dir, run_options(args.data_root, args.seed) + args.cfg_options)
 
 
 def write_table(rows: Dict[str, dict], args, path: str) -> None:

@@ -39,7 +39,6 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 OFFICIAL_CONFIG = 'configs/_base_/models/topformer_base.py'
 OFFICIAL_WEIGHTS = osp.join(osp.dirname(REPO), 'shared/golden/topformer_base_official.pt')
 SEG_ONLY = 'configs/ablations/dresscode_aux/seg_only.py'

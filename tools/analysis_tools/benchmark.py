@@ -12,9 +12,11 @@ multi-task heads' targets and losses are real; its throughput is training images
 (A B, A B, ...) so machine load hits both alike -- and reports CONFIG2 / CONFIG ratios.
 
 --peer adds a model from outside the project to the same interleaved rounds:
-  official_topformer  the official TopFormer backbone (../shared/peers/hustvl_topformer, read at run time)
-                      with CONFIG's backbone weights; both backbones are timed on the --shape input and the
-                      report gives ours / official (skipped, saying why, when ../shared is absent)
+  official_topformer  the official TopFormer backbone (its code read at run time from --official-topformer,
+                      by default $MMEXT_SHARED/peers/hustvl_topformer or ../shared/peers/hustvl_topformer
+                      beside the repository) with CONFIG's backbone weights; both backbones are timed on the
+                      --shape input and the report gives ours / official (skipped, saying why, when the
+                      folder is absent)
   mediapipe_selfie    MediaPipe Selfie Segmentation on --photo; CONFIG's model is then timed end to end on
                       the same photo as a user calls it (resize and normalise, the backend, logits resized to
                       the photo and argmax: mmext.deployment.PhotoSegmenter), as MediaPipe's time includes
@@ -49,6 +51,10 @@ from mmengine.config import DictAction
 # torch, mmseg and mmext are imported once the arguments are parsed (--help stays instant).
 # The same names as mmext.utils.peers.PEER_NAMES (tests/test_tool_help.py checks).
 PEER_NAMES = ('official_topformer', 'mediapipe_selfie')
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# The reference data beside the repository (docs/data.md): the official TopFormer code is in peers/ there.
+SHARED = os.environ.get('MMEXT_SHARED', osp.join(osp.dirname(REPO), 'shared'))
+OFFICIAL_TOPFORMER = osp.join(SHARED, 'peers', 'hustvl_topformer')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -80,6 +86,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compare-onnx', metavar='ONNX2', help='onnxruntime: .onnx of the second model')
     parser.add_argument('--peer', choices=PEER_NAMES, help='a model from outside the project, timed alongside')
     parser.add_argument('--photo', help='--peer mediapipe_selfie: the photo both models segment')
+    parser.add_argument('--official-topformer', default=OFFICIAL_TOPFORMER, metavar='DIR',
+                        help='--peer official_topformer: the folder of the official TopFormer code (topformer.py; '
+                        'default: %(default)s)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override settings of both configs, e.g. train_dataloader.dataset.data_root=DIR')
     parser.add_argument('--out', help='write the measurements as JSON here')
@@ -167,7 +176,7 @@ def peer_candidates(args, main_candidate: dict) -> dict:
         return {'mediapipe_selfie': dict(info=info, run=lambda: segmenter.predict(rgb))}
     from mmext.utils.peers import official_backbone_pair
     _, segmentor = load_segmentor(args.config, args.checkpoint, args.cfg_options)
-    official, ours = official_backbone_pair(segmentor.backbone)
+    official, ours = official_backbone_pair(segmentor.backbone, args.official_topformer)
     x = torch.randn(1, 3, *args.shape, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         differences = [(a - b).abs().max().item() for a, b in zip(ours(x), official(x))]

@@ -9,7 +9,7 @@ photo, so the latency medians are measured in interleaved rounds in this one run
 Models:
   --peers mediapipe_selfie[:1]   MediaPipe Selfie Segmentation (mediapipe 0.10.14, model_selection 0 or 1,
                                  mask = probability > 0.5; its own resize and mask output included)
-  --peers official_topformer     the official TopFormer backbone code (../shared/peers/hustvl_topformer, read
+  --peers official_topformer     the official TopFormer backbone code (--official-topformer DIR, read
                                  at run time) with --checkpoint's weights loaded strictly, and CONFIG's head:
                                  eager PyTorch fp32, timed against the same weights in this project's code
                                  (row ours_pytorch); their largest logit difference on the first photo is
@@ -36,12 +36,16 @@ Example:
 import argparse
 import copy
 import json
+import os
 import os.path as osp
 import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# The reference data beside the repository (docs/data.md): the official TopFormer code is in peers/ there.
+SHARED = os.environ.get('MMEXT_SHARED', osp.join(osp.dirname(REPO), 'shared'))
+OFFICIAL_TOPFORMER = osp.join(SHARED, 'peers', 'hustvl_topformer')
 PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
 
 
@@ -51,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'resize and normalisation the --onnx models use)')
     parser.add_argument('--peers', nargs='*', default=['mediapipe_selfie'], choices=PEERS)
     parser.add_argument('--onnx', nargs='*', default=[], metavar='NAME=PATH', help='project models to evaluate')
+    parser.add_argument('--official-topformer', default=OFFICIAL_TOPFORMER, metavar='DIR',
+                        help='--peers official_topformer: the folder of the official TopFormer code (topformer.py; '
+                        'default: %(default)s)')
     parser.add_argument('--checkpoint', help='CONFIG\'s weights, run in eager PyTorch (and in the official '
                         'TopFormer code with --peers official_topformer)')
     parser.add_argument('--model', nargs=3, action='append', default=[], metavar=('NAME', 'CFG', 'WEIGHTS'),
@@ -102,7 +109,7 @@ def pytorch_models(args, first_photo) -> dict:
                                     checkpoint=args.checkpoint))
     if 'official_topformer' in args.peers:
         official_segmentor = copy.deepcopy(segmentor)
-        official_segmentor.backbone, _ = official_backbone_pair(official_segmentor.backbone)
+        official_segmentor.backbone, _ = official_backbone_pair(official_segmentor.backbone, args.official_topformer)
         official = pytorch_segmenter(cfg, official_segmentor)
         x = torch.from_numpy(official.preprocess(first_photo))
         with torch.no_grad():
