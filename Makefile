@@ -25,10 +25,10 @@ test-all:  ## every test, slow ones included
 quickstart:  ## synthetic data -> short CPU training -> evaluation
 	bash tools/quickstart.sh
 
-quickstart-real:  ## real photos: CCP=PATH (clothing-co-parsing) -> convert -> ~10 min CPU training -> val IoU
+quickstart-real:  ## real photos: CCP=PATH (clothing-co-parsing) -> convert -> CPU training -> val IoU (prints its time)
 	bash tools/quickstart_real.sh $(CCP)
 
-demo:  ## the auxiliary-task ablation family on synthetic data, CPU (about 15 min on 2 cores)
+demo:  ## the auxiliary-task ablation family on synthetic data, CPU (prints each run's time and the total)
 	$(PYTHON) tools/analysis_tools/ablation_demo.py --data-root data/dresscode_demo --work-dir work_dirs/ablation_demo
 
 lint:  ## ruff

@@ -1,8 +1,10 @@
 """Label sets and label modes of the clothing and portrait data sets: CCP, People Clothing, EasyPortrait.
 
-Sources: Yang et al., "Clothing Co-Parsing by Joint Image Segmentation and Labeling", CVPR 2014 (the 59
-labels; Kaggle's "People Clothing Segmentation" is the same data as PNGs and shares them), the EasyPortrait
-paper (9 classes), and ../shared/docs/REFERENCE.md section 2.
+Sources: Yang et al., "Clothing Co-Parsing by Joint Image Segmentation and Labeling", CVPR 2014, and the
+``label_list.mat`` of its data set (https://github.com/bearpaw/clothing-co-parsing): the 59 labels; Kaggle's
+"People Clothing Segmentation" is the same data as PNGs and shares them. Kvanchiani et al., "EasyPortrait -- Face
+Parsing and Portrait Segmentation Dataset", arXiv:2304.13509 (https://github.com/hukenovs/easyportrait): 9 classes.
+The groupings of the 59 labels (clothing4, fashion7, person) are defined below, label by label.
 
 A label mode is ``name -> (classes, palette, {source label: new label})``; source labels not listed map
 to 0 (background). :func:`full_label_map` spells a mode out for every source label.

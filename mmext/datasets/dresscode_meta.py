@@ -1,7 +1,8 @@
 """Dress Code facts: label set, label groupings, keypoint file frame (the COCO-18 format: mmext.structures).
 
-Source: Morelli et al., "Dress Code: High-Resolution Multi-Category Virtual Try-On", ECCV 2022, and
-../shared/docs/REFERENCE.md section 2.
+Source: Morelli et al., "Dress Code: High-Resolution Multi-Category Virtual Try-On", ECCV 2022, and the data set's
+repository (https://github.com/aimagelab/dress-code: its README and the loader data/dataset.py, which read the label
+maps and the keypoint files in their frame).
 """
 from typing import Dict, Tuple
 
