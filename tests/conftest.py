@@ -10,8 +10,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get('MMEXT_SHARED', REPO.parent / 'shared'))
-# The synthetic Dress Code generator lives beside its tool in tools/misc; tests import it by name, as the tool does.
-sys.path.append(str(REPO / 'tools' / 'misc'))
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +44,7 @@ def run_tool(args: List[str], timeout: float = 600, env: Optional[dict] = None,
 def synthetic_dresscode(tmp_path_factory) -> Path:
     """10 photos per category at 128 x 96, written by the synthetic generator (seed 0)."""
     from mmext.datasets.dresscode_meta import CATEGORIES
-    from synthetic_dresscode import generate_sample, make_dirs, write_pair_lists
+    from mmext.testing.synthetic_dresscode import generate_sample, make_dirs, write_pair_lists
     root = tmp_path_factory.mktemp('dresscode')
     make_dirs(str(root), CATEGORIES)
     for category in CATEGORIES:

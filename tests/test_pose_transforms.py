@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
 from mmext.structures import COCO18_FLIP_PAIRS, COCO18_SKELETON
-from synthetic_dresscode import LEFT_ARM, LEFT_LEG, RIGHT_ARM, RIGHT_LEG
+from mmext.testing.synthetic_dresscode import LEFT_ARM, LEFT_LEG, RIGHT_ARM, RIGHT_LEG
 
 L_ELB, L_WRI, R_ELB, R_WRI, L_KNEE, R_KNEE = 6, 7, 3, 4, 12, 9
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import run_tool
 from mmext.datasets.dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH
 from mmext.structures import COCO18_SKELETON
-from synthetic_dresscode import (DRESS, LEFT_ARM, PANTS, RIGHT_ARM, SKIRT, UPPER, generate_sample, make_dirs,
-                                 write_pair_lists)
+from mmext.testing.synthetic_dresscode import (DRESS, LEFT_ARM, PANTS, RIGHT_ARM, SKIRT, UPPER, generate_sample,
+                                               make_dirs, write_pair_lists)
 
 SUFFIXES = ('images/{}_0.jpg', 'images/{}_1.jpg', 'keypoints/{}_2.json', 'label_maps/{}_4.png',
             'skeletons/{}_5.jpg', 'dense/{}_5.png', 'dense/{}_5_uv.npz')

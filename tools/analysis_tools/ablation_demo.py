@@ -84,8 +84,7 @@ def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: 
 
 
 def ensure_data(data_root: str, num: int, image_hw: Tuple[int, int]) -> None:
-    sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))  # the generator lives beside make_synthetic_dresscode.py
-    from synthetic_dresscode import MARKER_FILE
+    from mmext.testing.synthetic_dresscode import MARKER_FILE
     if osp.isfile(osp.join(data_root, MARKER_FILE)):
         print(f'==> synthetic Dress Code already in {data_root}')
         return

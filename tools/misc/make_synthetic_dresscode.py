@@ -14,8 +14,8 @@ import os.path as osp
 import sys
 import time
 
-# The generator (synthetic_dresscode.py, beside this tool) imports mmext, and mmext torch: both are imported once
-# the arguments are parsed (--help stays instant). = mmext.datasets.dresscode_meta.CATEGORIES
+# The generator (mmext.testing.synthetic_dresscode) imports mmext, and mmext torch: both are imported once the
+# arguments are parsed (--help stays instant). = mmext.datasets.dresscode_meta.CATEGORIES
 # (tests/test_tool_help.py checks).
 CATEGORIES = ('dresses', 'upper_body', 'lower_body')
 
@@ -49,10 +49,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    # The folder is on sys.path already when run as a script, not under runpy.
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from synthetic_dresscode import MARKER_FILE, generate_sample, make_dirs, write_pair_lists
-
+    from mmext.testing.synthetic_dresscode import MARKER_FILE, generate_sample, make_dirs, write_pair_lists
     from mmext.utils.progress import progress
     if osp.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
         print(f'error: {args.out} is not empty; refusing to write into it (pass --overwrite to replace '

@@ -17,8 +17,8 @@ towards the bottom of the photo. (Dress Code itself has no depth; precomputed Mi
 
 Sample ``i`` of category ``c`` depends only on ``(seed, c, i)``: the output is deterministic per seed.
 
-A data generator, not a data set, so it lives beside its command line, ``make_synthetic_dresscode.py``, which
-imports it by name (as do the tests' fixtures).
+Used by the tests' fixtures, the quickstart and the ablation demo; its command line is
+``tools/misc/make_synthetic_dresscode.py``.
 """
 import io
 import json
