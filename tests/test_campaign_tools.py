@@ -15,6 +15,7 @@ from mmseg.registry import MODELS
 from conftest import REPO, run_tool
 
 import mmext  # noqa: F401
+from mmext.datasets.conversion import fold_stems
 from mmext.engine.hooks import ChannelsLastHook
 
 SEG_ONLY = REPO / 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'
@@ -143,7 +144,6 @@ def test_campaign_runner_defaults_to_every_config_of_the_label_set_and_skips_fin
 
 def test_the_committed_cv_folds_are_what_ccp_py_makes_of_the_study_photos():
     """splits/ccp/fold<k>_*.txt: ccp.py --folds 5 --seed 0 on the study's 804 photos; each photo held out once."""
-    converter = load_tool('tools/dataset_converters/ccp.py')
     splits = REPO / 'splits' / 'ccp'
 
     def read(name: str) -> list:
@@ -151,7 +151,7 @@ def test_the_committed_cv_folds_are_what_ccp_py_makes_of_the_study_photos():
 
     stems = read('train.txt') + read('val.txt')
     assert len(stems) == len(set(stems)) == 804
-    folds = converter.fold_stems(stems, 5, seed=0)
+    folds = fold_stems(stems, 5, seed=0)
     held_out = []
     for k, (train, val) in enumerate(folds):
         assert read(f'fold{k}_train.txt') == train and read(f'fold{k}_val.txt') == val

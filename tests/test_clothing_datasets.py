@@ -1,6 +1,7 @@
 """CCP / People Clothing converters, CCPDataset, EasyPortraitDataset, ImageMaskFolderDataset and label modes."""
 import csv
 import os
+import re
 import runpy
 import shutil
 
@@ -15,6 +16,7 @@ from mmseg.registry import DATASETS
 from conftest import CCP_STEMS, REPO
 from mmext.datasets import CCPDataset, DatasetError, EasyPortraitDataset, ImageMaskFolderDataset
 from mmext.datasets.clothing_meta import CCP_CLASSES, LABEL_MODES, full_label_map
+from mmext.datasets.conversion import split_stems
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 # Study-1 grouping, written out here independently of mmext's tables.
@@ -84,7 +86,6 @@ def test_ccp_split_is_seeded_disjoint_and_complete(ccp_src, ccp_out, tmp_path, c
     assert (tmp_path / 'listed' / 'splits' / 'val.txt').read_text() == '0003\n0024\n'
     assert (tmp_path / 'listed' / 'splits' / 'train.txt').read_text() == '0001\n0006\n0051\n'
     # Over many stems, seeds differ and the share is val_fraction.
-    split_stems = runpy.run_path(str(REPO / 'tools' / 'dataset_converters' / 'ccp.py'))['split_stems']
     stems = [f'{i:04d}' for i in range(100)]
     assert split_stems(stems, 0.2, 3) == split_stems(list(reversed(stems)), 0.2, 3)
     assert split_stems(stems, 0.2, 3)[1] != split_stems(stems, 0.2, 4)[1]
@@ -222,6 +223,20 @@ def kaggle_src(tmp_path):
         writer.writerow(['class_name', 'r', 'g', 'b'])
         writer.writerows([name, i, i, i] for i, name in enumerate(CCP_CLASSES))
     return src, masks
+
+
+def test_people_clothing_takes_the_options_of_ccp_py(capsys):
+    """Both converters declare their command line themselves (standalone scripts); only --src differs."""
+    def options(name):
+        with pytest.raises(SystemExit):
+            runpy.run_path(str(REPO / 'tools' / 'dataset_converters' / f'{name}.py'))['parse_args'](['--help'])
+        text = capsys.readouterr().out
+        text = text[text.index('options:'):]
+        return re.sub(r'\n  --src SRC.*?(?=\n  -)', '', text, flags=re.S)
+
+    ccp = options('ccp')
+    assert '--src' not in ccp and '--val-list' in ccp and '--folds' in ccp
+    assert options('people_clothing') == ccp
 
 
 def test_people_clothing_converts_png_masks(kaggle_src, tmp_path, capsys):

@@ -13,6 +13,7 @@ from mmseg.registry import DATASETS
 
 from conftest import REPO, run_tool
 from mmext.datasets import IMaterialistDataset
+from mmext.datasets.conversion import BadSample
 from mmext.datasets.imaterialist import category_names
 from mmext.datasets.rle import decode_rle, encode_rle
 
@@ -199,7 +200,7 @@ def test_converter_rerun_is_idempotent_and_refuses_changes(imat_src, imat_out, t
 
 def test_converter_reports_each_kind_of_bad_row(imat_src):
     tool = converter()
-    row, bad_sample = tool['Row'], tool['BadSample']
+    row, bad_sample = tool['Row'], BadSample
     image = str(imat_src / 'train' / 'a.jpg')  # 6 x 5
     cases = [(row(2, '1 2 3', '6', '5', '1'), 'odd number'),
              (row(3, '1 x', '6', '5', '1'), 'not an integer'),

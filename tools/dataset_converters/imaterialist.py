@@ -47,11 +47,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ccp import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, photo_state,  # noqa: E402
-                 place_photo, read_lines, read_text, remove_path, same_target, split_stems, write_split_lists)
-
-# mmext (and torch with it) is imported where it is used, so that --help answers at once.
+# mmext (and torch with it) is imported where it is used, so that --help answers at once. The split and file
+# helpers shared with the CCP converters are mmext.datasets.conversion.
 
 CSV_COLUMNS = ('ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId')
 MODES = {'fine': ('fine', ), 'grouped4': ('grouped4', ), 'both': ('fine', 'grouped4')}
@@ -102,6 +99,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def read_category_names(src: str) -> Tuple[List[str], str]:
     """(category names, index = id; where they came from) from <src>/label_descriptions.json; generic names
     (with a warning) when the file is missing."""
+    from mmext.datasets.conversion import Refused
     from mmext.datasets.imaterialist import IMAT_WHOLE, NUM_IMAT_CATEGORIES, generic_category_names
     path = osp.join(src, 'label_descriptions.json')
     if not osp.isfile(path):
@@ -131,6 +129,7 @@ def read_category_names(src: str) -> Tuple[List[str], str]:
 def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str]]:
     """({ImageId: rows in file order}, problems of rows that name no image). ``limit``: keep the first
     ``limit`` distinct ImageIds only."""
+    from mmext.datasets.conversion import Refused
     from mmext.utils.progress import progress
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # EncodedPixels of a large mask is a long field
     rows: Dict[str, List[Row]] = {}
@@ -152,8 +151,9 @@ def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str
                     if limit is not None and len(rows) >= limit:
                         continue
                     rows[image_id] = []
-                rows[image_id].append(Row(reader.line_num, record['EncodedPixels'] or '', record['Height'],
-                                          record['Width'], record['ClassId'] or ''))
+                rows[image_id].append(Row(line=reader.line_num, encoded=record['EncodedPixels'] or '',
+                                          height=record['Height'], width=record['Width'],
+                                          class_id=record['ClassId'] or ''))
     except (UnicodeDecodeError, csv.Error) as error:  # not text, or not csv
         raise Refused(f'{csv_path}: not readable as UTF-8 csv ({error})') from None
     return rows, orphans
@@ -173,6 +173,7 @@ def parse_category(class_id: str, num_categories: int) -> int:
 
 def image_size_hw(path: str) -> Tuple[int, int]:
     """(H, W) of an image that exists and is complete (checked without decoding it)."""
+    from mmext.datasets.conversion import BadSample
     from mmext.datasets.errors import DatasetError
     from mmext.datasets.sample_checks import check_image_file
     try:
@@ -191,6 +192,7 @@ def image_size_hw(path: str) -> Tuple[int, int]:
 def decode_rows(rows: Sequence[Row], height: int, width: int,
                 num_categories: int) -> List[Tuple[np.ndarray, int]]:
     """[(mask, category)] of the rows of one image; BadSample naming every bad row."""
+    from mmext.datasets.conversion import BadSample
     from mmext.datasets.rle import decode_rle
     decoded, problems = [], []
     for row in rows:
@@ -256,6 +258,9 @@ def read_label(path: str):
 
 # -------------------------------------------------------------------------------------------- the converter
 def convert(args: argparse.Namespace) -> int:
+    from mmext.datasets.conversion import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, photo_state,
+                                           place_photo, read_lines, read_text, remove_path, same_target,
+                                           split_stems, write_split_lists)
     from mmext.datasets.depth_maps import write_png_atomic
     from mmext.datasets.imaterialist import (GROUPED4_CLASSES, IMAGE_SUFFIX, IMAGES_DIR, IMAT_LOWER, IMAT_UPPER,
                                              IMAT_WHOLE, LABEL_DIRS, MANIFEST_FILE, SPLITS_DIR)
@@ -403,6 +408,7 @@ def convert(args: argparse.Namespace) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.datasets.conversion import EXIT_REFUSED, Refused
     try:
         return convert(args)
     except Refused as error:

@@ -28,11 +28,8 @@ from typing import List, Tuple
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ccp import (EXIT_REFUSED, NUM_CCP_LABELS, BadSample, Refused, Sample, add_common_arguments,  # noqa: E402
-                 check_common_arguments, check_label, convert)
-
-# mmext (and torch with it) is imported where it is used, so that --help answers at once.
+# mmext (and torch with it) is imported where it is used, so that --help answers at once. The shared conversion
+# code (splits, label checks, writing the layout) is mmext.datasets.conversion.
 
 IMAGES_DIR = osp.join('png_images', 'IMAGES')
 MASKS_DIR = osp.join('png_masks', 'MASKS')
@@ -46,16 +43,40 @@ JPEG_EXPLANATION = ('JPEG masks are lossy: compression changes label values alon
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    # The options of tools/dataset_converters/ccp.py (tests/test_clothing_datasets.py checks), --src aside.
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--src', required=True, help='the Kaggle folder (png_images/IMAGES, png_masks/MASKS)')
-    add_common_arguments(parser)
+    parser.add_argument('--out', required=True, help='output folder (the data_root of CCPDataset)')
+    parser.add_argument('--val-fraction', type=float, default=0.2,
+                        help='share of the images in the val split (default: 0.2)')
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--seed', type=int, default=0, help='seed of the random split (default: 0)')
+    group.add_argument('--val-list', help='file of val stems, one per line (NNNN or NNNN.<ext>); the rest is train')
+    parser.add_argument('--folds', type=int, default=5,
+                        help='also write this many cross-validation folds, splits/fold<k>_{train,val}.txt, seeded '
+                        'by --seed (default: 5; 0: none)')
+    parser.add_argument('--copy-photos', action='store_true',
+                        help='copy the photos into <out>/photos instead of linking to the source')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace files whose content would change and convert every label map again')
     args = parser.parse_args(argv)
-    check_common_arguments(parser, args)
+    if not 0 <= args.val_fraction < 1:
+        parser.error(f'--val-fraction must be in [0, 1), got {args.val_fraction}')
+    if args.folds < 0 or args.folds == 1:
+        parser.error(f'--folds must be 0 (none) or at least 2, got {args.folds}')
+    if args.val_list is not None and not osp.isfile(args.val_list):
+        parser.error(f'--val-list {args.val_list} is not a file')
+    if not osp.isdir(args.src):
+        parser.error(f'--src {args.src} is not a folder')
+    if osp.realpath(args.out) == osp.realpath(args.src):
+        parser.error('--out must be another folder than --src (the source is never written to)')
     return args
 
 
-def find_samples(src: str) -> List[Sample]:
-    """One sample per mask ``seg_NNNN.*``; refuses when any mask is not a PNG file."""
+def find_samples(src: str) -> list:
+    """A :class:`mmext.datasets.conversion.SourceSample` per mask ``seg_NNNN.*``; refuses when any mask is not a
+    PNG file."""
+    from mmext.datasets.conversion import Refused, SourceSample
     masks = osp.join(src, MASKS_DIR)
     if not osp.isdir(masks):
         if osp.isdir(osp.join(src, JPEG_MASKS_DIR)):
@@ -77,11 +98,13 @@ def find_samples(src: str) -> List[Sample]:
     if not names:
         raise Refused(f'{masks} holds no seg_NNNN.png masks')
     images = osp.join(src, IMAGES_DIR)
-    return [Sample(name[len('seg_'):-len('.png')], osp.join(images, 'img_' + name[len('seg_'):]),
-                   osp.join(masks, name)) for name in names]
+    return [SourceSample(stem=name[len('seg_'):-len('.png')], photo=osp.join(images, 'img_' + name[len('seg_'):]),
+                         annotation=osp.join(masks, name)) for name in names]
 
 
-def load_mask(sample: Sample) -> np.ndarray:
+def load_mask(sample) -> np.ndarray:
+    """The label map of a sample's mask PNG, checked (:func:`mmext.datasets.conversion.check_label`)."""
+    from mmext.datasets.conversion import BadSample, check_label
     try:
         with Image.open(sample.annotation) as image:
             image.load()
@@ -99,9 +122,10 @@ def load_mask(sample: Sample) -> np.ndarray:
 
 def read_label_names(src: str) -> Tuple[List[str], str]:
     """(59 names, where they came from): the first column (or `class_name`) of labels_class_dict.csv."""
+    from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS
+    from mmext.datasets.conversion import Refused
     path = osp.join(src, CLASS_CSV)
     if not osp.isfile(path):
-        from mmext.datasets.clothing_meta import CCP_CLASSES
         return list(CCP_CLASSES), f'the CCP names ({path} is missing)'
     with open(path, newline='') as f:
         rows = list(csv.reader(f))
@@ -117,10 +141,11 @@ def read_label_names(src: str) -> Tuple[List[str], str]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmext.datasets.clothing_meta import CCP_CLASSES
+    from mmext.datasets.conversion import EXIT_REFUSED, Refused, convert
     try:
         samples = find_samples(args.src)
         names, names_from = read_label_names(args.src)
-        from mmext.datasets.clothing_meta import CCP_CLASSES
         if names != list(CCP_CLASSES):
             print(f'warning: the label names of {names_from} differ from the CCP names mmext uses', file=sys.stderr)
         return convert(samples, load_mask, args, name='people_clothing', photo_suffix='.png', label_names=names,
