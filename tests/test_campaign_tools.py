@@ -113,9 +113,12 @@ def test_campaign_variants_share_one_schedule_and_the_longer_runs_change_only_th
     warmup, decay = pilot['param_scheduler']
     assert warmup == base['param_scheduler'][0] and (decay['begin'], decay['end']) == (warmup['end'], 8000)
     assert pilot['train_cfg']['max_iters'] == 8000 and pilot['train_cfg']['val_interval'] == 400
-    assert pilot['default_hooks']['checkpoint']['interval'] == 400
+    assert pilot['default_hooks']['checkpoint']['interval'] == 800  # a tenth of the run, as at 4000 iterations
     changed = {key for key in set(pilot) | set(base) if pilot.get(key) != base.get(key)}
-    assert changed == {'max_iters', 'param_scheduler', 'train_cfg'}
+    assert changed == {'max_iters', 'param_scheduler', 'train_cfg', 'default_hooks'}
+    hooks = [{**cfg['default_hooks'], 'checkpoint': {**cfg['default_hooks']['checkpoint'], 'interval': None}}
+             for cfg in (pilot, base)]
+    assert hooks[0] == hooks[1]  # of the hooks only the checkpoint interval changes
 
     # The converged campaign: each variant on the pilot's schedule, everything else as at 4000 iterations.
     converged = {path.stem: Config.fromfile(str(path)).to_dict()
@@ -125,6 +128,39 @@ def test_campaign_variants_share_one_schedule_and_the_longer_runs_change_only_th
         short = variants[name].to_dict()
         assert {key for key in set(cfg) | set(short) if cfg.get(key) != short.get(key)} == changed, name
         assert {key: cfg[key] for key in changed} == {key: pilot[key] for key in changed}, name
+
+
+def test_every_pose_config_takes_its_schedule_from_one_schedule_file():
+    """The study's schedules are declared once, one file per length (its configs/_base_/schedules/), each
+    consistent with its own length: warm-up and decay meet, the decay ends with the run, and the last iteration is
+    validated and saved. Every config of the study runs exactly one of them, unchanged: the 8000-iteration runs
+    validate every 400 iterations (as the 4000-iteration ones: their learning curves line up) and checkpoint every
+    tenth of the run."""
+    configs = REPO / 'projects/ccp_pose_aux/configs'
+    keys = ('max_iters', 'warmup_iters', 'optim_wrapper', 'auto_scale_lr', 'param_scheduler', 'train_cfg', 'val_cfg',
+            'test_cfg', 'default_hooks')
+    schedules = {}
+    for path in (configs / '_base_' / 'schedules').glob('*.py'):
+        schedule = schedules[path.stem] = {key: Config.fromfile(str(path)).to_dict()[key] for key in keys}
+        iters, (warmup, decay) = schedule['max_iters'], schedule['param_scheduler']
+        assert (warmup['begin'], warmup['end'], decay['begin'], decay['end']) == (
+            0, schedule['warmup_iters'], schedule['warmup_iters'], iters), path.stem
+        assert schedule['train_cfg']['max_iters'] == iters, path.stem
+        assert iters % schedule['train_cfg']['val_interval'] == 0, path.stem
+        assert iters % schedule['default_hooks']['checkpoint']['interval'] == 0, path.stem
+    short, long = schedules['schedule_4k'], schedules['schedule_8k']
+    assert long['train_cfg']['val_interval'] == short['train_cfg']['val_interval'] == 400
+    for schedule in (short, long):
+        assert schedule['default_hooks']['checkpoint']['interval'] == schedule['max_iters'] // 10
+
+    expected = dict(clothing4='schedule_4k', speed='schedule_4k', clothing4_8k='schedule_8k', schedule='schedule_8k',
+                    pretrained='schedule_1k_finetune')
+    leaves = sorted(path for path in configs.glob('*/*.py') if path.parent.name != '_base_')
+    assert {path.parent.name for path in leaves} == set(expected)
+    for path in leaves:
+        cfg = Config.fromfile(str(path)).to_dict()
+        runs = [name for name, schedule in schedules.items() if all(cfg[key] == schedule[key] for key in keys)]
+        assert runs == [expected[path.parent.name]], path.relative_to(configs)
 
 
 def test_campaign_runner_defaults_to_every_config_of_the_label_set_and_skips_finished_runs(tmp_path):

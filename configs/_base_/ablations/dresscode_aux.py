@@ -3,7 +3,7 @@
 # only add auxiliary heads (model.aux_task_heads) or input channels.
 _base_ = [
     '../models/topformer_base.py', '../models/aux_task_heads.py', '../datasets/dresscode_multitask.py',
-    '../default_runtime.py', '../schedules/schedule_160k_adamw.py'
+    '../default_runtime.py', '../schedules/schedule_80k_adamw.py'
 ]
 model = dict(
     type='MultiTaskEncoderDecoder',
@@ -19,12 +19,7 @@ skeleton_head = dict(decoder={{_base_.limb_codec}}, norm_cfg={{_base_.norm_cfg}}
 depth_head = dict(norm_cfg={{_base_.norm_cfg}})
 randomness = dict(seed=0)
 # 8 GPUs x 2 images: the official TopFormer batch of 16; Dress Code has about 48k training pairs, so 80k
-# iterations are about 26 epochs.
+# iterations (schedule_80k_adamw.py) are about 26 epochs.
 train_dataloader = dict(batch_size=2)
-train_cfg = dict(max_iters=80000, val_interval=8000)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500, end=80000),
-]
-default_hooks = dict(checkpoint=dict(interval=8000, save_best=None))
+default_hooks = dict(checkpoint=dict(save_best=None))
 custom_hooks = [dict(type='RunSummaryHook')]

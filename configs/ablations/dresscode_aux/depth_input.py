@@ -7,17 +7,15 @@ model = dict(
         mean=[123.675, 116.28, 103.53, 0.0],
         std=[58.395, 57.12, 57.375, 255.0]),
     backbone=dict(in_channels=4, extra_in_channels_init='zeros'))
+# The training pipeline of configs/_base_/datasets/dresscode_multitask.py with the depth map in place of the
+# keypoints, resized bilinearly, and the depth channel in place of the landmark and limb targets.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    *_base_.train_pipeline[:2],  # photo, labels
     dict(type='LoadDepthMap'),
-    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 1.5), keep_ratio=True,
-         resize_type='DepthAwareResize'),  # depth bilinearly
-    dict(type='PoseAwareRandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
-    dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs={{_base_.left_right_labels}}),
-    dict(type='PhotoMetricDistortion'),
+    dict(_base_.train_pipeline[3], resize_type='DepthAwareResize'),  # the random resize: depth bilinearly
+    *_base_.train_pipeline[4:7],  # crop, flip, photometric distortion
     dict(type='ConcatExtraChannels', sources=('depth', )),
-    dict(type='PackMultiTaskInputs'),
+    _base_.train_pipeline[-1],
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),

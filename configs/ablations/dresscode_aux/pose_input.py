@@ -10,25 +10,10 @@ model = dict(
         mean=[123.675, 116.28, 103.53, 0.0, 0.0],
         std=[58.395, 57.12, 57.375, 255.0, 255.0]),
     backbone=dict(in_channels=5, extra_in_channels_init='zeros'))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='LoadDressCodeKeypoints'),
-    dict(type='RandomResize', scale={{_base_.image_scale}}, ratio_range=(0.5, 1.5), keep_ratio=True),
-    dict(type='PoseAwareRandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
-    dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs={{_base_.left_right_labels}}),
-    dict(type='PhotoMetricDistortion'),
-    pose_channels,
-    dict(type='PackMultiTaskInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadDressCodeKeypoints'),  # before Resize, which scales the joints with the photo
-    dict(type='Resize', scale={{_base_.image_scale}}, keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    pose_channels,
-    dict(type='PackMultiTaskInputs'),
-]
+# The pipelines of configs/_base_/datasets/dresscode_multitask.py with the pose channels before packing; in
+# training they take the place of the landmark and limb targets (the two steps before packing).
+train_pipeline = _base_.train_pipeline[:-3] + [pose_channels, _base_.train_pipeline[-1]]
+test_pipeline = _base_.test_pipeline[:-1] + [pose_channels, _base_.test_pipeline[-1]]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
