@@ -24,10 +24,10 @@ def test_provenance_names_the_machine_the_code_and_the_command_line():
     from conftest import REPO
 
     from mmext.utils.machine import environment, provenance
-    record = provenance(['--out', 'x.json', 3], script=str(REPO / 'tools/analysis_tools/benchmark.py'))
+    record = provenance(['--out', 'x.json', 3], script=str(REPO / 'tools/analysis_tools/benchmark.py'), repo=str(REPO))
     assert record['command'] == ['tools/analysis_tools/benchmark.py', '--out', 'x.json', '3']
     assert record['machine']['cpu'] and record['machine']['threads'] >= 1 and record['machine']['torch']
     assert re.fullmatch(r'[0-9a-f]{40}', record['code']['commit']) and isinstance(record['code']['dirty'], bool)
     assert environment(threads=3)['threads'] == 3
-    outside = provenance(['-h'], script='/elsewhere/tool.py')
+    outside = provenance(['-h'], script='/elsewhere/tool.py', repo=str(REPO))
     assert outside['command'] == ['/elsewhere/tool.py', '-h']

@@ -9,9 +9,6 @@ import subprocess
 import sys
 from typing import Optional, Sequence
 
-# The repository this package is part of (the code a result file's commit refers to).
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def cpu_model(cpuinfo: str = '/proc/cpuinfo') -> str:
     """The CPU's model name (e.g. 'AMD EPYC 7B13'), read from ``cpuinfo`` on Linux.
@@ -62,13 +59,13 @@ def code_version(repo: str) -> dict:
     return dict(commit=commit or None, dirty=bool(git('status', '--porcelain', '--untracked-files=no')))
 
 
-def provenance(argv: Optional[Sequence[str]] = None, script: Optional[str] = None, repo: Optional[str] = None,
+def provenance(argv: Optional[Sequence[str]] = None, script: Optional[str] = None, *, repo: str,
                threads: Optional[int] = None) -> dict:
     """What a result file needs to say where it came from: ``machine`` (:func:`environment`: CPU model, threads,
-    versions), ``code`` (:func:`code_version` of ``repo``, by default this package's repository) and ``command``
-    (the command line: ``sys.argv``, or ``script`` followed by ``argv`` when a tool's ``main(argv)`` was called
-    with a list; the program's path relative to ``repo`` when it lies inside it)."""
-    repo = repo or REPO
+    versions), ``code`` (:func:`code_version` of ``repo``, the working tree of the calling tool: the tool passes
+    the folder it lies in, the package does not know it) and ``command`` (the command line: ``sys.argv``, or
+    ``script`` followed by ``argv`` when a tool's ``main(argv)`` was called with a list; the program's path
+    relative to ``repo`` when it lies inside it)."""
     program = sys.argv[0] if argv is None or not script else script
     inside = osp.abspath(program).startswith(osp.abspath(repo) + osp.sep)
     # The program relative to the repository when it is in it, so that a run reads the same from any folder.

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 from mmext.engine.hooks.run_summary_hook import SUMMARY_FILE
 # The code commit and the provenance of a result file live with the machine description (a module that imports
 # nothing heavy); re-exported here, where the run records use them.
-from mmext.utils.machine import REPO, code_version, provenance  # noqa: F401
+from mmext.utils.machine import code_version, provenance  # noqa: F401
 
 
 def read_scalars(work_dir: str) -> List[dict]:

@@ -120,7 +120,7 @@ def main(argv=None) -> int:
                   campaign_validations=max_iters // val_interval, cpu=cpu_model(),
                   cores=os.cpu_count(), runs=dict(plain=plain, fast=fast),
                   # machine: CPU, versions (its threads: torch's default here; the runs' own are per path above)
-                  **provenance(argv, __file__))
+                  **provenance(argv, __file__, repo=REPO))
     atomic_write(args.out, json.dumps(result, indent=1))
     print(f'plain: {result["plain"]["s_per_iter"]} s/it, {result["plain"]["runs_per_hour"]} runs/h; fast: '
           f'{result["fast"]["s_per_iter"]} s/it per run, 2 at a time, {result["fast"]["runs_per_hour"]} runs/h '

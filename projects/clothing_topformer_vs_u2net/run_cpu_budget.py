@@ -136,7 +136,7 @@ def main(argv=None) -> int:
         # machine (CPU, threads, versions), code (commit), command; the configs are each row's under CONFIGS
         json.dump(dict(rows=rows, budget=budget, configs={n: osp.relpath(config_path(n, args.budget), REPO)
                                                           for n in rows}, cfg_options=args.cfg_options,
-                       **provenance(argv, __file__)), f, indent=2)
+                       **provenance(argv, __file__, repo=REPO)), f, indent=2)
     write_table(rows, budget['crop'], osp.join(args.work_dir, 'results.md'))
     print(open(osp.join(args.work_dir, 'results.md')).read())
     print(f'Finished in {time.time() - start:.0f} s; results.json and results.md in {osp.abspath(args.work_dir)}')

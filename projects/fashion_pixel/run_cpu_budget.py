@@ -118,7 +118,7 @@ def main(argv=None) -> int:
         # provenance too
         json.dump(dict(reports=reports, budget=budget,
                        configs={n: osp.relpath(config_path(n), REPO) for n in reports}, cfg_options=args.cfg_options,
-                       **provenance(argv, __file__)), f, indent=2)
+                       **provenance(argv, __file__, repo=REPO)), f, indent=2)
     write_table(reports, osp.join(args.work_dir, 'results.md'))
     print(open(osp.join(args.work_dir, 'results.md')).read())
     print(f'Finished in {time.time() - start:.0f} s; results.json and results.md in {osp.abspath(args.work_dir)}')

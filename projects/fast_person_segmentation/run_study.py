@@ -143,7 +143,7 @@ def main(argv=None) -> int:
     configs = {name: dict(cost=VARIANTS[name], **({'trained': osp.relpath(budget_config(name), REPO)}
                                                   if name in args.train else {})) for name in args.variants}
     result = dict(rows=rows, budget=budget, configs=configs, cfg_options=args.cfg_options,
-                  **provenance(argv, __file__))
+                  **provenance(argv, __file__, repo=REPO))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(result, f, indent=2)
     write_table(rows, args, osp.join(args.work_dir, 'results.md'))

@@ -213,7 +213,7 @@ def main(argv=None) -> int:
     result = dict(config=args.config, checkpoint=args.checkpoint, official_weights=args.official_weights,
                   shape=args.shape, threads=torch.get_num_threads(), repeat=args.repeat, warmup=args.warmup,
                   timings=timings, info=info,
-                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
+                  **provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     result['iou'] = ours_iou(args, cfg, candidates)
     official_ms = timings['official_eager_fp32']['median_ms']
     fastest = min((k for k in timings if k.startswith('ours_')), key=lambda k: timings[k]['median_ms'])

@@ -557,7 +557,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmext.utils.run_records import provenance
-    record = provenance(argv, __file__)  # machine (CPU, threads, versions), code (commit), command
+    record = provenance(argv, __file__, repo=REPO)  # machine (CPU, threads, versions), code (commit), command
     runs = []
     for source in args.runs:
         try:

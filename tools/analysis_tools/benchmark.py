@@ -263,7 +263,7 @@ def main(argv=None) -> int:
                       compile=args.compile, threads=torch.get_num_threads(), repeat=args.repeat,
                       warmup=args.warmup),
         config=args.config, cfg_options=args.cfg_options,
-        **provenance(argv, __file__),  # machine (CPU, threads, versions), code (commit), command
+        **provenance(argv, __file__, repo=REPO),  # machine (CPU, threads, versions), code (commit), command
         models=results)
     if 'compare' in results:
         main_result, other = results['main'], results['compare']

@@ -20,6 +20,9 @@ import cv2
 import numpy as np
 from mmengine.config import Config, DictAction
 
+# The repository this tool lies in: the code version its result file records.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # mmseg and mmext (and torch with them) are imported once the arguments are parsed (--help stays instant).
 
 
@@ -74,7 +77,7 @@ def main(argv=None) -> int:
         json.dump(dict(classes=classes, matrix=matrix.tolist(), recall=dict(zip(classes, recall.round(4).tolist())),
                        precision=dict(zip(classes, precision.round(4).tolist())), images=len(dataset) - len(missing),
                        config=args.config, cfg_options=args.cfg_options, prediction_dir=args.prediction_dir,
-                       **provenance(argv, __file__)),  # machine (CPU, threads, versions), code (commit), command
+                       **provenance(argv, __file__, repo=REPO)),  # machine (CPU, threads, versions), code, command
                   f, indent=1)
     import matplotlib
     matplotlib.use('Agg')

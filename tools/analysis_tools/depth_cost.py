@@ -24,6 +24,9 @@ import sys
 import numpy as np
 from mmengine.config import Config
 
+# The repository this tool lies in: the code version its result file records.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 
@@ -94,7 +97,7 @@ def main(argv=None) -> int:
     print(f'Timing 4 paths at {args.shape[0]}x{args.shape[1]}, {args.warmup} warm-up + {args.repeat} rounds, '
           f'{torch.get_num_threads()} threads ...', flush=True)
     result = measure(args.config, tuple(args.shape), args.repeat, args.warmup, args.midas_weights)
-    result.update(provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
+    result.update(provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     print(f'{"path":<22} {"median ms":>10} {"p90 ms":>8} {"x seg_rgb":>10}')
     for name, timing in result['timings'].items():
         print(f'{name:<22} {timing["median_ms"]:>10.1f} {timing["p90_ms"]:>8.1f} {timing["ratio_to_seg_rgb"]:>10.2f}')

@@ -35,6 +35,9 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 from mmengine.config import Config
 
+# The repository this tool lies in: the code version its result file records.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # torch, mmseg and mmext are imported once the arguments are parsed (--help stays instant).
 
 STEP_TYPES = dict(crf='DenseCRF', small_regions='RemoveSmallRegions', superpixel='SuperpixelVote')
@@ -216,7 +219,7 @@ def main(argv=None) -> int:
                                osp.splitext(osp.basename(args.config))[0] + '.json')
     report = measure(args)
     from mmext.utils.run_records import provenance
-    report.update(provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
+    report.update(provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     print(f'\nModel: {report["model_latency_ms"]:.1f} ms per image (median); {report["num_images"]} image(s), '
           f'{report["device"]}')
     print(f'{"variant":<15} {"mIoU":>7} {"delta":>7} {"aAcc":>7} {"added ms":>9}')

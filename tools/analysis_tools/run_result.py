@@ -80,7 +80,7 @@ def main(argv=None) -> int:
         print(f'error: {error}', file=sys.stderr)
         return 2
     summary = run_summary(args.work_dir)
-    record = provenance(argv, __file__, REPO)
+    record = provenance(argv, __file__, repo=REPO)
     result = dict(
         config=osp.relpath(osp.abspath(args.config), REPO),
         cfg_options=args.cfg_options or {},

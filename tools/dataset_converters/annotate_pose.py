@@ -37,6 +37,9 @@ from typing import List, Optional, Set, Tuple
 
 import cv2
 
+# The repository this tool lies in: the code version its result file records.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # mmext (and torch with it) is imported once the arguments are parsed (--help stays instant). The constants
 # below equal mmext's (tests/test_tool_help.py checks): mmext.datasets.clothing.LABELS_DIR / MANIFEST_FILE /
 # SPLITS_DIR, mmext.datasets.pose_files.KEYPOINTS_DIR / SKELETONS_DIR,
@@ -178,7 +181,7 @@ def main(argv=None) -> int:
                   estimator=dict(type='BlazePose', model_complexity=args.model_complexity,
                                  visibility_threshold=args.visibility_threshold),
                   seconds=round(elapsed, 1), ms_per_photo=round(1000 * elapsed / max(1, len(todo)), 1),
-                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
+                  **provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     if label_dir and checked:
         # Only the photos with a label map of their size: the others cannot be checked.
         report['checked_against_labels'] = dict(photos=checked, estimated_without_labels=written - checked,

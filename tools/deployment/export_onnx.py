@@ -35,6 +35,9 @@ import time
 
 from mmengine.config import DictAction
 
+# The repository this tool lies in: the code version its result file records.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # torch and mmext are imported once the arguments are parsed (--help stays instant).
 
 
@@ -134,7 +137,7 @@ def main(argv=None) -> int:
     export_onnx(segmentor, args.out, shape, dynamic=args.dynamic, opset=args.opset)
     report = dict(config=args.config, checkpoint=args.checkpoint, onnx=args.out, shape=list(shape),
                   dynamic=args.dynamic, opset=args.opset, cfg_options=args.cfg_options,
-                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
+                  **provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     try:
         print('Checking the exported graph in ONNX Runtime ...', flush=True)
         report['checks'] = check(args.out, segmentor, shapes, args.rel_tolerance)

@@ -29,6 +29,9 @@ import time
 import numpy as np
 from mmengine.config import Config, DictAction
 
+# The repository this tool lies in: the code version its result file records.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 # torch and mmext are imported once the arguments are parsed (--help stays instant). The choices below equal
 # mmext.deployment.quantization.FORMATS / CALIBRATION_METHODS (tests/test_tool_help.py checks).
 FORMATS = ('qdq', 'qoperator')
@@ -106,7 +109,7 @@ def main(argv=None) -> int:
                   calibration=dict(split='train_dataloader', images=len(calibration)),
                   size_MB=dict(fp32=osp.getsize(args.onnx) / 2**20, int8=osp.getsize(args.out) / 2**20),
                   cfg_options=args.cfg_options,
-                  **provenance(argv, __file__))  # machine (CPU, threads, versions), code (commit), command
+                  **provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     report['size_MB']['ratio'] = report['size_MB']['int8'] / report['size_MB']['fp32']
 
     if not args.no_eval:

@@ -297,7 +297,7 @@ def glob_logs(work_dir: str) -> List[str]:
 def finish(smoke: Smoke, machine: dict, out: str, started: float) -> int:
     from mmext.utils.machine import provenance
     failed = [s['name'] for s in smoke.steps if s['status'] == 'FAILED']
-    record = provenance()  # + the CPU model, threads and package versions; the code commit; the command line
+    record = provenance(repo=REPO)  # + the CPU model, threads and package versions; the code commit; the command line
     report = dict(machine=dict(record['machine'], **machine), mode='gpu' if machine['cuda_available'] else
                   'cpu subset', seconds=round(time.time() - started, 1), passed=not failed, steps=smoke.steps,
                   code=record['code'], command=record['command'])

@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         json.dump(dict(script=osp.basename(args.script), seconds=args.seconds,
                        train_time_s=round(run['train_time_s']), iterations=run['iterations'],
                        threads=os.environ.get('OMP_NUM_THREADS', 'default'), metrics=metrics,
-                       **machine_module().provenance(argv, __file__)), f, indent=2)
+                       **machine_module().provenance(argv, __file__, repo=REPO)), f, indent=2)
     return 0
 
 
