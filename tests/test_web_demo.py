@@ -1,4 +1,5 @@
 """tools/demo/web_demo.py: the HTTP API, and the page driven end to end in headless Chromium (Selenium)."""
+import importlib.util
 import io
 import json
 import os
@@ -177,11 +178,10 @@ def test_without_checkpoint_says_how_to_get_one(tmp_path):
 
 
 def test_newest_quickstart_checkpoint_is_the_default(tmp_path):
-    sys.path.insert(0, str(REPO / 'tools' / 'demo'))
-    try:
-        from web_demo import newest_quickstart_checkpoint
-    finally:
-        sys.path.pop(0)
+    spec = importlib.util.spec_from_file_location('web_demo', REPO / 'tools' / 'demo' / 'web_demo.py')
+    web_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(web_demo)
+    newest_quickstart_checkpoint = web_demo.newest_quickstart_checkpoint
     old, new = tmp_path / 'run1' / 'iter_600.pth', tmp_path / 'run2' / 'iter_20.pth'
     for i, path in enumerate((old, new)):
         path.parent.mkdir()
