@@ -15,11 +15,12 @@ from mmseg.registry import DATASETS
 
 from conftest import CCP_STEMS, REPO
 from mmext.datasets import CCPDataset, DatasetError, EasyPortraitDataset, ImageMaskFolderDataset
-from mmext.datasets.clothing_meta import CCP_CLASSES, LABEL_MODES, full_label_map
+from mmext.datasets.clothing_meta import CCP_CLASSES, EASYPORTRAIT_LABEL_MODES, LABEL_MODES
 from mmext.datasets.conversion import split_stems
+from mmext.datasets.photo_label_dataset import Sample
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
-# Study-1 grouping, written out here independently of mmext's tables.
+# The clothing4 grouping (TopFormer-vs-U2Net clothing study), written out here independently of mmext's tables.
 UPPER = [4, 5, 8, 11, 22, 24, 26, 38, 48, 49, 51, 54, 55]
 LOWER = [25, 27, 30, 31, 40, 42, 45, 53]
 WHOLE = [6, 13, 14, 23, 46, 50]
@@ -168,6 +169,34 @@ def test_ccp_dataset_label_modes_follow_the_groundtruth(ccp_src, ccp_out):
             assert {51, 25, 14, 35} <= set(seen)
 
 
+def test_ccp_split_is_mmseg_ann_file_and_its_folders_data_prefix(ccp_out, tmp_path):
+    by_split = build('CCPDataset', data_root=str(ccp_out), split='val')
+    assert by_split.ann_file == str(ccp_out / 'splits' / 'val.txt')
+    assert by_split.data_prefix == dict(img_path=str(ccp_out / 'photos'), seg_map_path=str(ccp_out / 'labels'))
+    infos = [by_split.get_data_info(i) for i in range(len(by_split))]
+    for ann_file in ('splits/val.txt', str(ccp_out / 'splits' / 'val.txt')):
+        same = build('CCPDataset', data_root=str(ccp_out), ann_file=ann_file)
+        assert [same.get_data_info(i) for i in range(len(same))] == infos and same.split == 'val'
+    fold = build('CCPDataset', data_root=str(ccp_out), ann_file='splits/fold0_val.txt')
+    assert [fold.get_data_info(i)['sample_id'] for i in range(len(fold))] == (
+        ccp_out / 'splits' / 'fold0_val.txt').read_text().split()
+    mine = tmp_path / 'mine.txt'  # a list kept outside the data root
+    mine.write_text('0024\n0003\n')
+    listed = build('CCPDataset', data_root=str(ccp_out), ann_file=str(mine), label_mode='person')
+    assert [listed.get_data_info(i)['img_path'] for i in range(2)] == [
+        str(ccp_out / 'photos' / '0024.jpg'), str(ccp_out / 'photos' / '0003.jpg')]
+    assert listed.get_data_info(0)['depth_path'] == str(ccp_out / 'depth' / '0024.png')
+    with pytest.raises(DatasetError, match='gone.txt: list of the .gone. split is missing'):
+        build('CCPDataset', data_root=str(ccp_out), ann_file=str(tmp_path / 'gone.txt'))
+
+
+def test_listed_samples_are_built_with_keywords_only():
+    with pytest.raises(TypeError):
+        Sample('a.jpg', 'a.png', 'a', 'a.png is missing', {})
+    sample = Sample(img_path='a.jpg', seg_map_path='a.png', sample_id='a', missing_problem='gone', extra={})
+    assert (sample.img_path, sample.sample_id) == ('a.jpg', 'a')
+
+
 def test_ccp_dataset_errors_name_the_file(ccp_out, tmp_path):
     with pytest.raises(FileNotFoundError, match='ccp.py'):
         CCPDataset(data_root=str(tmp_path / 'nowhere'))
@@ -183,25 +212,30 @@ def test_ccp_dataset_errors_name_the_file(ccp_out, tmp_path):
         CCPDataset(data_root=str(out), split='train')
 
 
+def full_label_map(modes, mode, num_labels):
+    """{source label: label of ``mode``} for every source label (labels a mode does not list become 0)."""
+    return {i: modes[mode][2].get(i, 0) for i in range(num_labels)}
+
+
 def test_label_modes_are_complete_and_as_documented():
-    clothing4 = full_label_map('clothing4', 59)
+    clothing4 = full_label_map(LABEL_MODES, 'clothing4', 59)
     assert sorted(clothing4) == list(range(59))
     assert [k for k, v in clothing4.items() if v == 1] == UPPER
     assert [k for k, v in clothing4.items() if v == 2] == LOWER
     assert [k for k, v in clothing4.items() if v == 3] == WHOLE
     assert clothing4[35] == 0 and clothing4[0] == 0
-    assert full_label_map('person', 59) == {i: int(i > 0) for i in range(59)}
-    fashion7 = full_label_map('fashion7')
+    assert full_label_map(LABEL_MODES, 'person', 59) == {i: int(i > 0) for i in range(59)}
+    fashion7 = full_label_map(LABEL_MODES, 'fashion7', 59)
     assert {CCP_CLASSES[k] for k, v in fashion7.items() if v == 4} == {
         'boots', 'clogs', 'flats', 'heels', 'loafers', 'pumps', 'sandals', 'shoes', 'sneakers', 'wedges'}
     assert {CCP_CLASSES[k] for k, v in fashion7.items() if v == 5} == {'jeans', 'pants', 'leggings'}
     assert [fashion7[i] for i in (41, 19, 51, 14, 40, 35)] == [1, 2, 3, 6, 0, 0]
-    assert full_label_map('person', 9) == {0: 0, **{i: 1 for i in range(1, 9)}}
-    assert full_label_map('native', 9) == {i: i for i in range(9)}
-    for mode, (classes, palette, _) in LABEL_MODES.items():
-        assert len(classes) == len(palette), mode
-    with pytest.raises(ValueError, match='fashion7'):
-        full_label_map('fashion7', 9)
+    assert full_label_map(EASYPORTRAIT_LABEL_MODES, 'person', 9) == {0: 0, **{i: 1 for i in range(1, 9)}}
+    assert full_label_map(EASYPORTRAIT_LABEL_MODES, 'native', 9) == {i: i for i in range(9)}
+    for modes in (LABEL_MODES, EASYPORTRAIT_LABEL_MODES):
+        for mode, (classes, palette, grouping) in modes.items():
+            assert len(classes) == len(palette), mode
+            assert set(grouping.values()) <= set(range(len(classes))), mode
 
 
 @pytest.fixture

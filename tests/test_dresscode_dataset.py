@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 from mmext.datasets import DatasetError, DressCodeDataset, load_dresscode_keypoints
-from mmext.datasets.dresscode_meta import LABEL_MODES, label_map_for
+from mmext.datasets.dresscode_meta import LABEL_MODES
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints')]
 
@@ -47,12 +47,16 @@ def test_label_modes_map_the_18_classes(synthetic_dresscode, mode):
     sample = dataset[0]
     raw = np.array(Image.open(sample['seg_map_path']))
     mapped = sample['gt_seg_map']
-    lut = np.array([label_map_for(mode)[i] for i in range(18)])
+    lut = np.array([LABEL_MODES[mode][2].get(i, 0) for i in range(18)])  # labels a mode does not list: 0
+    assert dataset.label_map == (None if mode == 'parsing' else dict(enumerate(lut.tolist())))
     np.testing.assert_array_equal(mapped, lut[raw])
     assert mapped.max() < len(LABEL_MODES[mode][0])
 
 
-def test_grouping_matches_study_one():
+def test_clothing4_grouping_is_upper_clothes_skirt_and_pants_dress():
+    def label_map_for(mode):
+        return {i: LABEL_MODES[mode][2].get(i, 0) for i in range(18)}
+
     clothing = label_map_for('clothing4')
     assert [k for k, v in clothing.items() if v == 1] == [4]  # upper_clothes
     assert [k for k, v in clothing.items() if v == 2] == [5, 6]  # skirt, pants

@@ -83,16 +83,21 @@ def read_stem_list(path: str) -> List[str]:
     return stems
 
 
-def read_split(data_root: str, split: str) -> Tuple[str, List[str]]:
-    """The path and stems of ``splits/<split>.txt`` of a converted tree; a missing or empty list is an error."""
-    split_file = osp.join(data_root, SPLITS_DIR, f'{split}.txt')
+def read_split_list(split_file: str, split: str) -> List[str]:
+    """The stems of the list ``split_file`` of the split ``split``; a missing or empty list is an error."""
     if not osp.isfile(split_file):
         raise DatasetError(split_file, f'list of the {split!r} split is missing (the converter writes '
                            f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
     stems = read_stem_list(split_file)
     if not stems:
         raise DatasetError(split_file, 'split list is empty')
-    return split_file, stems
+    return stems
+
+
+def read_split(data_root: str, split: str) -> Tuple[str, List[str]]:
+    """The path and stems of ``splits/<split>.txt`` of a converted tree; a missing or empty list is an error."""
+    split_file = osp.join(data_root, SPLITS_DIR, f'{split}.txt')
+    return split_file, read_split_list(split_file, split)
 
 
 def pair_with_masks(photos: List[str], img_root: str, ann_root: str, dataset: PhotoLabelDataset, mask_name: str,
@@ -104,8 +109,9 @@ def pair_with_masks(photos: List[str], img_root: str, ann_root: str, dataset: Ph
     for relative in photos:
         stem = relative[:-len(dataset.img_suffix)]
         photo = osp.join(img_root, relative)
-        samples.append(Sample(photo, osp.join(ann_root, stem + dataset.seg_map_suffix), stem, f'{mask_name} of {photo} '
-                              'is missing', _derived_paths(photo, dataset.data_root, depth_dir)))
+        samples.append(Sample(img_path=photo, seg_map_path=osp.join(ann_root, stem + dataset.seg_map_suffix),
+                              sample_id=stem, missing_problem=f'{mask_name} of {photo} is missing',
+                              extra=_derived_paths(photo, dataset.data_root, depth_dir)))
     return Listing(ann_root, f'no {mask_name} for any photo of {img_root}', samples)
 
 
@@ -115,15 +121,22 @@ class CCPDataset(LabelModeDataset):
 
     Args:
         data_root: the output folder of ``tools/dataset_converters/ccp.py`` (or ``people_clothing.py``).
-        split: a split listed in ``splits/<split>.txt`` ('train' or 'val' as converted).
-        label_mode: 'native' (59 labels), 'clothing4' (study-1 grouping: background / upper / lower /
-            whole), 'person' (every label but 0) or 'fashion7' (study-4: background, skin, hair, t-shirt,
-            shoes, pants, dress); see :mod:`mmext.datasets.clothing_meta`.
+        split: a split listed in ``splits/<split>.txt`` ('train', 'val', 'fold<k>_train', ... as converted):
+            short for ``ann_file='splits/<split>.txt'``.
+        label_mode: 'native' (59 labels), 'clothing4' (background / upper / lower / whole garments, the
+            grouping of the TopFormer-vs-U2Net clothing study), 'person' (every label but 0) or 'fashion7'
+            (background, skin, hair, t-shirt, shoes, pants, dress: the fashion pixel study's classes); see
+            :mod:`mmext.datasets.clothing_meta`.
+        ann_file: mmseg's split list (one stem per line), relative to ``data_root`` or absolute; default:
+            that of ``split``.
+        data_prefix: mmseg's folders of photos (``img_path``, default ``photos``) and label maps
+            (``seg_map_path``, default ``labels``), relative to ``data_root``.
         **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
             :class:`BaseSegDataset` arguments (pipeline, test_mode, indices, ...).
 
     The photo suffix is the one recorded in ``conversion.json``; without that file, ``.jpg`` and ``.png`` are
-    both accepted. The depth map of ``photos/NNNN.jpg`` is ``depth/NNNN.png``.
+    both accepted. The depth map of ``photos/NNNN.jpg`` is ``depth/NNNN.png``. The split list is read by
+    :func:`read_split_list`, not by ``BaseSegDataset.load_data_list`` (docs/architecture.md says why).
     """
     METAINFO = dict(classes=LABEL_MODES['native'][0], palette=LABEL_MODES['native'][1])
     LABEL_MODES = LABEL_MODES
@@ -132,9 +145,19 @@ class CCPDataset(LabelModeDataset):
     ROOT_HINT = ('Convert the data set first: python tools/dataset_converters/ccp.py --src ../shared/data/ccp '
                  '--out {data_root} (People Clothing: tools/dataset_converters/people_clothing.py)')
 
-    def __init__(self, data_root: str, split: str = 'train', label_mode: str = 'native', **kwargs):
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 label_mode: str = 'native',
+                 ann_file: str = '',
+                 data_prefix: Optional[dict] = None,
+                 **kwargs):
         self.photo_suffix = self._recorded_photo_suffix(data_root)
+        if ann_file:
+            split = osp.splitext(osp.basename(ann_file))[0]
         super().__init__(data_root, split, label_mode, img_suffix=self.photo_suffix or '.jpg', seg_map_suffix='.png',
+                         ann_file=ann_file or osp.join(SPLITS_DIR, f'{split}.txt'),
+                         data_prefix=dict(img_path=PHOTOS_DIR, seg_map_path=LABELS_DIR, **(data_prefix or {})),
                          **kwargs)
 
     @staticmethod
@@ -149,21 +172,26 @@ class CCPDataset(LabelModeDataset):
         return suffix
 
     def _photo_path(self, stem: str) -> str:
+        photos = self.data_prefix['img_path']
         if self.photo_suffix:
-            return osp.join(self.data_root, PHOTOS_DIR, stem + self.photo_suffix)
+            return osp.join(photos, stem + self.photo_suffix)
         for suffix in PHOTO_SUFFIXES:
-            path = osp.join(self.data_root, PHOTOS_DIR, stem + suffix)
+            path = osp.join(photos, stem + suffix)
             if osp.isfile(path):
                 return path
-        return osp.join(self.data_root, PHOTOS_DIR, stem + PHOTO_SUFFIXES[0])
+        return osp.join(photos, stem + PHOTO_SUFFIXES[0])
 
     def list_samples(self) -> Listing:
-        split_file, stems = read_split(self.data_root, self.split)
-        missing = f'listed in {SPLITS_DIR}/{self.split}.txt but missing'
-        samples = [Sample(photo, osp.join(self.data_root, LABELS_DIR, stem + self.seg_map_suffix), stem, missing,
-                          _derived_paths(photo, self.data_root, PHOTOS_DIR))
+        stems = read_split_list(self.ann_file, self.split)
+        inside = self.ann_file.startswith(osp.join(self.data_root, ''))
+        missing = f'listed in {osp.relpath(self.ann_file, self.data_root) if inside else self.ann_file} but missing'
+        # The per-photo files (depth, keypoints, skeleton) replace the photo folder by theirs.
+        photo_dir = osp.relpath(self.data_prefix['img_path'], self.data_root).split(os.sep)[0]
+        labels = self.data_prefix['seg_map_path']
+        samples = [Sample(img_path=photo, seg_map_path=osp.join(labels, stem + self.seg_map_suffix), sample_id=stem,
+                          missing_problem=missing, extra=_derived_paths(photo, self.data_root, photo_dir))
                    for stem, photo in ((stem, self._photo_path(stem)) for stem in stems)]
-        return Listing(split_file, 'no usable sample: every listed stem is bad (see the log)', samples)
+        return Listing(self.ann_file, 'no usable sample: every listed stem is bad (see the log)', samples)
 
 
 @DATASETS.register_module()

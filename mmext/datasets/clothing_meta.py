@@ -7,7 +7,7 @@ Parsing and Portrait Segmentation Dataset", arXiv:2304.13509 (https://github.com
 The groupings of the 59 labels (clothing4, fashion7, person) are defined below, label by label.
 
 A label mode is ``name -> (classes, palette, {source label: new label})``; source labels not listed map
-to 0 (background). :func:`full_label_map` spells a mode out for every source label.
+to 0 (background); a dataset's ``get_label_map()`` spells its mode out for every source label.
 """
 import colorsys
 from typing import Dict, List, Tuple
@@ -35,13 +35,14 @@ def _distinct_palette(num: int) -> List[List[int]]:
 
 CCP_PALETTE = _distinct_palette(NUM_CCP_LABELS)
 
-# Study-1 grouping ("study-1 grouping" in the reports): keep it exactly as published. Romper (35) is
+# The clothing4 grouping (upper-body, lower-body and whole-body garments), as the TopFormer-vs-U2Net clothing
+# study grouped CCP's labels (docs/studies.md); kept exactly so, for comparable numbers. Romper (35) is
 # background there, and so are shoes, accessories, hair and skin.
-STUDY1_UPPER = (4, 5, 8, 11, 22, 24, 26, 38, 48, 49, 51, 54, 55)
-STUDY1_LOWER = (25, 27, 30, 31, 40, 42, 45, 53)
-STUDY1_WHOLE = (6, 13, 14, 23, 46, 50)
+CLOTHING4_UPPER = (4, 5, 8, 11, 22, 24, 26, 38, 48, 49, 51, 54, 55)
+CLOTHING4_LOWER = (25, 27, 30, 31, 40, 42, 45, 53)
+CLOTHING4_WHOLE = (6, 13, 14, 23, 46, 50)
 
-# Study-4 classes (fashion7) from the CCP labels:
+# The fashion7 classes (those of the fashion pixel study, docs/studies.md) from the CCP labels:
 #   skin = skin (41); hair = hair (19); t-shirt = t-shirt (51);
 #   shoes = boots 7, clogs 12, flats 16, heels 21, loafers 28, pumps 32, sandals 36, shoes 39, sneakers 43,
 #           wedges 58 (all footwear; socks 44 are not shoes);
@@ -73,7 +74,7 @@ def _grouping(*groups) -> Dict[int, int]:
 # Label modes of the 59-label set (CCP and Kaggle People Clothing).
 LABEL_MODES: Dict[str, Tuple[tuple, list, Dict[int, int]]] = {
     'native': (CCP_CLASSES, CCP_PALETTE, {i: i for i in range(NUM_CCP_LABELS)}),
-    'clothing4': (CLOTHING4_CLASSES, CLOTHING4_PALETTE, _grouping(STUDY1_UPPER, STUDY1_LOWER, STUDY1_WHOLE)),
+    'clothing4': (CLOTHING4_CLASSES, CLOTHING4_PALETTE, _grouping(CLOTHING4_UPPER, CLOTHING4_LOWER, CLOTHING4_WHOLE)),
     'person': (PERSON_CLASSES, PERSON_PALETTE, {i: 1 for i in range(1, NUM_CCP_LABELS)}),
     'fashion7': (FASHION7_CLASSES, FASHION7_PALETTE,
                  _grouping((41, ), (19, ), (51, ), FASHION7_SHOES, FASHION7_PANTS, (14, ))),
@@ -89,23 +90,3 @@ EASYPORTRAIT_LABEL_MODES: Dict[str, Tuple[tuple, list, Dict[int, int]]] = {
     'native': (EASYPORTRAIT_CLASSES, EASYPORTRAIT_PALETTE, {i: i for i in range(NUM_EASYPORTRAIT_LABELS)}),
     'person': (PERSON_CLASSES, PERSON_PALETTE, {i: 1 for i in range(1, NUM_EASYPORTRAIT_LABELS)}),
 }
-
-# The label-mode table of each label set, by its number of source labels.
-LABEL_MODE_TABLES = {NUM_CCP_LABELS: LABEL_MODES, NUM_EASYPORTRAIT_LABELS: EASYPORTRAIT_LABEL_MODES}
-
-
-def full_label_map(mode: str, num_labels: int = NUM_CCP_LABELS) -> Dict[int, int]:
-    """The complete mapping ``{source label: label of mode}`` for every label ``0 .. num_labels - 1``.
-
-    Args:
-        mode: a label mode of the label set.
-        num_labels: picks the label set: 59 (CCP / People Clothing) or 9 (EasyPortrait).
-    """
-    if num_labels not in LABEL_MODE_TABLES:
-        raise ValueError(f'No label set with {num_labels} labels; known: {sorted(LABEL_MODE_TABLES)} '
-                         '(59 = CCP / People Clothing, 9 = EasyPortrait)')
-    table = LABEL_MODE_TABLES[num_labels]
-    if mode not in table:
-        raise ValueError(f'Unknown label_mode {mode!r} for the {num_labels}-label set; choose from {sorted(table)}')
-    grouping = table[mode][2]
-    return {i: grouping.get(i, 0) for i in range(num_labels)}

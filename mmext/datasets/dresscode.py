@@ -110,9 +110,9 @@ class DressCodeDataset(LabelModeDataset):
                     depth_path=osp.join(root, 'depth', f'{sample_id}_0.png'),
                     garment_path=osp.join(root, 'images', f'{sample_id}_1.jpg'),
                     category=category)
-                samples.append(Sample(osp.join(root, 'images', sample_id + self.img_suffix),
-                                      osp.join(root, 'label_maps', sample_id + self.seg_map_suffix), sample_id, missing,
-                                      extra))
+                samples.append(Sample(img_path=osp.join(root, 'images', sample_id + self.img_suffix),
+                                      seg_map_path=osp.join(root, 'label_maps', sample_id + self.seg_map_suffix),
+                                      sample_id=sample_id, missing_problem=missing, extra=extra))
         return Listing(self.data_root, f'no usable sample in the {self.split!r} pair lists of '
                        f'{", ".join(self.categories)} (every listed sample is bad; see the log)', samples)
 

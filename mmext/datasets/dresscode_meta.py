@@ -17,27 +17,16 @@ PARSING_CLASSES = ('background', 'hat', 'hair', 'sunglasses', 'upper_clothes', '
 PARSING_PALETTE = [[0, 0, 0], [128, 0, 0], [254, 0, 0], [0, 85, 0], [169, 0, 51], [254, 85, 0], [0, 0, 85],
                    [0, 119, 220], [85, 85, 0], [0, 85, 85], [85, 51, 0], [52, 86, 128], [0, 128, 0],
                    [0, 0, 254], [51, 169, 220], [0, 254, 254], [85, 254, 169], [169, 254, 85]]
-# Label pairs that trade places under a horizontal flip.
-PARSING_FLIP_PAIRS = ((9, 10), (12, 13), (14, 15))
-
 # Label modes: name -> (classes, palette, {dress code label: new label}); labels not listed map to 0.
 LABEL_MODES: Dict[str, Tuple[tuple, list, Dict[int, int]]] = {
     'parsing': (PARSING_CLASSES, PARSING_PALETTE, {i: i for i in range(len(PARSING_CLASSES))}),
-    # Study-1 clothing grouping: upper = upper_clothes; lower = skirt + pants; whole = dress.
+    # The clothing4 grouping (as CCP's, mmext.datasets.clothing_meta): upper = upper_clothes; lower = skirt + pants;
+    # whole = dress.
     'clothing4': (('background', 'upper', 'lower', 'whole'), [[0, 0, 0], [220, 20, 60], [0, 80, 200],
                                                                 [250, 170, 30]], {4: 1, 5: 2, 6: 2, 7: 3}),
     'person': (('background', 'person'), [[0, 0, 0], [220, 220, 220]],
                {i: 1 for i in range(1, len(PARSING_CLASSES))}),
 }
-
-
-def label_map_for(mode: str) -> Dict[int, int]:
-    """Full mapping of all 18 Dress Code labels to the labels of ``mode``."""
-    if mode not in LABEL_MODES:
-        raise ValueError(f'Unknown label_mode {mode!r}; choose from {sorted(LABEL_MODES)}')
-    grouping = LABEL_MODES[mode][2]
-    return {i: grouping.get(i, 0) for i in range(len(PARSING_CLASSES))}
-
 
 NUM_KEYPOINTS = len(COCO18_KEYPOINT_NAMES)  # Dress Code's keypoints are OpenPose's COCO-18 joints
 # Keypoints live in a 384 x 512 (W x H) frame whatever the photo size.

@@ -4,7 +4,7 @@ writes::
     data_root/
       images/<ImageId>.jpg               photos (a symlink to <src>/train, or copies)
       labels_fine/<ImageId>.png          uint8, 0 background, category id + 1 (1..46) for the 46 categories
-      labels_grouped4/<ImageId>.png      uint8, study-1 grouping: 0 background, 1 upper, 2 lower, 3 whole
+      labels_grouped4/<ImageId>.png      uint8, clothing4 grouping: 0 background, 1 upper, 2 lower, 3 whole
       splits/train.txt, splits/val.txt   one ImageId per line
       conversion.json                    categories (names from label_descriptions.json), rules, source
       depth/<ImageId>.png                precomputed depth (optional; see depth_maps.py)
@@ -12,13 +12,14 @@ writes::
 Label numbering (fine): the value of a pixel is its category id plus one, so category 0 ("shirt, blouse" in
 label_descriptions.json) is 1 and category 45 is 46; 0 is background (no mask).
 
-Study-1 grouping (grouped4): categories 0-5 upper, 6-8 lower, 9-12 whole body, every other category
-background.
+The grouped4 maps (the clothing4 grouping as the TopFormer-vs-U2Net clothing study and the U2Net cloth model
+apply it to these categories, docs/studies.md): categories 0-5 upper, 6-8 lower, 9-12 whole body, every other
+category background.
 
 Overlapping masks (a pixel covered by masks of several rows), decided by the converter:
 
 - grouped4: the pixel gets the highest-priority group among the masks covering it: upper > lower > whole.
-  "upper wins" is study 1's rule (REFERENCE.md); lower over whole is this project's choice, study 1 does not
+  "upper wins" is the clothing study's rule; lower over whole is this project's choice, the study does not
   say. Categories outside the grouping never override a garment (they are background only where no grouped
   mask covers the pixel).
 - fine: the smallest mask (fewest pixels) covering the pixel wins; ties go to the smaller category id, then
@@ -49,20 +50,20 @@ IMAGE_SUFFIX = '.jpg'
 NUM_IMAT_CATEGORIES = 46  # iMaterialist-2019 categories 0..45 (label_descriptions.json)
 BACKGROUND = 'background'
 
-# Study-1 grouping of the category ids (REFERENCE.md section 2).
+# The grouped4 grouping of the category ids (the clothing study's upper / lower / whole).
 GROUPED4_CLASSES = CLOTHING4_CLASSES  # background, upper, lower, whole
 GROUPED4_PALETTE = CLOTHING4_PALETTE
 IMAT_UPPER = tuple(range(0, 6))  # shirt/blouse, top/t-shirt/sweatshirt, sweater, cardigan, jacket, vest
 IMAT_LOWER = tuple(range(6, 9))  # pants, shorts, skirt
 IMAT_WHOLE = tuple(range(9, 13))  # coat, dress, jumpsuit, cape
-# Where masks of several groups overlap, the first group of this order wins (upper: study 1).
+# Where masks of several groups overlap, the first group of this order wins (upper, as in the clothing study).
 GROUPED4_PRIORITY = (1, 2, 3)
 
 IMAT_LABEL_MODES = ('grouped4', 'fine', 'person')
 
 
 def grouped4_of_category(category: int) -> int:
-    """The study-1 group of a category id: 1 upper, 2 lower, 3 whole, 0 background."""
+    """The grouped4 group of a category id: 1 upper, 2 lower, 3 whole, 0 background."""
     if category in IMAT_UPPER:
         return 1
     if category in IMAT_LOWER:
@@ -116,7 +117,7 @@ class IMaterialistDataset(PhotoLabelDataset):
     Args:
         data_root: the output folder of ``tools/dataset_converters/imaterialist.py``.
         split: a split listed in ``splits/<split>.txt`` ('train' or 'val' as converted).
-        label_mode: 'grouped4' (background / upper / lower / whole, study-1 grouping), 'fine' (background +
+        label_mode: 'grouped4' (background / upper / lower / whole, the clothing4 grouping), 'fine' (background +
             the 46 categories, names from ``conversion.json``, generic names without it) or 'person' (any
             category vs background, from the fine maps).
         **kwargs: ``on_bad_sample`` ('error' or 'skip', :class:`BadSamplePolicyMixin`) and
@@ -159,8 +160,9 @@ class IMaterialistDataset(PhotoLabelDataset):
         samples = []
         for stem in stems:
             photo = osp.join(self.data_root, IMAGES_DIR, stem + self.img_suffix)
-            samples.append(Sample(photo, osp.join(label_root, stem + self.seg_map_suffix), stem, missing,
-                                  dict(depth_path=depth_path_for(photo, self.data_root, IMAGES_DIR))))
+            samples.append(Sample(img_path=photo, seg_map_path=osp.join(label_root, stem + self.seg_map_suffix),
+                                  sample_id=stem, missing_problem=missing,
+                                  extra=dict(depth_path=depth_path_for(photo, self.data_root, IMAGES_DIR))))
         return Listing(split_file, 'no usable sample: every listed ImageId is bad (see the log)', samples)
 
     def describe(self) -> str:

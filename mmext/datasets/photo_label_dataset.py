@@ -7,6 +7,7 @@ files, ``annotate_pose.py``), so the metainfo carries that format (``keypoint_na
 ``flip_indices``) and each data info the ``flip_indices`` the flip reads, as mmpose's datasets do.
 """
 import os.path as osp
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
 
 from mmengine.logging import print_log
@@ -17,9 +18,10 @@ from .bad_sample_policy import BadSamplePolicyMixin
 from .errors import DatasetError
 
 
-class Sample(NamedTuple):
+@dataclass(frozen=True, kw_only=True)
+class Sample:
     """One listed sample: its photo and label map, an id, what to say when one of them is missing, and extra
-    data info keys (``depth_path``, ``keypoints_path``, ``category``, ...)."""
+    data info keys (``depth_path``, ``keypoints_path``, ``category``, ...). Built with keywords only."""
     img_path: str
     seg_map_path: str
     sample_id: str

@@ -11,16 +11,16 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from .clothing_meta import STUDY1_LOWER, STUDY1_UPPER, STUDY1_WHOLE
+from .clothing_meta import CLOTHING4_LOWER, CLOTHING4_UPPER, CLOTHING4_WHOLE
 from ..structures import COCO18_KEYPOINT_NAMES
 
 CCP_SKIN = 41
 # Labels a wrist may lie on: skin, hand-worn items and every garment that has (or may have) sleeves.
-CCP_WRIST_LABELS = frozenset((CCP_SKIN, 9, 18, 34, 57, 10, 35) + STUDY1_UPPER + STUDY1_WHOLE)
+CCP_WRIST_LABELS = frozenset((CCP_SKIN, 9, 18, 34, 57, 10, 35) + CLOTHING4_UPPER + CLOTHING4_WHOLE)
 # Labels an ankle may lie on: skin, footwear, hosiery, long trousers and whole-body garments.
 CCP_ANKLE_LABELS = frozenset((CCP_SKIN, 7, 12, 16, 21, 28, 32, 36, 39, 43, 58, 44, 45, 53, 27, 25, 31, 14, 35))
-CCP_WAIST_UPPER = frozenset(STUDY1_UPPER + (3, ))  # belt counts as the top of the lower half's boundary
-CCP_WAIST_LOWER = frozenset(STUDY1_LOWER)
+CCP_WAIST_UPPER = frozenset(CLOTHING4_UPPER + (3, ))  # belt counts as the top of the lower half's boundary
+CCP_WAIST_LOWER = frozenset(CLOTHING4_LOWER)
 
 WRISTS = (COCO18_KEYPOINT_NAMES.index('r_wrist'), COCO18_KEYPOINT_NAMES.index('l_wrist'))
 ANKLES = (COCO18_KEYPOINT_NAMES.index('r_ankle'), COCO18_KEYPOINT_NAMES.index('l_ankle'))
