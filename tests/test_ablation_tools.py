@@ -239,7 +239,7 @@ def test_fold_runs_pair_by_fold_with_a_t_interval_over_folds_and_a_pooled_photo_
         dataset_miou(made['other', k].intersection, made['other', k].union)
         - dataset_miou(made['seg_only', k].intersection, made['seg_only', k].union) for k in range(FOLDS)]))
 
-    # Labelled as folds everywhere; study 1's per-image IoU in the table.
+    # Labelled as folds everywhere; the clothing study's per-image IoU in the table.
     table = (out / 'ablation.md').read_text()
     assert table.startswith('| config | folds | mIoU | per_image_mIoU | per_image_iou.upper | per_image_iou.lower | '
                             'per_image_iou.whole |')

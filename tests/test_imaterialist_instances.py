@@ -1,4 +1,4 @@
-"""Study 3 (Mask R-CNN on iMaterialist): the compat ops against torchvision, the csv dataset and its transform
+"""The Mask R-CNN instance study on iMaterialist: the compat ops against torchvision, the csv dataset and its transform
 on a tiny synthetic set, and two CPU training iterations of a reduced Mask R-CNN."""
 import csv
 import json

@@ -1,4 +1,5 @@
-"""Study 5's models: SegFormer-B0, the conv-upsampling decoder, SERSegFormer and SERNet-Former."""
+"""The fast person/background study's models (docs/models.md): SegFormer-B0, the conv-upsampling decoder,
+SERSegFormer and SERNet-Former."""
 import pytest
 import timm
 import torch
@@ -9,7 +10,7 @@ from mmseg.registry import MODELS
 from conftest import REPO, randomise_bn_stats
 from mmext.utils.benchmarking import build_inference_segmentor
 
-STUDY5 = {
+PERSON_MODELS = {
     'segformer_b0': 'configs/sersegformer/segformer_b0_8xb2-160k_easyportrait-person-512x512.py',
     'convdec': 'configs/sersegformer/sersegformer_b0-convdec_8xb2-160k_easyportrait-person-512x512.py',
     'sersegformer': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam_8xb2-160k_easyportrait-person-512x512.py',
@@ -22,7 +23,7 @@ STUDY5 = {
 
 
 def build(name: str, **head):
-    cfg = Config.fromfile(str(REPO / STUDY5[name]))
+    cfg = Config.fromfile(str(REPO / PERSON_MODELS[name]))
     cfg.model.decode_head.update(head)
     return build_inference_segmentor(cfg), cfg
 
@@ -31,21 +32,21 @@ def count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-# Exact parameter counts (2 classes unless noted); study 5 reported SegFormer-B0 3.7 M, + conv decoder 3.9 M,
+# Exact parameter counts (2 classes unless noted); the study reported SegFormer-B0 3.7 M, + conv decoder 3.9 M,
 # full SERSegFormer 4.2 M (ours 4.42 M: our channel gates are full 1x1 convs, see the project README).
 PARAMS = dict(segformer_b0=3_715_682, convdec=3_982_562, sersegformer=4_421_060, sersegformer_afn=3_923_399,
               sersegformer_depth=4_422_628, sernet_former_effb0=5_759_102)
 
 
-def test_parameter_counts_are_exact_and_near_study_5():
+def test_parameter_counts_are_exact_and_near_the_reported_ones():
     segformer, _ = build('segformer_b0', num_classes=150)
     assert count(segformer) == 3_753_718  # mmseg's SegFormer-B0 with an ADE20K head
-    counts = {name: count(build(name)[0]) for name in STUDY5}
+    counts = {name: count(build(name)[0]) for name in PERSON_MODELS}
     assert counts == PARAMS
     assert counts['sersegformer_depth'] - counts['sersegformer'] == 32 * 7 * 7  # one stem input channel more
 
 
-@pytest.mark.parametrize('name', list(STUDY5))
+@pytest.mark.parametrize('name', list(PERSON_MODELS))
 @pytest.mark.parametrize('size', [(64, 64), (75, 97)])
 def test_every_variant_segments_at_any_input_size(name, size):
     model, cfg = build(name)

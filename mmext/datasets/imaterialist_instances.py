@@ -21,8 +21,8 @@ raises :class:`DatasetError` naming the csv and the row's line number, and so do
 ``gt_ignore_flags``.
 
 Splits: ``split='train'`` / ``'val'`` is a seeded random split of the sorted ImageIds (``val_fraction`` of them,
-picked by the first entries of ``numpy.random.default_rng(split_seed).permutation``; study 3 used 80/20),
-``split_file`` a text file of ImageIds (one per line, e.g. ``splits/val.txt`` of
+picked by the first entries of ``numpy.random.default_rng(split_seed).permutation``; the Mask R-CNN instance
+study used 80/20), ``split_file`` a text file of ImageIds (one per line, e.g. ``splits/val.txt`` of
 ``tools/dataset_converters/imaterialist.py``), ``split=None`` every image. ``img_id`` is the index of the
 ImageId among all sorted ImageIds of the csv, so it is the same in every split.
 

@@ -6,7 +6,7 @@ row) and <src>/label_descriptions.json (the 46 category names), and writes
 
     <out>/images                       a symlink to <src>/train (or copies of the used images: --copy-images)
     <out>/labels_fine/<ImageId>.png    --mode fine or both: 0 background, category id + 1 (1..46)
-    <out>/labels_grouped4/<ImageId>.png  --mode grouped4 or both: study-1 grouping, 0 background, 1 upper
+    <out>/labels_grouped4/<ImageId>.png  --mode grouped4 or both: clothing4 grouping, 0 background, 1 upper
                                        (categories 0-5), 2 lower (6-8), 3 whole body (9-12); the rest is 0
     <out>/splits/train.txt, val.txt    one ImageId per line: a seeded random split of the sorted ImageIds
                                        (numpy default_rng(seed).permutation), val share --val-fraction
@@ -18,8 +18,8 @@ column-major (top to bottom, then left to right) in a Height x Width image (mmex
 
 Overlapping masks: in the fine maps the smallest mask (fewest pixels) wins, ties to the smaller category id,
 then to the earlier row -- garment parts such as sleeves and pockets lie inside their garment and stay
-visible. In the grouped4 maps upper beats lower beats whole ("upper" as in study 1; lower over whole is this
-converter's choice); categories outside the grouping never cover a garment.
+visible. In the grouped4 maps upper beats lower beats whole ("upper" as in the TopFormer-vs-U2Net clothing
+study; lower over whole is this converter's choice); categories outside the grouping never cover a garment.
 
 A bad row (EncodedPixels not integer pairs, a run outside the image, Height x Width other than the image's,
 an unknown category, a missing, unreadable or truncated image) is reported with its line and its image is skipped (left
@@ -54,6 +54,8 @@ CSV_COLUMNS = ('ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId')
 MODES = {'fine': ('fine', ), 'grouped4': ('grouped4', ), 'both': ('fine', 'grouped4')}
 FINE_RULE = ('value = category id + 1, 0 background; overlaps: the smallest mask (fewest pixels) wins, ties to '
              'the smaller category id, then to the earlier train.csv row')
+# Recorded in conversion.json as written (a re-run compares the file): "study 1" is the TopFormer-vs-U2Net clothing
+# study (docs/studies.md).
 GROUPED4_RULE = ('categories 0-5 upper (1), 6-8 lower (2), 9-12 whole (3), others background (0); overlaps: '
                  'upper > lower > whole (upper as in study 1); ungrouped categories never cover a garment')
 
@@ -74,7 +76,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'label_descriptions.json)')
     parser.add_argument('--out', required=True, help='output folder (the data_root of IMaterialistDataset)')
     parser.add_argument('--mode', choices=sorted(MODES), default='both',
-                        help='label maps to write: fine (46 categories), grouped4 (study 1) or both (default)')
+                        help='label maps to write: fine (46 categories), grouped4 (upper / lower / whole) or both '
+                        '(default)')
     parser.add_argument('--val-fraction', type=float, default=0.1,
                         help='share of the images in the val split (default: 0.1)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random split (default: 0)')
@@ -227,7 +230,7 @@ def fine_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) 
 
 
 def grouped4_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) -> np.ndarray:
-    """uint8 map of the study-1 groups; overlaps go to the group first in GROUPED4_PRIORITY (upper)."""
+    """uint8 map of the grouped4 groups; overlaps go to the group first in GROUPED4_PRIORITY (upper)."""
     from mmext.datasets.imaterialist import GROUPED4_PRIORITY, grouped4_of_category
     label = np.zeros(shape, np.uint8)
     for group in reversed(GROUPED4_PRIORITY):  # highest priority painted last

@@ -1,4 +1,5 @@
-"""Per-image IoU: IoU of each class in each image, then the mean over images (study 1's "per-image IoU").
+"""Per-image IoU: IoU of each class in each image, then the mean over images (the measure the
+TopFormer-vs-U2Net clothing study reports, docs/studies.md).
 
 mmseg's ``IoUMetric`` sums intersections and unions over the whole data set first, so large garments in a
 few images dominate it; the per-image mean weighs every image equally. Both are worth reporting: keep
@@ -29,8 +30,8 @@ class PerImageIoUMetric(BaseMetric):
     - a class in the truth but not predicted, or predicted but not in the truth, scores 0 in that image;
     - a class absent from both prediction and truth (empty union) follows ``absent``: ``'skip'`` (default) --
       the image does not count for that class; ``'one'`` -- it counts as IoU 1 (empty vs empty is a perfect
-      score). Study 1 reports per-image IoU for upper / lower / whole without saying which convention it
-      used (REFERENCE.md is silent), so both are offered; state the one used next to any comparison.
+      score). The TopFormer-vs-U2Net clothing study reports per-image IoU for upper / lower / whole without
+      saying which convention it used, so both are offered; state the one used next to any comparison.
 
     A class for which no image counts (only possible with 'skip') is NaN and left out of the mean.
 
@@ -41,7 +42,7 @@ class PerImageIoUMetric(BaseMetric):
         absent: 'skip' or 'one', see above.
         ignore_index: truth label that is not evaluated.
         classes: names (or indices) of the classes to report and average, e.g. ``('upper', 'lower',
-            'whole')`` for study 1's numbers without background; default: every class of the data set.
+            'whole')`` for the clothing study's numbers without background; default: every class of the data set.
         collect_device, prefix: :class:`BaseMetric` arguments.
     """
     default_prefix: Optional[str] = None

@@ -28,7 +28,7 @@ class AbG(nn.Module):
     Args:
         channels: channels of ``feature``.
         mode: ``'element'`` gates every activation by its own sigmoid; ``'channel'`` gates every channel by
-            ``sigmoid(conv1x1(global_avg_pool(feature)))`` (the channel-only variant of the paper's study 5).
+            ``sigmoid(conv1x1(global_avg_pool(feature)))`` (the channel-only variant SERSegFormer uses).
         enabled: ``False`` makes the gate an identity on ``residual`` (or ``feature``) with no parameters,
             for ablations that keep the surrounding architecture unchanged.
     """

@@ -1,4 +1,5 @@
-"""The SERSegFormer encoder of study 5: SegFormer's Mix Transformer, optionally with a depth input channel.
+"""The SERSegFormer encoder (the fast person/background study's model, docs/models.md): SegFormer's Mix
+Transformer, optionally with a depth input channel.
 
 The encoder is mmseg's ``MixVisionTransformer`` (Xie et al., NeurIPS 2021) with presets for MiT-B0..B2;
 what SERSegFormer adds sits in its decoder (``SERSegFormerHead``: conv upsampling, AbG, DbN, DAM, AfN).
@@ -22,7 +23,7 @@ ARCH_SETTINGS = {
 
 @MODELS.register_module()
 class SERSegFormer(PretrainedStemMixin, MixVisionTransformer):
-    """Mix Transformer encoder with an ``in_channels``-wide input (RGB + depth for study 5).
+    """Mix Transformer encoder with an ``in_channels``-wide input (RGB + MiDaS depth, as SERSegFormer's depth variant).
 
     Args:
         arch: 'b0' (3.3 M parameters, SegFormer-B0's encoder), 'b1' or 'b2'.

@@ -1,10 +1,11 @@
-"""SegFormer-style decoders that upsample stage by stage with convolutions (study 5's "DConv decoder").
+"""SegFormer-style decoders that upsample stage by stage with convolutions (the conv-upsampling decoder of
+SegFormer-B0 + conv decoder and SERSegFormer, the fast person/background study's models, docs/models.md).
 
 ``ConvUpsampleHead``: like mmseg's ``SegformerHead`` (project every stage to ``channels``, concatenate at
 1/4, fuse with a 1x1 conv, classify), except that the coarser stages reach 1/4 by repeated (bilinear x2 +
 conv block) steps instead of one interpolation, so the decoder learns how to upsample.
 
-``SERSegFormerHead``: the same decoder with SERNet-Former's attention switched on (study 5's SERSegFormer):
+``SERSegFormerHead``: the same decoder with SERNet-Former's attention switched on (SERSegFormer):
 attention-boosting gates on the conv blocks (AbG), a dilation-based bridge with channel compression and
 dual attention on the deepest stage (DbN + DAM), and optionally attention-fusion (AfN) of each upsampled
 deeper path with its skip feature instead of the concatenation.
@@ -57,7 +58,7 @@ class ConvUpsampleHead(BaseDecodeHead):
     Args:
         block_type: 'dw_separable' (default, light) or 'conv' (full 3x3) upsampling blocks.
         abg: attention-boosting gate on every upsampling block.
-        abg_mode: 'channel' (study 5: gate from pooled features) or 'element' (SERNet-Former).
+        abg_mode: 'channel' (SERSegFormer: gate from pooled features) or 'element' (SERNet-Former).
         dbn: None, or ``DbN`` arguments (``dilations``, ``compress_channels``, ``dam``) for a bridge on the
             deepest stage (its output keeps the stage's channels).
         afn: fuse top-down with ``AfN`` (deep path upsampled by the blocks, gated with the skip) and
@@ -127,7 +128,7 @@ class ConvUpsampleHead(BaseDecodeHead):
 
 @MODELS.register_module()
 class SERSegFormerHead(ConvUpsampleHead):
-    """Study 5's SERSegFormer decoder: ``ConvUpsampleHead`` with channel AbG and a DbN + DAM bridge on.
+    """SERSegFormer's decoder: ``ConvUpsampleHead`` with channel AbG and a DbN + DAM bridge on.
 
     Every switch stays configurable (``abg``, ``dbn``, ``afn``, ``afn_cross_attention``).
     """
