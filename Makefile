@@ -1,7 +1,7 @@
 # Common tasks; every target works from a clean clone.
 PYTHON ?= .venv/bin/python
 
-.PHONY: install install-browser test test-all quickstart quickstart-real demo lint lock clean help
+.PHONY: install install-browser test test-all quickstart quickstart-real demo lint format lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,8 +31,13 @@ quickstart-real:  ## real photos: CCP=PATH (clothing-co-parsing) -> convert -> C
 demo:  ## the auxiliary-task ablation family on synthetic data, CPU (prints each run's time and the total)
 	$(PYTHON) tools/analysis_tools/ablation_demo.py --data-root data/dresscode_demo --work-dir work_dirs/ablation_demo
 
-lint:  ## ruff
+lint:  ## ruff: pycodestyle, pyflakes, import order, and the formatting check
 	$(PYTHON) -m ruff check mmext tools tests configs projects
+	$(PYTHON) -m ruff format --check mmext tools tests configs projects
+
+format:  ## sort imports and format the code in place (ruff)
+	$(PYTHON) -m ruff check --select I --fix mmext tools tests configs projects
+	$(PYTHON) -m ruff format mmext tools tests configs projects
 
 lock:  ## re-pin requirements.lock from requirements.txt
 	.venv/bin/uv pip compile requirements.txt -o requirements.lock --python-version 3.11 \

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Run mmsegmentation, mmpose and mmdet on an mmcv built without compiled ops.
 
 ``mmcv.ops`` imports mmcv's compiled extension (``mmcv._ext``) as soon as it is imported, and
@@ -22,6 +23,7 @@ place when, and only when, the compiled extension is absent:
 
 When mmcv has its compiled ops, the function does nothing.
 """
+
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -36,14 +38,23 @@ from torch import Tensor, nn
 from torch.nn.modules.utils import _pair
 
 __all__ = [
-    'MissingCompiledOpError', 'RoIAlign', 'batched_nms', 'has_compiled_mmcv_ops', 'install_mmcv_ops_fallback',
-    'is_fallback_installed', 'nms', 'point_sample', 'roi_align', 'sigmoid_focal_loss'
+    'MissingCompiledOpError',
+    'RoIAlign',
+    'batched_nms',
+    'has_compiled_mmcv_ops',
+    'install_mmcv_ops_fallback',
+    'is_fallback_installed',
+    'nms',
+    'point_sample',
+    'roi_align',
+    'sigmoid_focal_loss',
 ]
 
 HOW_TO_GET_OPS = (
     'Rebuild mmcv with its compiled ops: `MMCV_WITH_OPS=1 bash tools/install.sh` (about an hour on 2 '
     'CPU cores; builds CUDA kernels when a CUDA toolkit is present), or install a prebuilt mmcv 2.1.0 '
-    'that matches your torch/CUDA (see https://mmcv.readthedocs.io/en/latest/get_started/installation.html).')
+    'that matches your torch/CUDA (see https://mmcv.readthedocs.io/en/latest/get_started/installation.html).'
+)
 
 
 class MissingCompiledOpError(RuntimeError):
@@ -77,12 +88,14 @@ def point_sample(input: Tensor, points: Tensor, align_corners: bool = False, **k
     return output.squeeze(3) if squeeze else output
 
 
-def sigmoid_focal_loss(input: Tensor,
-                       target: Tensor,
-                       gamma: float = 2.0,
-                       alpha: float = 0.25,
-                       weight: Optional[Tensor] = None,
-                       reduction: str = 'mean') -> Tensor:
+def sigmoid_focal_loss(
+    input: Tensor,
+    target: Tensor,
+    gamma: float = 2.0,
+    alpha: float = 0.25,
+    weight: Optional[Tensor] = None,
+    reduction: str = 'mean',
+) -> Tensor:
     """Sigmoid focal loss with mmcv.ops.sigmoid_focal_loss semantics, in pure PyTorch.
 
     Args:
@@ -150,8 +163,15 @@ def _axis_interpolation(coords: Tensor, size: int) -> Tuple[Tensor, Tensor, Tens
     return low, high, (1 - frac) * inside, frac * inside
 
 
-def _roi_align_sampled(input: Tensor, rois: Tensor, output_size: Tuple[int, int], spatial_scale: float,
-                       sampling_ratio: int, aligned: bool, reduce: str) -> Tensor:
+def _roi_align_sampled(
+    input: Tensor,
+    rois: Tensor,
+    output_size: Tuple[int, int],
+    spatial_scale: float,
+    sampling_ratio: int,
+    aligned: bool,
+    reduce: str,
+) -> Tensor:
     """RoIAlign by explicit bilinear sampling in PyTorch; ``reduce`` 'avg' or 'max' over each bin's points.
 
     Boxes are grouped by their number of sampling points so that every group is one batched gather. For 'max',
@@ -182,10 +202,14 @@ def _roi_align_sampled(input: Tensor, rois: Tensor, output_size: Tuple[int, int]
             continue  # no sampling points: the bins stay 0
         group = torch.nonzero((grid_h == gh) & (grid_w == gw)).squeeze(1)
         # Position of every sampling point in units of bins: bin index + (point index + 0.5) / points per bin.
-        steps_y = (torch.arange(out_h, device=input.device, dtype=input.dtype)[:, None] +
-                   (torch.arange(gh, device=input.device, dtype=input.dtype)[None, :] + 0.5) / gh).reshape(-1)
-        steps_x = (torch.arange(out_w, device=input.device, dtype=input.dtype)[:, None] +
-                   (torch.arange(gw, device=input.device, dtype=input.dtype)[None, :] + 0.5) / gw).reshape(-1)
+        steps_y = (
+            torch.arange(out_h, device=input.device, dtype=input.dtype)[:, None]
+            + (torch.arange(gh, device=input.device, dtype=input.dtype)[None, :] + 0.5) / gh
+        ).reshape(-1)
+        steps_x = (
+            torch.arange(out_w, device=input.device, dtype=input.dtype)[:, None]
+            + (torch.arange(gw, device=input.device, dtype=input.dtype)[None, :] + 0.5) / gw
+        ).reshape(-1)
         per_roi = steps_y.numel() * steps_x.numel() * channels
         for chunk in group.split(max(1, _ROI_ALIGN_CHUNK // per_roi)):
             ys = y1[chunk, None] + steps_y[None, :] * bin_h[chunk, None]  # (k, out_h * gh)
@@ -207,13 +231,15 @@ def _roi_align_sampled(input: Tensor, rois: Tensor, output_size: Tuple[int, int]
     return output
 
 
-def roi_align(input: Tensor,
-              rois: Tensor,
-              output_size: Union[int, Tuple[int, int]],
-              spatial_scale: float = 1.0,
-              sampling_ratio: int = 0,
-              pool_mode: str = 'avg',
-              aligned: bool = True) -> Tensor:
+def roi_align(
+    input: Tensor,
+    rois: Tensor,
+    output_size: Union[int, Tuple[int, int]],
+    spatial_scale: float = 1.0,
+    sampling_ratio: int = 0,
+    pool_mode: str = 'avg',
+    aligned: bool = True,
+) -> Tensor:
     """RoIAlign with mmcv.ops.roi_align's signature and semantics (see the comment above).
 
     Args:
@@ -237,10 +263,11 @@ def roi_align(input: Tensor,
     output_size = _pair(output_size)
     if pool_mode == 'avg':
         from torchvision.ops import roi_align as tv_roi_align
-        return tv_roi_align(input, rois.to(input.dtype), output_size, float(spatial_scale), int(sampling_ratio),
-                            aligned=bool(aligned))
-    return _roi_align_sampled(input, rois, output_size, float(spatial_scale), int(sampling_ratio),
-                              bool(aligned), 'max')
+
+        return tv_roi_align(
+            input, rois.to(input.dtype), output_size, float(spatial_scale), int(sampling_ratio), aligned=bool(aligned)
+        )
+    return _roi_align_sampled(input, rois, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned), 'max')
 
 
 class RoIAlign(nn.Module):
@@ -259,13 +286,15 @@ class RoIAlign(nn.Module):
     (K, C, *output_size).
     """
 
-    def __init__(self,
-                 output_size: Union[int, Tuple[int, int]],
-                 spatial_scale: float = 1.0,
-                 sampling_ratio: int = 0,
-                 pool_mode: str = 'avg',
-                 aligned: bool = True,
-                 use_torchvision: bool = False):
+    def __init__(
+        self,
+        output_size: Union[int, Tuple[int, int]],
+        spatial_scale: float = 1.0,
+        sampling_ratio: int = 0,
+        pool_mode: str = 'avg',
+        aligned: bool = True,
+        use_torchvision: bool = False,
+    ):
         super().__init__()
         if pool_mode not in ('avg', 'max'):
             raise ValueError(f"pool_mode must be 'avg' or 'max', got {pool_mode!r}")
@@ -278,13 +307,16 @@ class RoIAlign(nn.Module):
 
     def forward(self, input: Tensor, rois: Tensor) -> Tensor:
         pool_mode = 'avg' if self.use_torchvision else self.pool_mode
-        return roi_align(input, rois, self.output_size, self.spatial_scale, self.sampling_ratio, pool_mode,
-                         self.aligned)
+        return roi_align(
+            input, rois, self.output_size, self.spatial_scale, self.sampling_ratio, pool_mode, self.aligned
+        )
 
     def extra_repr(self) -> str:
-        return (f'output_size={self.output_size}, spatial_scale={self.spatial_scale}, '
-                f'sampling_ratio={self.sampling_ratio}, pool_mode={self.pool_mode}, aligned={self.aligned}, '
-                f'use_torchvision={self.use_torchvision}')
+        return (
+            f'output_size={self.output_size}, spatial_scale={self.spatial_scale}, '
+            f'sampling_ratio={self.sampling_ratio}, pool_mode={self.pool_mode}, aligned={self.aligned}, '
+            f'use_torchvision={self.use_torchvision}'
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -293,12 +325,14 @@ class RoIAlign(nn.Module):
 ArrayOrTensor = Union[np.ndarray, Tensor]
 
 
-def nms(boxes: ArrayOrTensor,
-        scores: ArrayOrTensor,
-        iou_threshold: float,
-        offset: int = 0,
-        score_threshold: float = 0,
-        max_num: int = -1) -> Tuple[ArrayOrTensor, ArrayOrTensor]:
+def nms(
+    boxes: ArrayOrTensor,
+    scores: ArrayOrTensor,
+    iou_threshold: float,
+    offset: int = 0,
+    score_threshold: float = 0,
+    max_num: int = -1,
+) -> Tuple[ArrayOrTensor, ArrayOrTensor]:
     """Greedy non-maximum suppression with mmcv.ops.nms's signature and semantics.
 
     Boxes are visited by decreasing score; a box is dropped when its IoU with an already kept box is greater
@@ -347,6 +381,7 @@ def nms(boxes: ArrayOrTensor,
 def _nms_keep(boxes: Tensor, scores: Tensor, iou_threshold: float, offset: int) -> Tensor:
     """Indices kept by ``torchvision.ops.nms`` (by decreasing score); computed in float32 for half inputs."""
     from torchvision.ops import nms as tv_nms
+
     if boxes.numel() == 0:
         return torch.zeros(0, dtype=torch.long, device=boxes.device)
     if boxes.dtype not in (torch.float32, torch.float64):
@@ -356,11 +391,9 @@ def _nms_keep(boxes: Tensor, scores: Tensor, iou_threshold: float, offset: int) 
     return tv_nms(boxes, scores.to(boxes.dtype), iou_threshold)
 
 
-def batched_nms(boxes: Tensor,
-                scores: Tensor,
-                idxs: Tensor,
-                nms_cfg: Optional[Dict[str, Any]],
-                class_agnostic: bool = False) -> Tuple[Tensor, Tensor]:
+def batched_nms(
+    boxes: Tensor, scores: Tensor, idxs: Tensor, nms_cfg: Optional[Dict[str, Any]], class_agnostic: bool = False
+) -> Tuple[Tensor, Tensor]:
     """NMS within each category (``idxs``), with mmcv.ops.batched_nms's signature and semantics.
 
     Boxes of different categories never suppress each other (unless class-agnostic). For fewer boxes than
@@ -390,7 +423,8 @@ def batched_nms(boxes: Tensor,
     if nms_type != 'nms':
         raise MissingCompiledOpError(
             f'batched_nms with type={nms_type!r} needs mmcv.ops.{nms_type}, which is not available without '
-            f'mmcv\'s compiled ops (only type=\'nms\' is). {HOW_TO_GET_OPS}')
+            f'mmcv\'s compiled ops (only type=\'nms\' is). {HOW_TO_GET_OPS}'
+        )
     split_thr = cfg.pop('split_thr', 10000)
     if boxes.size(-1) != 4:
         raise ValueError(f'boxes must be (N, 4) [x1, y1, x2, y2], got shape {tuple(boxes.shape)}')
@@ -419,12 +453,14 @@ def batched_nms(boxes: Tensor,
 
 class _MissingOp:
     """Base of placeholders: importable and subclassable; constructing or calling one raises."""
+
     op_name = 'op'
 
     def __init__(self, *args, **kwargs):
         raise MissingCompiledOpError(
             f'mmcv.ops.{self.op_name} needs mmcv\'s compiled ops, but this mmcv was built without them '
-            f'(MMCV_WITH_OPS=0). {HOW_TO_GET_OPS}')
+            f'(MMCV_WITH_OPS=0). {HOW_TO_GET_OPS}'
+        )
 
 
 _REAL_OPS = {
@@ -440,7 +476,7 @@ _placeholders: Dict[str, type] = {}
 
 def _placeholder(name: str) -> type:
     if name not in _placeholders:
-        _placeholders[name] = type(name, (_MissingOp, ), {'op_name': name, '__module__': 'mmcv.ops'})
+        _placeholders[name] = type(name, (_MissingOp,), {'op_name': name, '__module__': 'mmcv.ops'})
     return _placeholders[name]
 
 
@@ -504,6 +540,7 @@ def install_mmcv_ops_fallback() -> bool:
     if has_compiled_mmcv_ops():
         return False
     import mmcv
+
     # An earlier failed `import mmcv.ops` can leave half-initialised modules behind.
     for name in [n for n in sys.modules if n == 'mmcv.ops' or n.startswith('mmcv.ops.')]:
         del sys.modules[name]

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Shared fixtures: paths to ../shared, a small synthetic Dress Code set, and a tool runner."""
+
 import os
 import shutil
 import subprocess
@@ -17,6 +19,7 @@ def mmseg_default_scope():
     """Every test starts in mmseg's registry scope, as the tools do: a test that builds mmdet modules
     (``init_default_scope('mmdet')``) must not decide where the next test on the same worker looks."""
     from mmengine.registry import init_default_scope
+
     init_default_scope('mmseg')
 
 
@@ -28,15 +31,19 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-def run_tool(args: List[str], timeout: float = 600, env: Optional[dict] = None,
-             check: bool = True) -> subprocess.CompletedProcess:
+def run_tool(
+    args: List[str], timeout: float = 600, env: Optional[dict] = None, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run ``python <args>`` from the repository root; on unexpected failure show the output."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    result = subprocess.run([sys.executable, *args], cwd=REPO, env=full_env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
     if check and result.returncode != 0:
-        raise AssertionError(f'{args} exited with {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n'
-                             f'--- stderr\n{result.stderr[-6000:]}')
+        raise AssertionError(
+            f'{args} exited with {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n'
+            f'--- stderr\n{result.stderr[-6000:]}'
+        )
     return result
 
 
@@ -45,6 +52,7 @@ def synthetic_dresscode(tmp_path_factory) -> Path:
     """10 photos per category at 128 x 96, written by the synthetic generator (seed 0)."""
     from mmext.datasets.dresscode_meta import CATEGORIES
     from mmext.testing.synthetic_dresscode import generate_sample, make_dirs, write_pair_lists
+
     root = tmp_path_factory.mktemp('dresscode')
     make_dirs(str(root), CATEGORIES)
     for category in CATEGORIES:
@@ -57,6 +65,7 @@ def randomise_bn_stats(module, bias: float = 0.5) -> None:
     """Non-trivial BatchNorm running statistics and affine parameters (bias uniform in +-``bias``), so that
     eval-mode checks and BN folding really exercise BN."""
     import torch
+
     for m in module.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.5, 0.5)
@@ -124,11 +133,17 @@ def quickstart_checkpoint(tmp_path_factory) -> Path:
 
     import mmext  # noqa: F401
     from mmext.datasets.dresscode_meta import PARSING_CLASSES, PARSING_PALETTE
+
     init_default_scope('mmseg')
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(REPO / QUICKSTART_CONFIG)).model)
     model.init_weights()
     path = tmp_path_factory.mktemp('quickstart_ckpt') / 'iter_0.pth'
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=PARSING_CLASSES, palette=PARSING_PALETTE))), path)
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=PARSING_CLASSES, palette=PARSING_PALETTE)),
+        ),
+        path,
+    )
     return path

@@ -1,8 +1,10 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Fault injection for the robustness tests: a tiny CPU training config and test-only modules.
 
 Configs load this module with ``custom_imports = dict(imports=['mmext', 'faults'])``; subprocesses need
 ``tests/`` on ``PYTHONPATH`` (:data:`SUBPROCESS_ENV`).
 """
+
 import os
 import time
 from pathlib import Path
@@ -139,4 +141,5 @@ class SignalAtIterHook(Hook):
     def before_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         if runner.iter + 1 == self.at_iter:
             import signal
+
             os.kill(os.getpid(), getattr(signal, self.signal))

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """tools/analysis_tools: the ablation table (mean and spread over seeds or cross-validation folds, paired
 differences with their intervals, files) and the CPU demo runner; the paired statistics of the package."""
+
 import csv
 import importlib.util
 import json
@@ -10,12 +12,17 @@ from typing import Optional
 
 import numpy as np
 import pytest
+from conftest import REPO, run_tool
 from scipy import stats
 
-from conftest import REPO, run_tool
-
-from mmext.evaluation.paired_statistics import (PerImageCounts, bootstrap_miou_difference, dataset_miou,
-                                                paired_difference, pool_held_out, t_interval)
+from mmext.evaluation.paired_statistics import (
+    PerImageCounts,
+    bootstrap_miou_difference,
+    dataset_miou,
+    paired_difference,
+    pool_held_out,
+    t_interval,
+)
 
 TABLE = 'tools/analysis_tools/ablation_table.py'
 
@@ -28,15 +35,32 @@ def load_table():
     return module
 
 
-def result_file(folder: Path, filename: str, metrics: dict, per_image: Optional[dict] = None,
-                config: str = 'projects/ccp_pose_aux/configs/clothing4/seg_only.py', curve=None,
-                cfg_options: Optional[dict] = None) -> Path:
+def result_file(
+    folder: Path,
+    filename: str,
+    metrics: dict,
+    per_image: Optional[dict] = None,
+    config: str = 'projects/ccp_pose_aux/configs/clothing4/seg_only.py',
+    curve=None,
+    cfg_options: Optional[dict] = None,
+) -> Path:
     """A result file as tools/analysis_tools/run_result.py writes it (the fields the table reads)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / filename
-    path.write_text(json.dumps(dict(
-        config=config, cfg_options=cfg_options or {}, seed=0, train_time_s=10.0, params_inference=1000,
-        metrics=metrics, learning_curve=dict(val=curve or [], loss=[]), per_image=per_image)))
+    path.write_text(
+        json.dumps(
+            dict(
+                config=config,
+                cfg_options=cfg_options or {},
+                seed=0,
+                train_time_s=10.0,
+                params_inference=1000,
+                metrics=metrics,
+                learning_curve=dict(val=curve or [], loss=[]),
+                per_image=per_image,
+            )
+        )
+    )
     return path
 
 
@@ -44,8 +68,13 @@ def fake_run(root, name, seed, metrics, train_time=100.0):
     work_dir = root / f'{name}_seed{seed}'
     work_dir.mkdir()
     shutil.copy(REPO / f'configs/ablations/dresscode_aux/{name}.py', work_dir / f'{name}.py')
-    (work_dir / 'run_summary.json').write_text(json.dumps(dict(
-        config=f'{name}.py', seed=seed, params_inference=5_028_722, train_time_s=train_time, val_metrics=metrics)))
+    (work_dir / 'run_summary.json').write_text(
+        json.dumps(
+            dict(
+                config=f'{name}.py', seed=seed, params_inference=5_028_722, train_time_s=train_time, val_metrics=metrics
+            )
+        )
+    )
     return work_dir
 
 
@@ -53,8 +82,9 @@ def test_table_averages_seeds_and_writes_md_csv_png(tmp_path):
     runs = [
         fake_run(tmp_path, 'seg_only', 0, {'mIoU': 40.0, 'gIoU.upper': 50.0}),
         fake_run(tmp_path, 'seg_only', 1, {'mIoU': 44.0, 'gIoU.upper': 54.0}, train_time=120.0),
-        fake_run(tmp_path, 'landmarks', 0, {'mIoU': 45.0, 'gIoU.upper': 56.0, 'PCK@0.1': 70.0,
-                                             'PCK@0.1_mean_pose': 30.0}),
+        fake_run(
+            tmp_path, 'landmarks', 0, {'mIoU': 45.0, 'gIoU.upper': 56.0, 'PCK@0.1': 70.0, 'PCK@0.1_mean_pose': 30.0}
+        ),
     ]
     out = tmp_path / 'table'
     result = run_tool(['tools/analysis_tools/ablation_table.py', *map(str, runs), '--out', str(out), '--no-cost'])
@@ -72,17 +102,38 @@ def test_table_averages_seeds_and_writes_md_csv_png(tmp_path):
 
 def test_table_refuses_runs_without_summary(tmp_path):
     (tmp_path / 'empty').mkdir()
-    result = run_tool(['tools/analysis_tools/ablation_table.py', str(tmp_path / 'empty'), '--out',
-                       str(tmp_path / 'o'), '--no-cost'], check=False)
+    result = run_tool(
+        ['tools/analysis_tools/ablation_table.py', str(tmp_path / 'empty'), '--out', str(tmp_path / 'o'), '--no-cost'],
+        check=False,
+    )
     assert result.returncode == 1 and 'no finished runs' in result.stderr
 
 
 def test_inference_cost_excludes_auxiliary_heads(tmp_path):
     names = ('seg_only', 'landmarks_skeleton', 'pose_input')
-    folders = [result_file(tmp_path / 'runs' / n, 'seed0.json', {'mIoU': 40.0},
-                           config=f'configs/ablations/dresscode_aux/{n}.py').parent for n in names]
-    assert load_table().main([*map(str, folders), '--out', str(tmp_path / 'out'), '--shape', '64', '48', '--repeat',
-                              '2', '--warmup', '1']) == 0
+    folders = [
+        result_file(
+            tmp_path / 'runs' / n, 'seed0.json', {'mIoU': 40.0}, config=f'configs/ablations/dresscode_aux/{n}.py'
+        ).parent
+        for n in names
+    ]
+    assert (
+        load_table().main(
+            [
+                *map(str, folders),
+                '--out',
+                str(tmp_path / 'out'),
+                '--shape',
+                '64',
+                '48',
+                '--repeat',
+                '2',
+                '--warmup',
+                '1',
+            ]
+        )
+        == 0
+    )
     costs = {row['config']: row for row in csv.DictReader((tmp_path / 'out' / 'ablation.csv').open())}
     seg, aux, wide = (costs[n] for n in names)
     assert all(float(c['latency_ms']) > 0 for c in costs.values())
@@ -94,17 +145,50 @@ def test_inference_cost_excludes_auxiliary_heads(tmp_path):
 
 @pytest.mark.slow  # trains the whole demo family (about 2 minutes of one core); `make test-all` runs it
 def test_demo_runs_a_family_end_to_end(tmp_path):
-    result = run_tool(['tools/analysis_tools/ablation_demo.py', '--data-root', str(tmp_path / 'data'), '--work-dir',
-                       str(tmp_path / 'runs'), '--variants', 'seg_only', 'landmarks', '--iters', '3', '--num', '4',
-                       '--image-size', '64x48', '--data-size', '64x48', '--batch-size', '2'], timeout=900)
+    result = run_tool(
+        [
+            'tools/analysis_tools/ablation_demo.py',
+            '--data-root',
+            str(tmp_path / 'data'),
+            '--work-dir',
+            str(tmp_path / 'runs'),
+            '--variants',
+            'seg_only',
+            'landmarks',
+            '--iters',
+            '3',
+            '--num',
+            '4',
+            '--image-size',
+            '64x48',
+            '--data-size',
+            '64x48',
+            '--batch-size',
+            '2',
+        ],
+        timeout=900,
+    )
     assert '[2/2] training landmarks' in result.stdout
     table = (tmp_path / 'runs' / 'ablation.md').read_text()
     assert '| seg_only | 1 |' in table and '| landmarks | 1 |' in table
     summary = json.loads((tmp_path / 'runs' / 'landmarks' / 'run_summary.json').read_text())
     assert summary['iterations'] == 3 and 'PCK@0.1' in summary['val_metrics']
     assert summary['params_aux_heads'] > 0
-    again = run_tool(['tools/analysis_tools/ablation_demo.py', '--data-root', str(tmp_path / 'data'), '--work-dir',
-                      str(tmp_path / 'runs'), '--variants', 'seg_only', '--iters', '3', '--image-size', '64x48'])
+    again = run_tool(
+        [
+            'tools/analysis_tools/ablation_demo.py',
+            '--data-root',
+            str(tmp_path / 'data'),
+            '--work-dir',
+            str(tmp_path / 'runs'),
+            '--variants',
+            'seg_only',
+            '--iters',
+            '3',
+            '--image-size',
+            '64x48',
+        ]
+    )
     assert 'finished run found' in again.stdout  # finished runs are reused, not retrained
 
 
@@ -147,8 +231,7 @@ def test_bootstrap_of_identical_runs_is_zero_and_of_a_constant_per_image_shift_i
     assert low == pytest.approx(10.0, abs=1e-9) and high == pytest.approx(10.0, abs=1e-9)
     # Several seeds of one split: the mean over the seeds, the images drawn once for all of them.
     other = counts(base.images, seed=2)
-    low, high = bootstrap_miou_difference([shifted(base), shifted(other)], [base, other], 300,
-                                          np.random.default_rng(0))
+    low, high = bootstrap_miou_difference([shifted(base), shifted(other)], [base, other], 300, np.random.default_rng(0))
     assert low == pytest.approx(10.0, abs=1e-9) and high == pytest.approx(10.0, abs=1e-9)
 
 
@@ -160,11 +243,12 @@ def test_pooled_folds_pair_photo_by_photo_and_refuse_folds_that_do_not_partition
     low, high = bootstrap_miou_difference([ours], [theirs], 200, np.random.default_rng(0))
     assert (low, high) == (pytest.approx(10.0, abs=1e-9), pytest.approx(10.0, abs=1e-9))
 
-    renamed = PerImageCounts(('other', ) + folds[1].images[1:], folds[1].intersection, folds[1].union, folds[1].classes)
+    renamed = PerImageCounts(('other',) + folds[1].images[1:], folds[1].intersection, folds[1].union, folds[1].classes)
     with pytest.raises(ValueError, match='paired fold 1: runs were evaluated on different images'):
         pool_held_out([folds[0], renamed, folds[2]], folds)
-    reordered = PerImageCounts(folds[2].images[::-1], folds[2].intersection[::-1], folds[2].union[::-1],
-                               folds[2].classes)
+    reordered = PerImageCounts(
+        folds[2].images[::-1], folds[2].intersection[::-1], folds[2].union[::-1], folds[2].classes
+    )
     with pytest.raises(ValueError, match='the same images in another order'):
         pool_held_out(folds, [folds[0], folds[1], reordered])
     with pytest.raises(ValueError, match="image 'f0_0' is held out in paired folds 0 and 2"):
@@ -192,14 +276,28 @@ def fold_campaign(root: Path, variants=('seg_only', 'shifted', 'other')) -> dict
             c = per_variant[name]
             miou = float(dataset_miou(c.intersection, c.union))
             shift = PER_IMAGE_MIOU_SHIFT[k] if name != 'seg_only' else 0
-            metrics = {'mIoU': miou, 'per_image_mIoU': 30.0 + k + shift,
-                       'per_image_iou.upper': 40.0 + k, 'per_image_iou.lower': 35.0, 'per_image_iou.whole': 25.0}
-            options = {'randomness.seed': 0, 'train_dataloader.dataset.split': f'fold{k}_train',
-                       'val_dataloader.dataset.split': f'fold{k}_val'}
-            result_file(root / name, f'fold{k}.json', metrics, cfg_options=options,
-                        per_image=dict(images=list(c.images), intersection=c.intersection.tolist(),
-                                       union=c.union.tolist(), classes=CLASSES),
-                        curve=[[100, miou - 10], [400, miou - 1 - k / 10], [500, miou]])
+            metrics = {
+                'mIoU': miou,
+                'per_image_mIoU': 30.0 + k + shift,
+                'per_image_iou.upper': 40.0 + k,
+                'per_image_iou.lower': 35.0,
+                'per_image_iou.whole': 25.0,
+            }
+            options = {
+                'randomness.seed': 0,
+                'train_dataloader.dataset.split': f'fold{k}_train',
+                'val_dataloader.dataset.split': f'fold{k}_val',
+            }
+            result_file(
+                root / name,
+                f'fold{k}.json',
+                metrics,
+                cfg_options=options,
+                per_image=dict(
+                    images=list(c.images), intersection=c.intersection.tolist(), union=c.union.tolist(), classes=CLASSES
+                ),
+                curve=[[100, miou - 10], [400, miou - 1 - k / 10], [500, miou]],
+            )
             made[name, k] = c
     return made
 
@@ -208,8 +306,7 @@ def test_fold_runs_pair_by_fold_with_a_t_interval_over_folds_and_a_pooled_photo_
     made = fold_campaign(tmp_path / 'runs')
     folders = [str(tmp_path / 'runs' / name) for name in ('seg_only', 'shifted', 'other')]
     out = tmp_path / 'out'
-    result = run_tool([TABLE, *folders, '--baseline', 'seg_only', '--no-cost', '--bootstrap', '300', '--out',
-                       str(out)])
+    result = run_tool([TABLE, *folders, '--baseline', 'seg_only', '--no-cost', '--bootstrap', '300', '--out', str(out)])
     diff = json.loads((out / 'ablation_diff.json').read_text())
     assert diff['paired_by'] == 'fold' and diff['bootstrap_resamples'] == 300
     shifted_row, other_row = diff['rows']
@@ -227,29 +324,41 @@ def test_fold_runs_pair_by_fold_with_a_t_interval_over_folds_and_a_pooled_photo_
     # The image interval is the pooled one: every held-out photo once, the statistic the dataset-level mIoU of
     # the pooled resample (not a mean over folds), draws in row order from the seeded generator.
     def pooled(name):
-        return (np.concatenate([made[name, k].intersection for k in range(FOLDS)]),
-                np.concatenate([made[name, k].union for k in range(FOLDS)]))
+        return (
+            np.concatenate([made[name, k].intersection for k in range(FOLDS)]),
+            np.concatenate([made[name, k].union for k in range(FOLDS)]),
+        )
+
     rng, n = np.random.default_rng(0), FOLDS * PHOTOS
     rng.integers(0, n, size=(300, n))  # the shifted row's draws
     (oi, ou), (bi, bu) = pooled('other'), pooled('seg_only')
     diffs = [float(dataset_miou(oi[p], ou[p]) - dataset_miou(bi[p], bu[p])) for p in rng.integers(0, n, size=(300, n))]
-    assert other_row['mIoU']['ci_images'] == pytest.approx([np.percentile(diffs, 2.5), np.percentile(diffs, 97.5)],
-                                                           rel=1e-9)
-    assert other_row['mIoU']['diff'] == pytest.approx(np.mean([
-        dataset_miou(made['other', k].intersection, made['other', k].union)
-        - dataset_miou(made['seg_only', k].intersection, made['seg_only', k].union) for k in range(FOLDS)]))
+    assert other_row['mIoU']['ci_images'] == pytest.approx(
+        [np.percentile(diffs, 2.5), np.percentile(diffs, 97.5)], rel=1e-9
+    )
+    assert other_row['mIoU']['diff'] == pytest.approx(
+        np.mean(
+            [
+                dataset_miou(made['other', k].intersection, made['other', k].union)
+                - dataset_miou(made['seg_only', k].intersection, made['seg_only', k].union)
+                for k in range(FOLDS)
+            ]
+        )
+    )
 
     # Labelled as folds everywhere; the clothing study's per-image IoU in the table.
     table = (out / 'ablation.md').read_text()
-    assert table.startswith('| config | folds | mIoU | per_image_mIoU | per_image_iou.upper | per_image_iou.lower | '
-                            'per_image_iou.whole |')
+    assert table.startswith(
+        '| config | folds | mIoU | per_image_mIoU | per_image_iou.upper | per_image_iou.lower | per_image_iou.whole |'
+    )
     assert '| seg_only | 5 |' in table and 'mean ± sample std over folds' in table
     assert 'per_image_iou.upper' in table and '| 42.00 ± 1.58 | 35.00 ± 0.00 | 25.00 ± 0.00 |' in table
     assert list(csv.DictReader((out / 'ablation.csv').open()))[0]['folds'] == '5'
     diff_md = (out / 'ablation_diff.md').read_text()
     assert diff_md.startswith('| config | folds |') and 'mIoU 95 % CI (folds)' in diff_md
-    assert diff_md.splitlines()[0].endswith('| Δ PCK@0.1 | Δ mIoU (pooled photos) | mIoU 95 % CI (folds) | '
-                                            'mIoU 95 % CI (images) |')
+    assert diff_md.splitlines()[0].endswith(
+        '| Δ PCK@0.1 | Δ mIoU (pooled photos) | mIoU 95 % CI (folds) | mIoU 95 % CI (images) |'
+    )
     assert '| shifted | 5 | +10.00 |' in diff_md and '+10.00 | [+10.00, +10.00] | [+10.00, +10.00] |' in diff_md
     assert f'the {FOLDS * PHOTOS} photos held out in the paired folds, pooled' in diff_md
     (oi, ou), (bi, bu) = pooled('other'), pooled('seg_only')
@@ -273,7 +382,7 @@ def test_fold_pairing_uses_the_folds_both_rows_have(tmp_path):
     table = load_table()
     runs = table.load_runs(str(tmp_path / 'runs' / 'seg_only')) + table.load_runs(str(tmp_path / 'runs' / 'shifted'))
     assert [r['fold'] for r in runs] == [0, 1, 2, 3, 4, 0, 1, 2, 4]
-    row, = table.paired_differences(runs, 'seg_only', bootstrap=50)
+    (row,) = table.paired_differences(runs, 'seg_only', bootstrap=50)
     assert row['paired_folds'] == 4 and row['mIoU']['images'] == 4 * PHOTOS
     assert row['per_image_mIoU']['per_fold'] == pytest.approx([0.5, 1.5, -0.2, 0.7])
 
@@ -285,8 +394,9 @@ def test_table_refuses_fold_runs_it_cannot_pair(tmp_path, capsys):
     tool = load_table()
 
     def table(*extra):
-        returncode = tool.main([*extra, '--baseline', 'seg_only', '--no-cost', '--bootstrap', '20', '--out',
-                                str(tmp_path / 'out')])
+        returncode = tool.main(
+            [*extra, '--baseline', 'seg_only', '--no-cost', '--bootstrap', '20', '--out', str(tmp_path / 'out')]
+        )
         return SimpleNamespace(returncode=returncode, stderr=capsys.readouterr().err)
 
     # A fold of the variant evaluated on other photos than the baseline's same fold.
@@ -317,8 +427,12 @@ def test_table_refuses_fold_runs_it_cannot_pair(tmp_path, capsys):
     refused = table(*folders)
     assert refused.returncode == 1 and 'holds both seed*.json and fold*.json' in refused.stderr
     (tmp_path / 'runs' / 'shifted' / 'seed0.json').unlink()
-    result_file(tmp_path / 'runs' / 'shifted', 'fold1.json', {'mIoU': 40.0},
-                cfg_options={'train_dataloader.dataset.split': 'fold3_train'})
+    result_file(
+        tmp_path / 'runs' / 'shifted',
+        'fold1.json',
+        {'mIoU': 40.0},
+        cfg_options={'train_dataloader.dataset.split': 'fold3_train'},
+    )
     refused = table(*folders)
     assert refused.returncode == 1 and 'fold 1 by its name' in refused.stderr and 'fold(s) [3]' in refused.stderr
 
@@ -327,20 +441,43 @@ def test_seed_runs_pair_by_seed_as_before(tmp_path):
     """Seed campaigns: the table, keys and labels of before; the image interval resamples the common val photos
     once per draw for all seeds, the seeds' mean dataset-level mIoU compared -- in the generator's old order."""
     images = [f'im{i}' for i in range(25)]
-    sides = {name: [counts(images, seed=10 * s + offset) for s in range(3)]
-             for name, offset in (('seg_only', 1), ('pose_input', 2), ('skeleton', 3))}
+    sides = {
+        name: [counts(images, seed=10 * s + offset) for s in range(3)]
+        for name, offset in (('seg_only', 1), ('pose_input', 2), ('skeleton', 3))
+    }
     for name, per_seed in sides.items():
         for s, c in enumerate(per_seed):
-            path = result_file(tmp_path / 'runs' / name, f'seed{s}.json', {
-                'mIoU': float(dataset_miou(c.intersection, c.union)), 'per_image_mIoU': 20.0 + s * (name != 'seg_only'),
-            }, per_image=dict(images=images, intersection=c.intersection.tolist(), union=c.union.tolist(),
-                              classes=CLASSES), curve=[[100, 1.0], [400, 2.0], [500, 2.5 + s]])
+            path = result_file(
+                tmp_path / 'runs' / name,
+                f'seed{s}.json',
+                {
+                    'mIoU': float(dataset_miou(c.intersection, c.union)),
+                    'per_image_mIoU': 20.0 + s * (name != 'seg_only'),
+                },
+                per_image=dict(
+                    images=images, intersection=c.intersection.tolist(), union=c.union.tolist(), classes=CLASSES
+                ),
+                curve=[[100, 1.0], [400, 2.0], [500, 2.5 + s]],
+            )
             result = json.loads(path.read_text())
             result['seed'] = s
             path.write_text(json.dumps(result))
     out = tmp_path / 'out'
-    assert load_table().main([*(str(tmp_path / 'runs' / n) for n in sides), '--baseline', 'seg_only', '--no-cost',
-                              '--bootstrap', '200', '--out', str(out)]) == 0
+    assert (
+        load_table().main(
+            [
+                *(str(tmp_path / 'runs' / n) for n in sides),
+                '--baseline',
+                'seg_only',
+                '--no-cost',
+                '--bootstrap',
+                '200',
+                '--out',
+                str(out),
+            ]
+        )
+        == 0
+    )
     diff = json.loads((out / 'ablation_diff.json').read_text())
     # the seed format as before, then where the table came from (machine, code commit, command line)
     assert list(diff) == ['baseline', 'bootstrap_resamples', 'rows', 'machine', 'code', 'command']

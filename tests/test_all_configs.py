@@ -1,11 +1,13 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Every config of configs/ and projects/*/configs parses, and its model builds (a stale key or a renamed
 type shows up here, not at the start of someone's cluster job); pipelines that load depth resize it bilinearly."""
+
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from mmengine.config import Config
 
-from conftest import REPO
 from mmext.utils.benchmarking import build_inference_segmentor
 
 CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts)
@@ -40,6 +42,7 @@ def test_config_builds(path: Path):
 
 
 def test_cpu_budget_depth_config_resizes_depth_bilinearly():
-    cfg = Config.fromfile(str(REPO / 'projects' / 'fast_person_segmentation' / 'configs' / 'cpu_budget' /
-                              'convdec_abg_dbn_dam_depth.py'))
+    cfg = Config.fromfile(
+        str(REPO / 'projects' / 'fast_person_segmentation' / 'configs' / 'cpu_budget' / 'convdec_abg_dbn_dam_depth.py')
+    )
     assert not depth_resized_by_nearest(cfg)

@@ -1,15 +1,16 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """mmext.apis: init_model / inference_model on the quickstart model and on pose-input / depth-head models."""
+
 import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import QUICKSTART_CONFIG, REPO
 
 import mmext  # noqa: F401
 from mmext.apis import build_inference_pipeline, inference_model, init_model
 from mmext.datasets.dresscode_meta import NUM_KEYPOINTS, PARSING_CLASSES
 from mmext.utils.pretrained import CheckpointMismatchError
-
-from conftest import QUICKSTART_CONFIG, REPO
 
 
 @pytest.fixture(scope='module')
@@ -22,14 +23,13 @@ def photo(synthetic_dresscode) -> str:
     return str(sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0])
 
 
-def test_init_model_loads_checkpoint_strictly_and_switches_on_landmarks_when_asked(model, quickstart_checkpoint,
-                                                                                   photo):
+def test_init_model_loads_checkpoint_strictly_and_switches_on_landmarks_when_asked(model, quickstart_checkpoint, photo):
     saved = torch.load(quickstart_checkpoint, map_location='cpu')['state_dict']
     for key, value in model.state_dict().items():
         assert torch.equal(value, saved[key]), key
     assert model.dataset_meta['classes'] == PARSING_CLASSES
     assert len(model.dataset_meta['palette']) == len(PARSING_CLASSES)
-    assert model.test_cfg['aux_predict'] == ('landmarks', )  # the skeleton head predicts nothing people need
+    assert model.test_cfg['aux_predict'] == ('landmarks',)  # the skeleton head predicts nothing people need
     assert not model.training
     # By default the auxiliary heads stay off: segmentation only, the config's test mode kept.
     plain = init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint))
@@ -37,14 +37,14 @@ def test_init_model_loads_checkpoint_strictly_and_switches_on_landmarks_when_ask
     seg_only, with_aux = inference_model(plain, photo), inference_model(model, photo)
     assert seg_only.landmarks is None and (seg_only.seg_map == with_aux.seg_map).all()
     with pytest.raises(ValueError, match="aux_predict names \\['depth'\\]"):
-        init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), aux_predict=('depth', ))
+        init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), aux_predict=('depth',))
 
 
 def test_slide_mode_is_kept_and_auxiliary_heads_see_the_whole_image(quickstart_checkpoint, photo):
-    options = {'model.test_cfg.mode': 'slide', 'model.test_cfg.crop_size': (128, 96),
-               'model.test_cfg.stride': (96, 64)}
-    model = init_model(str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), cfg_options=options,
-                       aux_predict='all')
+    options = {'model.test_cfg.mode': 'slide', 'model.test_cfg.crop_size': (128, 96), 'model.test_cfg.stride': (96, 64)}
+    model = init_model(
+        str(REPO / QUICKSTART_CONFIG), str(quickstart_checkpoint), cfg_options=options, aux_predict='all'
+    )
     assert model.test_cfg['mode'] == 'slide'
     result = inference_model(model, photo)
     assert result.landmarks.shape == (NUM_KEYPOINTS, 3) and result.seg_map.shape == cv2.imread(photo).shape[:2]
@@ -62,8 +62,9 @@ def test_init_model_errors(quickstart_checkpoint, tmp_path):
     del state['state_dict']['decode_head.conv_seg.weight']
     broken = tmp_path / 'broken.pth'
     torch.save(state, broken)
-    with pytest.raises(CheckpointMismatchError, match='1 model tensors are not in the checkpoint, e.g. '
-                       'decode_head.conv_seg.weight'):
+    with pytest.raises(
+        CheckpointMismatchError, match='1 model tensors are not in the checkpoint, e.g. decode_head.conv_seg.weight'
+    ):
         init_model(str(REPO / QUICKSTART_CONFIG), str(broken))
     state['state_dict']['decode_head.conv_seg.weight'] = torch.zeros(7, 256, 1, 1)
     torch.save(state, broken)
@@ -110,7 +111,7 @@ def test_landmarks_decoded_to_input_pixels(model, monkeypatch):
     def peaked_heatmaps(inputs, metas):
         h, w = head.target_size(metas)
         ys, xs = np.mgrid[:h, :w]
-        maps = np.stack([np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * 2.0 ** 2)) for cx, cy in peaks])
+        maps = np.stack([np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * 2.0**2)) for cx, cy in peaks])
         return torch.from_numpy(maps[None].astype(np.float32))
 
     monkeypatch.setattr(head, 'forward_at_target', peaked_heatmaps)
@@ -124,7 +125,7 @@ def test_pose_input_model_reads_keypoint_files_or_estimates_the_pose(synthetic_d
     cfg_path = str(REPO / 'configs/ablations/dresscode_aux/pose_input.py')
     model = init_model(cfg_path, cfg_options={'model.backbone.init_cfg': None})
     _, required = build_inference_pipeline(model.cfg)
-    assert required == ('keypoints_path', )
+    assert required == ('keypoints_path',)
     estimating, required = build_inference_pipeline(model.cfg, estimate_pose=True)
     assert required == () and 'EstimatePose' in repr(estimating)
     sample = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
@@ -137,8 +138,11 @@ def test_pose_input_model_reads_keypoint_files_or_estimates_the_pose(synthetic_d
 
 
 def test_depth_head_prediction_at_input_size(photo):
-    model = init_model(str(REPO / 'configs/ablations/dresscode_aux/depth_aux.py'),
-                       cfg_options={'model.backbone.init_cfg': None}, aux_predict='all')
+    model = init_model(
+        str(REPO / 'configs/ablations/dresscode_aux/depth_aux.py'),
+        cfg_options={'model.backbone.init_cfg': None},
+        aux_predict='all',
+    )
     assert 'depth' in model.test_cfg['aux_predict']
     result = inference_model(model, photo)
     assert result.depth is not None and result.depth.shape == result.seg_map.shape

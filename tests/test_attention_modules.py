@@ -1,12 +1,14 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """SERNet-Former / SERSegFormer attention modules: registration, shapes, gradients, ablation switches, numbers."""
+
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import randomise_bn_stats
 from mmseg.registry import MODELS
 
-from conftest import randomise_bn_stats
 import mmext  # noqa: F401  (registers the modules)
 from mmext.models.attention import DAM, AbG, AbM, AfN, ConvBNAbG, DbN
 
@@ -32,14 +34,17 @@ def sigmoid(v: float) -> float:
     return 1.0 / (1.0 + math.exp(-v))
 
 
-@pytest.mark.parametrize('cfg, cls', [
-    (dict(type='AbG', channels=8), AbG),
-    (dict(type='ConvBNAbG', in_channels=4, out_channels=8), ConvBNAbG),
-    (dict(type='AbM', in_channels=[4, 6], out_channels=8), AbM),
-    (dict(type='AfN', deep_channels=8, skip_channels=4, out_channels=6), AfN),
-    (dict(type='DbN', in_channels=8, out_channels=8), DbN),
-    (dict(type='DAM', channels=8), DAM),
-])
+@pytest.mark.parametrize(
+    'cfg, cls',
+    [
+        (dict(type='AbG', channels=8), AbG),
+        (dict(type='ConvBNAbG', in_channels=4, out_channels=8), ConvBNAbG),
+        (dict(type='AbM', in_channels=[4, 6], out_channels=8), AbM),
+        (dict(type='AfN', deep_channels=8, skip_channels=4, out_channels=6), AfN),
+        (dict(type='DbN', in_channels=8, out_channels=8), DbN),
+        (dict(type='DAM', channels=8), DAM),
+    ],
+)
 def test_registered(cfg, cls):
     assert type(MODELS.build(cfg)) is cls
 
@@ -209,8 +214,10 @@ def test_afn_cross_attention_lets_the_skip_steer_the_deep_gate():
     with torch.no_grad():
         s = steered.skip_proj(skips[0])
         steer = steered.spatial_att(s) + steered.channel_att(F.adaptive_avg_pool2d(s, 1))
-        torch.testing.assert_close(steered.deep_proj(F.interpolate(deep, size=(17, 23), mode='bilinear'), steer),
-                                   F.relu(f) + torch.sigmoid(f + steer) * f)
+        torch.testing.assert_close(
+            steered.deep_proj(F.interpolate(deep, size=(17, 23), mode='bilinear'), steer),
+            F.relu(f) + torch.sigmoid(f + steer) * f,
+        )
     with pytest.raises(ValueError, match='needs gate=True'):
         AfN(8, 4, 6, gate=False, cross_attention=True)
 
@@ -318,11 +325,14 @@ def test_dam_constant_input_numbers():
         dam.spatial_conv.weight.fill_(0.05)
     # Channel MLP: hidden units = relu(0.1 * 4 * v) = 0.2, outputs 0.1 * 2 * 0.2 = 0.04, same for avg and max.
     y = v * sigmoid(2 * 0.04)
+
     # Spatial: mean and max over channels both equal y; a zero-padded all-0.05 kernel sums the valid taps.
     def taps(i: int, n: int) -> int:
         return min(i + k // 2, n - 1) - max(i - k // 2, 0) + 1
-    expected = torch.tensor([[y * sigmoid(0.05 * taps(i, height) * taps(j, width) * 2 * y) for j in range(width)]
-                             for i in range(height)])
+
+    expected = torch.tensor(
+        [[y * sigmoid(0.05 * taps(i, height) * taps(j, width) * 2 * y) for j in range(width)] for i in range(height)]
+    )
     out = dam(torch.full((1, channels, height, width), v))
     for c in range(channels):
         torch.testing.assert_close(out[0, c], expected)

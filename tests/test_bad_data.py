@@ -1,8 +1,10 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Bad input data: every fault of issue 8 against every dataset class, under on_bad_sample='error' and 'skip'.
 
 'error' must raise DatasetError naming the file and the problem; 'skip' must leave the sample out, record it
 once (also across DataLoader workers) and let BadSampleHook report the count in the logs and the metrics.
 """
+
 import csv
 import json
 import logging
@@ -13,6 +15,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from conftest import REPO
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
@@ -24,8 +27,6 @@ from mmext.datasets import DatasetError
 from mmext.datasets.bad_sample_log import BadSampleLog
 from mmext.utils.bad_sample_config import apply_bad_sample_policy
 from mmext.utils.config_errors import ConfigCheckError
-
-from conftest import REPO
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints')]
 # serialize_data=False everywhere: mmengine's serialisation runs gc.collect(), ~0.5 s each in a full test process.
@@ -43,18 +44,29 @@ def dresscode(synthetic_dresscode, tmp_path):
 
 def build_dresscode(root, **kwargs):
     init_default_scope('mmseg')
-    return DATASETS.build(dict(type='DressCodeDataset', data_root=str(root), categories=(CATEGORY, ),
-                               pipeline=PIPELINE, serialize_data=False, **kwargs))
+    return DATASETS.build(
+        dict(
+            type='DressCodeDataset',
+            data_root=str(root),
+            categories=(CATEGORY,),
+            pipeline=PIPELINE,
+            serialize_data=False,
+            **kwargs,
+        )
+    )
 
 
 def train_ids(root):
-    return [line.split()[0][:-len('_0.jpg')] for line in (root / CATEGORY / 'train_pairs.txt').read_text().split('\n')
-            if line]
+    return [
+        line.split()[0][: -len('_0.jpg')]
+        for line in (root / CATEGORY / 'train_pairs.txt').read_text().split('\n')
+        if line
+    ]
 
 
 def truncate(path):
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
 
 
 def edit_label(path, change):
@@ -78,35 +90,67 @@ def set_pixel(label, value):
 LOAD_FAULTS = {
     'truncated photo': ('images/{}_0.jpg', truncate, r'truncated JPEG \(\d+ bytes, no end-of-image marker'),
     'empty photo': ('images/{}_0.jpg', lambda p: p.write_bytes(b''), r'empty file \(0 bytes\)'),
-    'photo that is no image': ('images/{}_0.jpg', lambda p: p.write_bytes(b'not an image\n' * 40),
-                               r'cannot be decoded \(AssertionError: failed to load image'),
+    'photo that is no image': (
+        'images/{}_0.jpg',
+        lambda p: p.write_bytes(b'not an image\n' * 40),
+        r'cannot be decoded \(AssertionError: failed to load image',
+    ),
     'truncated label map': ('label_maps/{}_4.png', truncate, r'truncated PNG'),
-    'unreadable label map': ('label_maps/{}_4.png', lambda p: p.write_bytes(b'\x89PNG\r\n\x1a\n' + b'\0' * 80),
-                             r'truncated PNG|cannot be decoded'),
-    'label map of another size': ('label_maps/{}_4.png', lambda p: cv2.imwrite(str(p), np.zeros((64, 48), np.uint8)),
-                                  r'label map is 64 x 48 \(H x W\) but the photo is 128 x 96'),
-    'colour label map': ('label_maps/{}_4.png', lambda p: edit_label(p, lambda m: np.dstack([m, m, m + 1])),
-                         r'label map has shape \(128, 96, 3\); expected one label value per pixel'),
-    'label value outside the classes': ('label_maps/{}_4.png', lambda p: edit_label(p, lambda m: set_pixel(m, 40)),
-                                        r'label value\(s\) 40 outside the classes 0..17 \(ignore index 255\)'),
-    '16-bit label map': ('label_maps/{}_4.png', lambda p: edit_label(p, lambda m: m.astype(np.uint16) * 300),
-                         r'16-bit grey PNG; label maps must be 8-bit'),
+    'unreadable label map': (
+        'label_maps/{}_4.png',
+        lambda p: p.write_bytes(b'\x89PNG\r\n\x1a\n' + b'\0' * 80),
+        r'truncated PNG|cannot be decoded',
+    ),
+    'label map of another size': (
+        'label_maps/{}_4.png',
+        lambda p: cv2.imwrite(str(p), np.zeros((64, 48), np.uint8)),
+        r'label map is 64 x 48 \(H x W\) but the photo is 128 x 96',
+    ),
+    'colour label map': (
+        'label_maps/{}_4.png',
+        lambda p: edit_label(p, lambda m: np.dstack([m, m, m + 1])),
+        r'label map has shape \(128, 96, 3\); expected one label value per pixel',
+    ),
+    'label value outside the classes': (
+        'label_maps/{}_4.png',
+        lambda p: edit_label(p, lambda m: set_pixel(m, 40)),
+        r'label value\(s\) 40 outside the classes 0..17 \(ignore index 255\)',
+    ),
+    '16-bit label map': (
+        'label_maps/{}_4.png',
+        lambda p: edit_label(p, lambda m: m.astype(np.uint16) * 300),
+        r'16-bit grey PNG; label maps must be 8-bit',
+    ),
     'missing keypoint file': ('keypoints/{}_2.json', lambda p: p.unlink(), r'keypoint file is missing'),
-    'malformed keypoint JSON': ('keypoints/{}_2.json', lambda p: p.write_text('{"keypoints": [[1, 2'),
-                                r'unreadable keypoint JSON'),
-    'keypoint JSON without 18 joints': ('keypoints/{}_2.json', lambda p: p.write_text('{"keypoints": [[1, 2, 1, 0]]}'),
-                                        r'expected \{"keypoints": \[...\]\} with 18 joints'),
-    'keypoint that is no number': ('keypoints/{}_2.json', lambda p: edit_joints(p, lambda j: j[2].__setitem__(0, 'x')),
-                                   r"joint 2 is not \[x, y, score, id\]: \['x'"),
-    'NaN keypoint': ('keypoints/{}_2.json', lambda p: edit_joints(p, lambda j: j[3].__setitem__(0, float('nan'))),
-                     r'joint 3 has a non-finite coordinate: \[nan, '),
+    'malformed keypoint JSON': (
+        'keypoints/{}_2.json',
+        lambda p: p.write_text('{"keypoints": [[1, 2'),
+        r'unreadable keypoint JSON',
+    ),
+    'keypoint JSON without 18 joints': (
+        'keypoints/{}_2.json',
+        lambda p: p.write_text('{"keypoints": [[1, 2, 1, 0]]}'),
+        r'expected \{"keypoints": \[...\]\} with 18 joints',
+    ),
+    'keypoint that is no number': (
+        'keypoints/{}_2.json',
+        lambda p: edit_joints(p, lambda j: j[2].__setitem__(0, 'x')),
+        r"joint 2 is not \[x, y, score, id\]: \['x'",
+    ),
+    'NaN keypoint': (
+        'keypoints/{}_2.json',
+        lambda p: edit_joints(p, lambda j: j[3].__setitem__(0, float('nan'))),
+        r'joint 3 has a non-finite coordinate: \[nan, ',
+    ),
 }
 
 
 def test_out_of_frame_joints_are_missing_and_counted(dresscode):
     bad_id = train_ids(dresscode)[2]
-    edit_joints(dresscode / CATEGORY / f'keypoints/{bad_id}_2.json', lambda j: (j[4].__setitem__(1, 900),
-                                                                             j[5].__setitem__(0, -7.5)))
+    edit_joints(
+        dresscode / CATEGORY / f'keypoints/{bad_id}_2.json',
+        lambda j: (j[4].__setitem__(1, 900), j[5].__setitem__(0, -7.5)),
+    )
     sample = build_dresscode(dresscode)[2]
     assert sample['sample_id'] == bad_id
     visible = sample['gt_keypoints_visible'][0]
@@ -145,17 +189,27 @@ def test_load_time_fault_is_skipped_and_recorded_once(dresscode, fault):
     assert dataset.bad_sample_log.count() == 1
 
 
-@pytest.mark.parametrize('loader, key, name, problem', [
-    ('LoadSkeletonMask', 'skeleton_path', 'skeletons/{}_5.jpg', 'truncated JPEG'),
-    ('LoadDepthMap', 'depth_path', 'depth/{}_0.png', 'truncated PNG'),
-])
+@pytest.mark.parametrize(
+    'loader, key, name, problem',
+    [
+        ('LoadSkeletonMask', 'skeleton_path', 'skeletons/{}_5.jpg', 'truncated JPEG'),
+        ('LoadDepthMap', 'depth_path', 'depth/{}_0.png', 'truncated PNG'),
+    ],
+)
 def test_truncated_skeleton_and_depth_maps(dresscode, loader, key, name, problem):
     path = dresscode / CATEGORY / name.format(train_ids(dresscode)[0])
     truncate(path)
     pipeline = PIPELINE + [dict(type=loader)]
     init_default_scope('mmseg')
-    dataset = DATASETS.build(dict(type='DressCodeDataset', data_root=str(dresscode), categories=(CATEGORY, ),
-                                  pipeline=pipeline, serialize_data=False))
+    dataset = DATASETS.build(
+        dict(
+            type='DressCodeDataset',
+            data_root=str(dresscode),
+            categories=(CATEGORY,),
+            pipeline=pipeline,
+            serialize_data=False,
+        )
+    )
     assert dataset.get_data_info(0)[key] == str(path)
     with pytest.raises(DatasetError, match=re.escape(f'{path}: {problem}')):
         dataset[0]
@@ -164,8 +218,10 @@ def test_truncated_skeleton_and_depth_maps(dresscode, loader, key, name, problem
 def test_ignore_index_and_missing_joints_are_not_faults(dresscode):
     bad_id = train_ids(dresscode)[0]
     edit_label(dresscode / CATEGORY / 'label_maps' / f'{bad_id}_4.png', lambda m: set_pixel(m, 255))
-    edit_joints(dresscode / CATEGORY / 'keypoints' / f'{bad_id}_2.json',
-                lambda j: (j[0].__setitem__(0, -1), j[0].__setitem__(1, -1), j[1].__setitem__(0, 0)))
+    edit_joints(
+        dresscode / CATEGORY / 'keypoints' / f'{bad_id}_2.json',
+        lambda j: (j[0].__setitem__(0, -1), j[0].__setitem__(1, -1), j[1].__setitem__(0, 0)),
+    )
     sample = build_dresscode(dresscode)[0]
     assert sample['gt_seg_map'][0, 0] == 255
     assert sample['gt_keypoints_visible'][0, :2].tolist() == [0, 0]
@@ -246,8 +302,12 @@ def test_skips_are_counted_and_logged_once_across_dataloader_workers(dresscode, 
         handler.close()
     assert dataset.bad_sample_log.count('train') == 2
     warnings = re.findall(r'Skipped bad sample \(train, DressCodeDataset\): (\S+):', (tmp_path / 'log.txt').read_text())
-    assert sorted(warnings) == sorted([str(dresscode / CATEGORY / 'images' / f'{ids[0]}_0.jpg'),
-                                       str(dresscode / CATEGORY / 'keypoints' / f'{ids[5]}_2.json')])
+    assert sorted(warnings) == sorted(
+        [
+            str(dresscode / CATEGORY / 'images' / f'{ids[0]}_0.jpg'),
+            str(dresscode / CATEGORY / 'keypoints' / f'{ids[5]}_2.json'),
+        ]
+    )
 
 
 def test_bad_sample_log_entries_are_created_once_and_moved(tmp_path):
@@ -287,8 +347,10 @@ def ccp_tree(root):
 
 
 def easyportrait_tree(root):
-    files = {s: (root / 'images' / 'train' / f'{s}.jpg', root / 'annotations' / 'train' / f'{s}.png')
-             for s in ('a', 'b', 'c')}
+    files = {
+        s: (root / 'images' / 'train' / f'{s}.jpg', root / 'annotations' / 'train' / f'{s}.png')
+        for s in ('a', 'b', 'c')
+    }
     for photo, label in files.values():
         write_photo(photo)
         write_label(label, 1)
@@ -313,14 +375,22 @@ def imaterialist_tree(root):
     return dict(type='IMaterialistDataset', data_root=str(root), split='train'), files
 
 
-TREES = {'CCPDataset': ccp_tree, 'EasyPortraitDataset': easyportrait_tree, 'ImageMaskFolderDataset': folder_tree,
-         'IMaterialistDataset': imaterialist_tree}
+TREES = {
+    'CCPDataset': ccp_tree,
+    'EasyPortraitDataset': easyportrait_tree,
+    'ImageMaskFolderDataset': folder_tree,
+    'IMaterialistDataset': imaterialist_tree,
+}
 SEG_PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 # fault: (which file of the middle sample, corruption, expected problem, found at index time)
 SEG_FAULTS = {
     'truncated photo': (0, truncate, r'truncated JPEG', False),
-    'label value outside the classes': (1, lambda p: write_label(p, 250), r'label value\(s\) 250 outside the classes',
-                                        False),
+    'label value outside the classes': (
+        1,
+        lambda p: write_label(p, 250),
+        r'label value\(s\) 250 outside the classes',
+        False,
+    ),
     'label map of another size': (1, lambda p: write_label(p, 1, hw=(16, 12)), r'label map is 16 x 12', False),
     'missing label map': (1, lambda p: p.unlink(), r'missing', True),
 }
@@ -388,11 +458,18 @@ def build_instances(root, **kwargs):
 
     import mmext.datasets.imaterialist_instances  # noqa: F401  (registers the dataset)
     import mmext.datasets.transforms.load_imaterialist_annotations  # noqa: F401  (registers the transform)
+
     init_default_scope('mmdet')
-    return DET_DATASETS.build(dict(type='IMaterialistInstanceDataset', data_root=str(root), test_mode=True,
-                                   serialize_data=False,
-                                   pipeline=[dict(type='LoadImageFromFile'),
-                                             dict(type='LoadIMaterialistAnnotations')], **kwargs))
+    return DET_DATASETS.build(
+        dict(
+            type='IMaterialistInstanceDataset',
+            data_root=str(root),
+            test_mode=True,
+            serialize_data=False,
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadIMaterialistAnnotations')],
+            **kwargs,
+        )
+    )
 
 
 @pytest.mark.parametrize('fault', ['bad row', 'missing photo', 'truncated photo', 'duplicated split ids'])
@@ -446,8 +523,11 @@ def test_top_level_policy_reaches_every_dataset_and_adds_the_hook():
 def test_training_with_skip_reports_bad_samples_per_epoch_in_metrics_and_at_the_end(dresscode, tmp_path, capsys):
     ids = train_ids(dresscode)
     truncate(dresscode / CATEGORY / 'images' / f'{ids[0]}_0.jpg')
-    test_ids = [line.split()[0][:-6] for line in (dresscode / CATEGORY / 'test_pairs_paired.txt').read_text().split()
-                if line.endswith('_0.jpg')]
+    test_ids = [
+        line.split()[0][:-6]
+        for line in (dresscode / CATEGORY / 'test_pairs_paired.txt').read_text().split()
+        if line.endswith('_0.jpg')
+    ]
     (dresscode / CATEGORY / 'keypoints' / f'{test_ids[0]}_2.json').write_text('{"keypoints": 5}')
     config = tmp_path / 'cfg.py'
     config.write_text(f"""
@@ -472,8 +552,10 @@ custom_hooks = [dict(type='RunSummaryHook')]
     log_dir = next(p for p in work_dir.iterdir() if p.is_dir() and (p / 'bad_samples.json').is_file())
     report = json.loads((log_dir / 'bad_samples.json').read_text())
     assert (report['train'], report['eval'], report['total']) == (1, 1, 2)
-    assert {e['path'] for e in report['files']} == {str(dresscode / CATEGORY / 'images' / f'{ids[0]}_0.jpg'),
-                                                   str(dresscode / CATEGORY / 'keypoints' / f'{test_ids[0]}_2.json')}
+    assert {e['path'] for e in report['files']} == {
+        str(dresscode / CATEGORY / 'images' / f'{ids[0]}_0.jpg'),
+        str(dresscode / CATEGORY / 'keypoints' / f'{test_ids[0]}_2.json'),
+    }
     log = next(log_dir.glob('*.log')).read_text()
     assert 'Bad samples skipped in train so far: 1 (1 new by epoch' in log
     assert re.search(r'Iter\(train\) \[2/2\].*bad_samples: 1', log)
@@ -490,19 +572,22 @@ def converter(name):
 
 def test_ccp_converter_reports_a_truncated_photo_continues_and_exits_1(tmp_path, capsys):
     import scipy.io as sio
+
     src = tmp_path / 'src'
     (src / 'annotations' / 'pixel-level').mkdir(parents=True)
     for stem in ('0001', '0002', '0003'):
         write_photo(src / 'photos' / f'{stem}.jpg')
-        sio.savemat(str(src / 'annotations' / 'pixel-level' / f'{stem}.mat'),
-                    dict(groundtruth=np.full((32, 24), 41, np.uint8)))
+        sio.savemat(
+            str(src / 'annotations' / 'pixel-level' / f'{stem}.mat'), dict(groundtruth=np.full((32, 24), 41, np.uint8))
+        )
     truncate(src / 'photos' / '0002.jpg')
     out = tmp_path / 'out'
     assert converter('ccp')(['--src', str(src), '--out', str(out), '--copy-photos']) == 1
     printed = capsys.readouterr()
     assert 'converted 2, skipped existing 0, bad 1' in printed.out
-    assert re.search(rf'bad: .*0002.mat: its photo {re.escape(str(src))}/photos/0002.jpg: truncated JPEG .* -- skipped',
-                     printed.err)
+    assert re.search(
+        rf'bad: .*0002.mat: its photo {re.escape(str(src))}/photos/0002.jpg: truncated JPEG .* -- skipped', printed.err
+    )
     listed = (out / 'splits' / 'train.txt').read_text().split() + (out / 'splits' / 'val.txt').read_text().split()
     assert sorted(listed) == ['0001', '0003']
 

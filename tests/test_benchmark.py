@@ -1,10 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """tools/analysis_tools/benchmark.py and the measuring helpers behind it (tiny inputs, few rounds)."""
+
 import json
 import runpy
 
 import pytest
 import torch
-
 from conftest import REPO, tiny_training_config
 
 TINY = str(REPO / 'configs/_base_/models/topformer_tiny.py')
@@ -17,8 +18,12 @@ def benchmark_main():
 
 def test_inference_json_fields_summary_and_compare_ratio(tmp_path, capsys):
     out = tmp_path / 'bench.json'
-    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '3', '--warmup', '0', '--compare', BASE,
-                             '--out', str(out)]) == 0
+    assert (
+        benchmark_main()(
+            [TINY, '--shape', '64', '64', '--repeat', '3', '--warmup', '0', '--compare', BASE, '--out', str(out)]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     main, other = report['models']['main'], report['models']['compare']
     assert report['mode'] == 'inference' and report['settings']['shape'] == [64, 64]
@@ -41,14 +46,52 @@ def test_inference_json_fields_summary_and_compare_ratio(tmp_path, capsys):
 
 def test_onnxruntime_and_optimised_eager_paths_report_sizes(tmp_path):
     out = tmp_path / 'ort.json'
-    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '1', '--warmup', '0', '--no-memory',
-                             '--backend', 'onnxruntime', '--out', str(out)]) == 0
+    assert (
+        benchmark_main()(
+            [
+                TINY,
+                '--shape',
+                '64',
+                '64',
+                '--repeat',
+                '1',
+                '--warmup',
+                '0',
+                '--no-memory',
+                '--backend',
+                'onnxruntime',
+                '--out',
+                str(out),
+            ]
+        )
+        == 0
+    )
     result = json.loads(out.read_text())['models']['main']
     assert result['onnx'].endswith('.onnx') and 4 < result['size_MB'] < 7  # 1.39 M fp32 weights in the file
     assert 'peak_memory_MB' not in result
     out = tmp_path / 'bf16.json'
-    assert benchmark_main()([TINY, '--shape', '64', '64', '--repeat', '1', '--warmup', '0', '--no-memory',
-                             '--fuse-bn', '--channels-last', '--precision', 'bf16', '--out', str(out)]) == 0
+    assert (
+        benchmark_main()(
+            [
+                TINY,
+                '--shape',
+                '64',
+                '64',
+                '--repeat',
+                '1',
+                '--warmup',
+                '0',
+                '--no-memory',
+                '--fuse-bn',
+                '--channels-last',
+                '--precision',
+                'bf16',
+                '--out',
+                str(out),
+            ]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert report['settings']['fuse_bn'] and report['settings']['precision'] == 'bf16'
     assert report['models']['main']['size_MB'] == pytest.approx(1389654 * 2 / 2**20, rel=0.05)
@@ -67,15 +110,38 @@ def test_bad_input_gives_clear_errors(tmp_path, capsys):
 def test_train_mode_measures_the_auxiliary_heads_overhead(tmp_path, synthetic_dresscode):
     """Training steps on the config's own data: the multi-task model has more parameters and work."""
     common = tiny_training_config(synthetic_dresscode) + (
-        "train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=pipeline))\n")
+        "train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=pipeline))\n"
+    )
     multitask = tmp_path / 'multitask.py'
     multitask.write_text(common)
     seg_only = tmp_path / 'seg_only.py'
-    seg_only.write_text(common + "model.update(aux_task_heads=dict(_delete_=True),\n"
-                        "             test_cfg=dict(_delete_=True, mode='whole'))\n")
+    seg_only.write_text(
+        common + "model.update(aux_task_heads=dict(_delete_=True),\n"
+        "             test_cfg=dict(_delete_=True, mode='whole'))\n"
+    )
     out = tmp_path / 'train.json'
-    assert benchmark_main()([str(seg_only), '--train', '--batch-size', '2', '--shape', '64', '64', '--repeat', '1',
-                             '--warmup', '0', '--compare', str(multitask), '--out', str(out)]) == 0
+    assert (
+        benchmark_main()(
+            [
+                str(seg_only),
+                '--train',
+                '--batch-size',
+                '2',
+                '--shape',
+                '64',
+                '64',
+                '--repeat',
+                '1',
+                '--warmup',
+                '0',
+                '--compare',
+                str(multitask),
+                '--out',
+                str(out),
+            ]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert report['mode'] == 'train'
     main, other = report['models']['main'], report['models']['compare']
@@ -88,6 +154,7 @@ def test_train_mode_measures_the_auxiliary_heads_overhead(tmp_path, synthetic_dr
 
 def test_peak_memory_sees_a_large_allocation():
     from mmext.utils.benchmarking import peak_memory_mb
+
     small = peak_memory_mb(lambda: torch.ones(2**10))
     large = peak_memory_mb(lambda: torch.ones(64 * 2**20 // 4))  # 64 MiB, touched
     assert small is not None and large is not None

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """tools/misc/check_dataset.py on a clean and a corrupted synthetic Dress Code tree, and on a config it cannot use."""
+
 import json
 import runpy
 import shutil
@@ -6,7 +8,6 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-
 from conftest import REPO
 
 QUICKSTART = REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py'
@@ -58,11 +59,10 @@ def test_corrupted_tree_lists_every_problem_and_exits_1(synthetic_dresscode, tmp
     out = tmp_path / 'report.json'
     assert check([str(QUICKSTART), '--split', 'train', '--out', str(out), *on(root)]) == 1
     printed = capsys.readouterr().out
-    train, = json.loads(out.read_text())['datasets']
+    (train,) = json.loads(out.read_text())['datasets']
     assert (train['listed'], train['loaded']) == (23, 20)
     found = {(p['path'], p['when']): p['problem'] for p in train['problems']}
-    assert set(found) == {(str(photo), 'load'), (str(label), 'load'), (str(keypoints), 'load'),
-                          (str(missing), 'index')}
+    assert set(found) == {(str(photo), 'load'), (str(label), 'load'), (str(keypoints), 'load'), (str(missing), 'index')}
     assert found[(str(photo), 'load')].startswith('truncated JPEG')
     assert found[(str(label), 'load')] == 'label value(s) 30 outside the classes 0..17 (ignore index 255)'
     assert found[(str(keypoints), 'load')].startswith('unreadable keypoint JSON')
@@ -90,13 +90,23 @@ def test_help_shows_examples(capsys):
     assert 'Examples:' in printed and '--split' in printed and '--out' in printed and '--cfg-options' in printed
 
 
-def test_a_missing_data_root_is_that_splits_problem_and_the_others_are_reported(synthetic_dresscode, tmp_path,
-                                                                                   capsys):
+def test_a_missing_data_root_is_that_splits_problem_and_the_others_are_reported(synthetic_dresscode, tmp_path, capsys):
     out = tmp_path / 'report.json'
     missing = tmp_path / 'nowhere'
-    assert check([str(QUICKSTART), '--out', str(out), '--cfg-options', f'train_dataloader.dataset.data_root={missing}',
-                  f'val_dataloader.dataset.data_root={synthetic_dresscode}',
-                  f'test_dataloader.dataset.data_root={synthetic_dresscode}']) == 1
+    assert (
+        check(
+            [
+                str(QUICKSTART),
+                '--out',
+                str(out),
+                '--cfg-options',
+                f'train_dataloader.dataset.data_root={missing}',
+                f'val_dataloader.dataset.data_root={synthetic_dresscode}',
+                f'test_dataloader.dataset.data_root={synthetic_dresscode}',
+            ]
+        )
+        == 1
+    )
     train, val = json.loads(out.read_text())['datasets']
     assert not train['built'] and str(missing) in train['problems'][0]['path']
     assert 'does not exist' in train['problems'][0]['problem']

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """CCP / People Clothing converters, CCPDataset, EasyPortraitDataset, ImageMaskFolderDataset and label modes."""
+
 import csv
 import os
 import re
@@ -9,11 +11,11 @@ import cv2
 import numpy as np
 import pytest
 import scipy.io as sio
-from PIL import Image
+from conftest import CCP_STEMS, REPO
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
+from PIL import Image
 
-from conftest import CCP_STEMS, REPO
 from mmext.datasets import CCPDataset, DatasetError, EasyPortraitDataset, ImageMaskFolderDataset
 from mmext.datasets.clothing_meta import CCP_CLASSES, EASYPORTRAIT_LABEL_MODES, LABEL_MODES
 from mmext.datasets.conversion import split_stems
@@ -82,8 +84,10 @@ def test_ccp_split_is_seeded_disjoint_and_complete(ccp_src, ccp_out, tmp_path, c
     for name in ('train.txt', 'val.txt'):
         assert (tmp_path / 'again' / 'splits' / name).read_text() == (ccp_out / 'splits' / name).read_text()
     (tmp_path / 'val_list.txt').write_text('0024.jpg\n# comment\n0003\n')
-    assert main(['--src', str(ccp_src), '--out', str(tmp_path / 'listed'), '--val-list',
-                 str(tmp_path / 'val_list.txt')]) == 0
+    assert (
+        main(['--src', str(ccp_src), '--out', str(tmp_path / 'listed'), '--val-list', str(tmp_path / 'val_list.txt')])
+        == 0
+    )
     assert (tmp_path / 'listed' / 'splits' / 'val.txt').read_text() == '0003\n0024\n'
     assert (tmp_path / 'listed' / 'splits' / 'train.txt').read_text() == '0001\n0006\n0051\n'
     # Over many stems, seeds differ and the share is val_fraction.
@@ -132,8 +136,9 @@ def test_ccp_bad_annotations_are_reported_and_skipped(ccp_src, tmp_path, capsys)
         line = next(line for line in captured.err.splitlines() if f'{stem}.mat' in line)
         assert problem in line
     assert sorted(os.listdir(out / 'labels')) == ['0001.png']
-    assert (out / 'splits' / 'train.txt').read_text().split() + \
-        (out / 'splits' / 'val.txt').read_text().split() == ['0001']
+    assert (out / 'splits' / 'train.txt').read_text().split() + (out / 'splits' / 'val.txt').read_text().split() == [
+        '0001'
+    ]
 
 
 def test_ccp_dataset_label_modes_follow_the_groundtruth(ccp_src, ccp_out):
@@ -143,8 +148,12 @@ def test_ccp_dataset_label_modes_follow_the_groundtruth(ccp_src, ccp_out):
     fashion7[[41, 19, 51]] = [1, 2, 3]
     fashion7[[7, 12, 16, 21, 28, 32, 36, 39, 43, 58]] = 4
     fashion7[[25, 31, 27]], fashion7[14] = 5, 6
-    expected = dict(native=lambda gt: gt, clothing4=lambda gt: clothing4[gt], person=lambda gt: gt > 0,
-                    fashion7=lambda gt: fashion7[gt])
+    expected = dict(
+        native=lambda gt: gt,
+        clothing4=lambda gt: clothing4[gt],
+        person=lambda gt: gt > 0,
+        fashion7=lambda gt: fashion7[gt],
+    )
     for mode, recompute in expected.items():
         seen = []
         for split in ('train', 'val'):
@@ -179,12 +188,15 @@ def test_ccp_split_is_mmseg_ann_file_and_its_folders_data_prefix(ccp_out, tmp_pa
         assert [same.get_data_info(i) for i in range(len(same))] == infos and same.split == 'val'
     fold = build('CCPDataset', data_root=str(ccp_out), ann_file='splits/fold0_val.txt')
     assert [fold.get_data_info(i)['sample_id'] for i in range(len(fold))] == (
-        ccp_out / 'splits' / 'fold0_val.txt').read_text().split()
+        ccp_out / 'splits' / 'fold0_val.txt'
+    ).read_text().split()
     mine = tmp_path / 'mine.txt'  # a list kept outside the data root
     mine.write_text('0024\n0003\n')
     listed = build('CCPDataset', data_root=str(ccp_out), ann_file=str(mine), label_mode='person')
     assert [listed.get_data_info(i)['img_path'] for i in range(2)] == [
-        str(ccp_out / 'photos' / '0024.jpg'), str(ccp_out / 'photos' / '0003.jpg')]
+        str(ccp_out / 'photos' / '0024.jpg'),
+        str(ccp_out / 'photos' / '0003.jpg'),
+    ]
     assert listed.get_data_info(0)['depth_path'] == str(ccp_out / 'depth' / '0024.png')
     with pytest.raises(DatasetError, match='gone.txt: list of the .gone. split is missing'):
         build('CCPDataset', data_root=str(ccp_out), ann_file=str(tmp_path / 'gone.txt'))
@@ -227,7 +239,17 @@ def test_label_modes_are_complete_and_as_documented():
     assert full_label_map(LABEL_MODES, 'person', 59) == {i: int(i > 0) for i in range(59)}
     fashion7 = full_label_map(LABEL_MODES, 'fashion7', 59)
     assert {CCP_CLASSES[k] for k, v in fashion7.items() if v == 4} == {
-        'boots', 'clogs', 'flats', 'heels', 'loafers', 'pumps', 'sandals', 'shoes', 'sneakers', 'wedges'}
+        'boots',
+        'clogs',
+        'flats',
+        'heels',
+        'loafers',
+        'pumps',
+        'sandals',
+        'shoes',
+        'sneakers',
+        'wedges',
+    }
     assert {CCP_CLASSES[k] for k, v in fashion7.items() if v == 5} == {'jeans', 'pants', 'leggings'}
     assert [fashion7[i] for i in (41, 19, 51, 14, 40, 35)] == [1, 2, 3, 6, 0, 0]
     assert full_label_map(EASYPORTRAIT_LABEL_MODES, 'person', 9) == {0: 0, **{i: 1 for i in range(1, 9)}}
@@ -249,7 +271,8 @@ def kaggle_src(tmp_path):
     for i in (1, 2, 3):
         stem = f'{i:04d}'
         Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8)).save(
-            src / 'png_images' / 'IMAGES' / f'img_{stem}.png')
+            src / 'png_images' / 'IMAGES' / f'img_{stem}.png'
+        )
         masks[stem] = rng.integers(0, 59, (40, 30), dtype=np.uint8)
         Image.fromarray(masks[stem]).save(src / 'png_masks' / 'MASKS' / f'seg_{stem}.png')
     with open(src / 'labels_class_dict.csv', 'w', newline='') as f:
@@ -261,11 +284,12 @@ def kaggle_src(tmp_path):
 
 def test_people_clothing_takes_the_options_of_ccp_py(capsys):
     """Both converters declare their command line themselves (standalone scripts); only --src differs."""
+
     def options(name):
         with pytest.raises(SystemExit):
             runpy.run_path(str(REPO / 'tools' / 'dataset_converters' / f'{name}.py'))['parse_args'](['--help'])
         text = capsys.readouterr().out
-        text = text[text.index('options:'):]
+        text = text[text.index('options:') :]
         return re.sub(r'\n  --src SRC.*?(?=\n  -)', '', text, flags=re.S)
 
     ccp = options('ccp')
@@ -364,8 +388,13 @@ def test_image_mask_folder_dataset(tmp_path):
     for name in ('x', 'y'):
         cv2.imwrite(str(root / 'images' / 'sub' / f'{name}.jpg'), np.full((20, 10, 3), 128, np.uint8))
         cv2.imwrite(str(root / 'masks' / 'sub' / f'{name}.png'), mask)
-    dataset = build('ImageMaskFolderDataset', data_root=str(root), classes=('background', 'cloth'),
-                    label_map={255: 1}, palette=[[0, 0, 0], [255, 0, 0]])
+    dataset = build(
+        'ImageMaskFolderDataset',
+        data_root=str(root),
+        classes=('background', 'cloth'),
+        label_map={255: 1},
+        palette=[[0, 0, 0], [255, 0, 0]],
+    )
     assert len(dataset) == 2 and dataset.metainfo['classes'] == ('background', 'cloth')
     info = dataset.get_data_info(0)
     assert info['seg_map_path'] == str(root / 'masks' / 'sub' / 'x.png')

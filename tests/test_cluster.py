@@ -1,7 +1,9 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Clusters and the toolbox: the install command's torch build and mmcv ops, declared dependencies, GPUs that
 torch cannot use, --auto-scale-lr, Slurm argument pass-through, a checkpoint on SIGTERM, TensorBoard, the
 offline analysis tools and ONNX Runtime providers. What this CPU machine cannot have (a GPU, srun, a driver)
 is simulated with small stand-in programs on PATH."""
+
 import importlib.metadata
 import json
 import os
@@ -14,7 +16,6 @@ import time
 
 import pytest
 import torch
-
 from conftest import REPO, run_tool
 from test_tools import small_config, train
 
@@ -31,8 +32,14 @@ def stand_in(folder, name: str, script: str) -> None:
 
 
 def install_dry_run(*args, **env):
-    return subprocess.run(['bash', 'tools/install.sh', *args], cwd=REPO, capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, DRY_RUN='1', **env))
+    return subprocess.run(
+        ['bash', 'tools/install.sh', *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, DRY_RUN='1', **env),
+    )
 
 
 CUDA13_PINS = re.compile(r'^(cuda-toolkit|cuda-bindings|nvidia-[a-z0-9-]+|triton)==', re.M)
@@ -49,9 +56,12 @@ def test_install_passes_the_chosen_torch_build_to_uv():
         chosen = install_dry_run(TORCH_BACKEND=build)
         assert chosen.returncode == 0, chosen.stderr
         # (this machine's venv holds the cu130 build, which the command replaces)
-        command = re.search(rf'\+ .*uv pip install .*--torch-backend {build} --reinstall-package torch '
-                            r'--reinstall-package torchvision -r (\S+) torch==2\.13\.0 torchvision==0\.28\.0$',
-                            chosen.stdout, re.M)
+        command = re.search(
+            rf'\+ .*uv pip install .*--torch-backend {build} --reinstall-package torch '
+            r'--reinstall-package torchvision -r (\S+) torch==2\.13\.0 torchvision==0\.28\.0$',
+            chosen.stdout,
+            re.M,
+        )
         assert command, chosen.stdout
         lock = open(command.group(1)).read()  # the lock without the CUDA 13 runtime, torch and torchvision
         os.remove(command.group(1))
@@ -69,13 +79,25 @@ def test_install_refuses_torch_builds_that_do_not_exist(build):
 def test_install_help_prints_and_installs_nothing(tmp_path):
     venv = tmp_path / 'venv'
     for args in (['--help'], ['-h']):
-        result = subprocess.run(['bash', 'tools/install.sh', *args], cwd=REPO, capture_output=True, text=True,
-                                timeout=60, env=dict(os.environ, VENV=str(venv), PYTHON=str(tmp_path / 'no_python')))
+        result = subprocess.run(
+            ['bash', 'tools/install.sh', *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, VENV=str(venv), PYTHON=str(tmp_path / 'no_python')),
+        )
         assert result.returncode == 0, result.stderr
         assert 'TORCH_BACKEND' in result.stdout and 'cu126' in result.stdout and 'DRY_RUN' in result.stdout
         assert '==>' not in result.stdout and not venv.exists()
-    wrong = subprocess.run(['bash', 'tools/install.sh', '--torch-backend', 'cu126'], cwd=REPO, capture_output=True,
-                           text=True, timeout=60, env=dict(os.environ, VENV=str(venv)))
+    wrong = subprocess.run(
+        ['bash', 'tools/install.sh', '--torch-backend', 'cu126'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, VENV=str(venv)),
+    )
     assert wrong.returncode == 2 and 'environment variables' in wrong.stderr and not venv.exists()
 
 
@@ -97,8 +119,11 @@ def test_install_replaces_a_torch_of_another_build(tmp_path):
     back_to_default = install_dry_run(VENV=str(venv))
     assert back_to_default.returncode == 0, back_to_default.stderr
     assert 'replacing torch 2.13.0+cu126 with the cu130 build' in back_to_default.stdout
-    assert re.search(r'\+ .*uv pip install .*--reinstall-package torch --reinstall-package torchvision '
-                     r'-r requirements\.lock', back_to_default.stdout)
+    assert re.search(
+        r'\+ .*uv pip install .*--reinstall-package torch --reinstall-package torchvision '
+        r'-r requirements\.lock',
+        back_to_default.stdout,
+    )
     # the CUDA packages of the replaced build go (this stand-in venv lists those of this machine's cu130 torch)
     assert re.search(r'\+ .*uv pip uninstall .*nvidia-cublas', back_to_default.stdout)
     same = install_dry_run(VENV=str(venv), TORCH_BACKEND='cu126')
@@ -116,8 +141,9 @@ def test_install_says_which_mmcv_ops_it_builds(tmp_path):
     # without a GPU torch's extension builder needs the architectures: those of the installed torch build
     arch = re.escape('7.5;8.0;8.6;9.0;10.0;12.0+PTX') if torch.version.cuda == '13.0' else r'[0-9.;]+\+PTX'
     assert re.search(rf'\+ env MMCV_WITH_OPS=1 FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST={arch} .*mmcv @ ', forced.stdout)
-    chosen = install_dry_run(MMCV_WITH_OPS='1', FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST='8.0;9.0',
-                             PATH=f'{tmp_path}:{os.environ["PATH"]}')
+    chosen = install_dry_run(
+        MMCV_WITH_OPS='1', FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST='8.0;9.0', PATH=f'{tmp_path}:{os.environ["PATH"]}'
+    )
     assert '+ env MMCV_WITH_OPS=1 FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST=8.0;9.0 ' in chosen.stdout
 
 
@@ -150,6 +176,7 @@ def test_declared_dependencies_are_installed_at_accepted_versions():
     import tomllib
 
     from packaging.requirements import Requirement
+
     project = tomllib.loads((REPO / 'pyproject.toml').read_text())['project']
     extras = project['optional-dependencies']
     assert set(extras) >= {'dev', 'demo', 'deploy', 'pose'}
@@ -220,8 +247,11 @@ def test_visible_nvidia_gpus_reads_nvidia_smi_and_respects_hidden_devices(tmp_pa
 
 
 def test_auto_scale_lr_scales_to_the_actual_batch(tmp_path, synthetic_dresscode):
-    config = small_config(tmp_path, synthetic_dresscode, extra='auto_scale_lr = dict(base_batch_size=16)\n'
-                          'train_cfg = dict(max_iters=1, val_interval=1000)')
+    config = small_config(
+        tmp_path,
+        synthetic_dresscode,
+        extra='auto_scale_lr = dict(base_batch_size=16)\ntrain_cfg = dict(max_iters=1, val_interval=1000)',
+    )
     train(config, tmp_path / 'scaled', '--auto-scale-lr')
     log = next((tmp_path / 'scaled').glob('*/*.log')).read_text()
     assert 'LR is set based on batch size of 16 and the current batch size is 2' in log
@@ -238,22 +268,46 @@ def test_slurm_train_passes_every_argument_to_train_py(tmp_path):
     stand_in(tmp_path, 'srun', 'echo "srun $*"; echo "MASTER_PORT=${MASTER_PORT:-unset}"\n')
     env = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'MASTER_PORT', 'PORT')}
     env['PATH'] = f'{tmp_path}:{os.environ["PATH"]}'
-    result = subprocess.run(['bash', 'tools/slurm_train.sh', 'gpu', 'job', 'configs/topformer_pose_aux.py', '--resume',
-                             '--work-dir', 'work_dirs/x', '--cfg-options', 'train_cfg.max_iters=10'],
-                            cwd=REPO, capture_output=True, text=True, env=dict(env, GPUS='4'))
+    result = subprocess.run(
+        [
+            'bash',
+            'tools/slurm_train.sh',
+            'gpu',
+            'job',
+            'configs/topformer_pose_aux.py',
+            '--resume',
+            '--work-dir',
+            'work_dirs/x',
+            '--cfg-options',
+            'train_cfg.max_iters=10',
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(env, GPUS='4'),
+    )
     assert result.returncode == 0, result.stderr
     # the repository's venv runs train.py, as in dist_train.sh
-    assert re.search(rf'srun -p gpu --job-name=job .*--ntasks=4 .* {re.escape(str(REPO))}/\.venv/bin/python -u '
-                     r'\S*tools/train\.py configs/topformer_pose_aux\.py --launcher slurm --resume --work-dir '
-                     r'work_dirs/x --cfg-options train_cfg\.max_iters=10', result.stdout)
+    assert re.search(
+        rf'srun -p gpu --job-name=job .*--ntasks=4 .* {re.escape(str(REPO))}/\.venv/bin/python -u '
+        r'\S*tools/train\.py configs/topformer_pose_aux\.py --launcher slurm --resume --work-dir '
+        r'work_dirs/x --cfg-options train_cfg\.max_iters=10',
+        result.stdout,
+    )
     assert 'MASTER_PORT=unset' in result.stdout  # train.py derives it from the job ID
-    with_port = subprocess.run(['bash', 'tools/slurm_train.sh', 'gpu', 'job', 'configs/topformer_pose_aux.py'],
-                               cwd=REPO, capture_output=True, text=True, env=dict(env, PORT='28123'))
+    with_port = subprocess.run(
+        ['bash', 'tools/slurm_train.sh', 'gpu', 'job', 'configs/topformer_pose_aux.py'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(env, PORT='28123'),
+    )
     assert 'MASTER_PORT=28123' in with_port.stdout
 
 
 def test_slurm_jobs_on_one_node_rendezvous_on_their_own_ports(monkeypatch):
     from mmengine.config import Config
+
     monkeypatch.delenv('MASTER_PORT', raising=False)
     ports = []
     for job_id in ('4711', '4712'):
@@ -273,12 +327,21 @@ def test_slurm_jobs_on_one_node_rendezvous_on_their_own_ports(monkeypatch):
 
 
 def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic_dresscode):
-    config = small_config(tmp_path, synthetic_dresscode, extra='train_cfg = dict(max_iters=400, val_interval=1000)\n'
-                          'default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1000))')
+    config = small_config(
+        tmp_path,
+        synthetic_dresscode,
+        extra='train_cfg = dict(max_iters=400, val_interval=1000)\n'
+        'default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1000))',
+    )
     work = tmp_path / 'preempted'
-    process = subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work)], cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=dict(os.environ, PYTHONUNBUFFERED='1'))
+    process = subprocess.Popen(
+        [sys.executable, 'tools/train.py', str(config), '--work-dir', str(work)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED='1'),
+    )
     output = []
     deadline = time.time() + 300
     while time.time() < deadline:  # wait for the third iteration, then ask the job to stop as Slurm does
@@ -298,17 +361,46 @@ def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic_dre
 
 
 def test_tensorboard_events_plot_curves_and_confusion_matrix(tmp_path, synthetic_dresscode):
-    config = small_config(tmp_path, synthetic_dresscode, extra='train_cfg = dict(max_iters=2, val_interval=2)\n'
-                          'default_hooks = dict(checkpoint=dict(interval=2))')
+    config = small_config(
+        tmp_path,
+        synthetic_dresscode,
+        extra='train_cfg = dict(max_iters=2, val_interval=2)\ndefault_hooks = dict(checkpoint=dict(interval=2))',
+    )
     train(config, tmp_path / 'run')
     assert list((tmp_path / 'run').glob('*/vis_data/events.out.tfevents.*'))
-    curves = run_tool(['tools/analysis_tools/plot_curves.py', str(tmp_path / 'run'), '--keys', 'loss', 'mIoU', 'lr',
-                       '--out', str(tmp_path / 'curves.png')])
+    curves = run_tool(
+        [
+            'tools/analysis_tools/plot_curves.py',
+            str(tmp_path / 'run'),
+            '--keys',
+            'loss',
+            'mIoU',
+            'lr',
+            '--out',
+            str(tmp_path / 'curves.png'),
+        ]
+    )
     assert (tmp_path / 'curves.png').stat().st_size > 1000 and 'Written' in curves.stdout
-    run_tool(['tools/test.py', str(config), str(tmp_path / 'run' / 'iter_2.pth'), '--work-dir', str(tmp_path / 't'),
-              '--out', str(tmp_path / 'preds')])
-    result = run_tool(['tools/analysis_tools/confusion_matrix.py', str(config), str(tmp_path / 'preds'), '--out',
-                       str(tmp_path / 'cm')])
+    run_tool(
+        [
+            'tools/test.py',
+            str(config),
+            str(tmp_path / 'run' / 'iter_2.pth'),
+            '--work-dir',
+            str(tmp_path / 't'),
+            '--out',
+            str(tmp_path / 'preds'),
+        ]
+    )
+    result = run_tool(
+        [
+            'tools/analysis_tools/confusion_matrix.py',
+            str(config),
+            str(tmp_path / 'preds'),
+            '--out',
+            str(tmp_path / 'cm'),
+        ]
+    )
     report = json.loads((tmp_path / 'cm' / 'confusion_matrix.json').read_text())
     assert len(report['matrix']) == 18 and report['images'] == 6
     assert sum(map(sum, report['matrix'])) == 6 * 128 * 96  # every labelled pixel of the 6 test photos, once
@@ -316,19 +408,31 @@ def test_tensorboard_events_plot_curves_and_confusion_matrix(tmp_path, synthetic
 
 
 def test_browse_dataset_draws_augmented_samples_with_named_joints(tmp_path, synthetic_dresscode):
-    result = run_tool(['tools/analysis_tools/browse_dataset.py', str(REPO / 'configs/quickstart/'
-                       'topformer_b_dresscode_cpu.py'), '--num', '2', '--out', str(tmp_path / 'browse'),
-                       '--cfg-options', f'train_dataloader.dataset.data_root={synthetic_dresscode}'])
+    result = run_tool(
+        [
+            'tools/analysis_tools/browse_dataset.py',
+            str(REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py'),
+            '--num',
+            '2',
+            '--out',
+            str(tmp_path / 'browse'),
+            '--cfg-options',
+            f'train_dataloader.dataset.data_root={synthetic_dresscode}',
+        ]
+    )
     pictures = sorted((tmp_path / 'browse').glob('*.jpg'))
     assert len(pictures) == 2 and '2 pictures' in result.stdout
     import cv2
+
     picture = cv2.imread(str(pictures[0]))
     assert picture.shape[1] > 4 * 96  # photo, labels, keypoints, limb maps and heatmaps side by side
 
 
 def test_ort_runner_names_missing_execution_providers(tmp_path):
     import onnxruntime
+
     from mmext.deployment import OrtRunner
+
     if 'CUDAExecutionProvider' in onnxruntime.get_available_providers():
         pytest.skip('onnxruntime-gpu is installed here')
     with pytest.raises(ValueError, match='onnxruntime-gpu'):

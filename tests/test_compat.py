@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """mmext.compat: the mmcv.ops stand-in, with and without compiled ops (each case in a fresh interpreter)."""
+
 import subprocess
 import sys
 import textwrap
@@ -10,8 +12,7 @@ from mmext import compat
 
 
 def run_python(code: str) -> str:
-    result = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
     return result.stdout
 
@@ -33,6 +34,7 @@ def test_without_compiled_ops_openmmlab_model_packages_import():
 @pytest.mark.skipif(compat.has_compiled_mmcv_ops(), reason='this mmcv has compiled ops')
 def test_placeholder_raises_at_use_naming_op_and_remedy():
     import mmcv.ops
+
     with pytest.raises(compat.MissingCompiledOpError, match=r'mmcv\.ops\.nms_rotated .*MMCV_WITH_OPS=1'):
         mmcv.ops.nms_rotated(torch.zeros(1, 5), torch.zeros(1), 0.5)
     from mmcv.ops import DeformConv2d
@@ -79,6 +81,7 @@ def test_point_sample_matches_grid_sample_and_pixel_values():
 
 def test_sigmoid_focal_loss_matches_reference_formula():
     from mmseg.models.losses.focal_loss import py_sigmoid_focal_loss
+
     torch.manual_seed(0)
     logits = torch.randn(7, 5, requires_grad=True)
     target = torch.tensor([0, 4, 2, 5, 1, 3, 5])  # 5 == num_classes: no positive class

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Depth providers (MiDaS v2.1 small parity, DPT from a local folder), the depth path rule, atomic writes and
 the precompute tool (resumable, survives SIGKILL, reports unreadable photos)."""
+
 import importlib.util
 import json
 import os
@@ -14,12 +16,18 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import REPO, run_tool, shared_file
 from mmseg.registry import MODELS
 
-from conftest import REPO, run_tool, shared_file
 from mmext.datasets import depth_maps
-from mmext.datasets.depth_maps import (LAYOUTS, depth_path_for, detect_layout, encode_inverse_depth, find_photos,
-                                       write_png_atomic)
+from mmext.datasets.depth_maps import (
+    LAYOUTS,
+    depth_path_for,
+    detect_layout,
+    encode_inverse_depth,
+    find_photos,
+    write_png_atomic,
+)
 from mmext.models.depth import DPTDepth, MiDaSSmall, build_depth_provider
 
 
@@ -82,6 +90,7 @@ def test_midas_estimate_returns_maps_at_each_image_size_and_batches_consistently
 
 def test_midas_estimate_uses_the_official_upper_bound_resize(midas_weights):
     from mmext.models.depth.midas_small import midas_input_size
+
     assert midas_input_size(1024, 768) == (256, 192)  # a Dress Code photo: fits inside 256 x 256
     assert midas_input_size(832, 550) == (256, 160)  # 169.2 rounds to 160
     assert midas_input_size(256, 256) == (256, 256)
@@ -97,10 +106,20 @@ def test_midas_estimate_uses_the_official_upper_bound_resize(midas_weights):
 def dpt_folder(tmp_path_factory) -> Path:
     """A tiny DPT (random weights) saved as a local transformers folder, like a downloaded dpt-hybrid-midas."""
     from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
+
     torch.manual_seed(0)
-    config = DPTConfig(hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=37,
-                       image_size=64, patch_size=16, neck_hidden_sizes=[8, 16, 32, 32], fusion_hidden_size=16,
-                       backbone_out_indices=[0, 1, 2, 3], reassemble_factors=[4, 2, 1, 0.5])
+    config = DPTConfig(
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=37,
+        image_size=64,
+        patch_size=16,
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        backbone_out_indices=[0, 1, 2, 3],
+        reassemble_factors=[4, 2, 1, 0.5],
+    )
     folder = tmp_path_factory.mktemp('dpt') / 'tiny-dpt'
     DPTForDepthEstimation(config).eval().save_pretrained(folder)
     DPTImageProcessor(size={'height': 64, 'width': 64}, keep_aspect_ratio=False).save_pretrained(folder)
@@ -109,6 +128,7 @@ def dpt_folder(tmp_path_factory) -> Path:
 
 def test_dpt_depth_follows_the_folders_processor_and_resizes_back(dpt_folder):
     from transformers import DPTForDepthEstimation, DPTImageProcessor
+
     provider = MODELS.build(dict(type='DPTDepth', weights=str(dpt_folder)))
     rng = np.random.default_rng(1)
     images = [rng.integers(0, 256, (80, 60, 3), dtype=np.uint8), rng.integers(0, 256, (50, 50, 3), dtype=np.uint8)]
@@ -124,13 +144,16 @@ def test_dpt_depth_follows_the_folders_processor_and_resizes_back(dpt_folder):
     np.testing.assert_allclose(depths[0], expected.numpy(), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize('layout,photo,depth', [
-    ('dresscode', 'dresses/images/012345_0.jpg', 'dresses/depth/012345_0.png'),
-    ('easyportrait', 'images/train/abc.jpg', 'depth/train/abc.png'),
-    ('ccp', 'photos/0001.jpg', 'depth/0001.png'),
-    ('people_clothing', 'png_images/IMAGES/img_0001.png', 'depth/IMAGES/img_0001.png'),
-    ('folder', 'images/a/b/c.jpeg', 'depth/a/b/c.png'),
-])
+@pytest.mark.parametrize(
+    'layout,photo,depth',
+    [
+        ('dresscode', 'dresses/images/012345_0.jpg', 'dresses/depth/012345_0.png'),
+        ('easyportrait', 'images/train/abc.jpg', 'depth/train/abc.png'),
+        ('ccp', 'photos/0001.jpg', 'depth/0001.png'),
+        ('people_clothing', 'png_images/IMAGES/img_0001.png', 'depth/IMAGES/img_0001.png'),
+        ('folder', 'images/a/b/c.jpeg', 'depth/a/b/c.png'),
+    ],
+)
 def test_depth_path_rule_and_layout_detection(tmp_path, layout, photo, depth):
     root = tmp_path / layout
     (root / photo).parent.mkdir(parents=True)
@@ -196,8 +219,17 @@ def photos_without_depth(synthetic_dresscode, tmp_path) -> Path:
 
 def test_precompute_writes_resumes_and_reports_unreadable_photos(photos_without_depth, midas_weights, capsys):
     root = photos_without_depth
-    args = ['tools/misc/precompute_depth.py', '--data-root', str(root), '--provider', 'midas_small',
-            '--weights', str(midas_weights), '--batch-size', '2']
+    args = [
+        'tools/misc/precompute_depth.py',
+        '--data-root',
+        str(root),
+        '--provider',
+        'midas_small',
+        '--weights',
+        str(midas_weights),
+        '--batch-size',
+        '2',
+    ]
     first = run_tool(args)
     assert 'dresscode layout' in first.stdout and 'Written 9, skipped 0' in first.stdout
     photos = sorted(root.glob('*/images/*_0.jpg'))
@@ -212,8 +244,10 @@ def test_precompute_writes_resumes_and_reports_unreadable_photos(photos_without_
 
     # The dataset's loader reads what the tool wrote.
     from mmext.datasets.transforms import LoadDepthMap
-    sample = LoadDepthMap().transform(dict(depth_path=str(root / 'dresses' / 'depth' / (photos[0].stem + '.png')),
-                                           ori_shape=(128, 96)))
+
+    sample = LoadDepthMap().transform(
+        dict(depth_path=str(root / 'dresses' / 'depth' / (photos[0].stem + '.png')), ori_shape=(128, 96))
+    )
     assert sample['gt_depth_map'].shape == (128, 96) and sample['gt_depth_map'].max() == 1.0
 
     broken = photos[0]
@@ -227,8 +261,18 @@ def test_precompute_writes_resumes_and_reports_unreadable_photos(photos_without_
 
 def test_precompute_killed_mid_run_leaves_only_complete_maps_and_resumes(photos_without_depth, midas_weights):
     root = photos_without_depth
-    args = [sys.executable, 'tools/misc/precompute_depth.py', '--data-root', str(root), '--provider',
-            'midas_small', '--weights', str(midas_weights), '--batch-size', '1']
+    args = [
+        sys.executable,
+        'tools/misc/precompute_depth.py',
+        '--data-root',
+        str(root),
+        '--provider',
+        'midas_small',
+        '--weights',
+        str(midas_weights),
+        '--batch-size',
+        '1',
+    ]
     process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not list(root.glob('*/depth/*.png')) and time.time() < deadline and process.poll() is None:
@@ -251,6 +295,7 @@ def test_estimate_depth_transform_matches_a_loaded_precomputed_map(synthetic_dre
     from mmcv.transforms import LoadImageFromFile
 
     from mmext.datasets.transforms import EstimateDepth, LoadDepthMap
+
     photo = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
     results = LoadImageFromFile().transform(dict(img_path=str(photo)))
     on_the_fly = EstimateDepth(provider=dict(type='MiDaSSmall', weights=str(midas_weights))).transform(results)
@@ -265,8 +310,21 @@ def test_estimate_depth_transform_matches_a_loaded_precomputed_map(synthetic_dre
 
 def test_depth_cost_tool_reports_ratios_to_rgb_segmentation(tmp_path):
     out = tmp_path / 'cost.json'
-    result = run_tool(['tools/analysis_tools/depth_cost.py', 'configs/ablations/dresscode_aux/depth_input.py',
-                       '--shape', '64', '64', '--repeat', '2', '--warmup', '0', '--out', str(out)])
+    result = run_tool(
+        [
+            'tools/analysis_tools/depth_cost.py',
+            'configs/ablations/dresscode_aux/depth_input.py',
+            '--shape',
+            '64',
+            '64',
+            '--repeat',
+            '2',
+            '--warmup',
+            '0',
+            '--out',
+            str(out),
+        ]
+    )
     assert f'Written {out}' in result.stdout
     timings = json.loads(out.read_text())['timings']
     assert list(timings) == ['seg_rgb', 'midas_small_256', 'seg_rgbd_precomputed', 'depth_and_seg']
@@ -275,6 +333,8 @@ def test_depth_cost_tool_reports_ratios_to_rgb_segmentation(tmp_path):
     # On the fly runs MiDaS and the RGB-D segmentor, so it costs more than either alone.
     assert timings['depth_and_seg']['median_ms'] > timings['seg_rgbd_precomputed']['median_ms']
 
-    refused = run_tool(['tools/analysis_tools/depth_cost.py', 'configs/ablations/dresscode_aux/seg_only.py',
-                        '--repeat', '1'], check=False)
+    refused = run_tool(
+        ['tools/analysis_tools/depth_cost.py', 'configs/ablations/dresscode_aux/seg_only.py', '--repeat', '1'],
+        check=False,
+    )
     assert refused.returncode != 0 and 'expected an RGB + depth model' in refused.stderr

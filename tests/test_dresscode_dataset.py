@@ -1,12 +1,14 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """DressCodeDataset: real layout, splits, categories, label modes, keypoints, clear errors."""
+
 import json
 import shutil
 
 import numpy as np
 import pytest
-from PIL import Image
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
+from PIL import Image
 
 from mmext.datasets import DatasetError, DressCodeDataset, load_dresscode_keypoints
 from mmext.datasets.dresscode_meta import LABEL_MODES
@@ -20,13 +22,13 @@ def build(root, **kwargs):
 
 
 def pair_ids(root, category, name):
-    return [line.split()[0][:-len('_0.jpg')] for line in (root / category / name).read_text().splitlines()]
+    return [line.split()[0][: -len('_0.jpg')] for line in (root / category / name).read_text().splitlines()]
 
 
 def test_split_and_categories_follow_the_pair_lists(synthetic_dresscode):
     root = synthetic_dresscode
     train = build(root, split='train')
-    test = build(root, split='test', categories=('dresses', ))
+    test = build(root, split='test', categories=('dresses',))
     expected_train = sum(len(pair_ids(root, c, 'train_pairs.txt')) for c in ('dresses', 'upper_body', 'lower_body'))
     assert len(train) == expected_train == 24
     assert [info['sample_id'] for info in test.load_data_list()] == pair_ids(root, 'dresses', 'test_pairs_paired.txt')
@@ -80,7 +82,7 @@ def test_keypoints_are_rescaled_from_the_384x512_frame_and_missing_joints_invisi
 
 
 def test_pipeline_keypoints_agree_with_the_file(synthetic_dresscode):
-    dataset = build(synthetic_dresscode, split='train', categories=('upper_body', ))
+    dataset = build(synthetic_dresscode, split='train', categories=('upper_body',))
     sample = dataset[3]
     assert sample['img'].shape[:2] == (128, 96)
     raw = json.loads(open(sample['keypoints_path']).read())['keypoints']
@@ -92,14 +94,16 @@ def test_pipeline_keypoints_agree_with_the_file(synthetic_dresscode):
             assert sample['gt_keypoints_visible'][0, i] == 0
 
 
-@pytest.mark.parametrize('content, problem', [
-    ('{not json', 'unreadable keypoint JSON'),
-    ('{"keypoints": [[1, 2, 0.5, 0]]}', 'with 18 joints'),
-    ('{"people": []}', 'with 18 joints'),
-    ('{"keypoints": ' + json.dumps([[1, 2, 0, i] for i in range(17)] + [['a', 2, 0, 17]]) + '}', 'joint 17'),
-    ('{"keypoints": ' + json.dumps([[1, 2, 0, i] for i in range(17)])[:-1] + ', [NaN, 3, 0, 17]]}',
-     'non-finite'),
-])
+@pytest.mark.parametrize(
+    'content, problem',
+    [
+        ('{not json', 'unreadable keypoint JSON'),
+        ('{"keypoints": [[1, 2, 0.5, 0]]}', 'with 18 joints'),
+        ('{"people": []}', 'with 18 joints'),
+        ('{"keypoints": ' + json.dumps([[1, 2, 0, i] for i in range(17)] + [['a', 2, 0, 17]]) + '}', 'joint 17'),
+        ('{"keypoints": ' + json.dumps([[1, 2, 0, i] for i in range(17)])[:-1] + ', [NaN, 3, 0, 17]]}', 'non-finite'),
+    ],
+)
 def test_malformed_keypoint_files_name_the_file_and_problem(tmp_path, content, problem):
     path = tmp_path / 'bad_2.json'
     path.write_text(content)
@@ -116,20 +120,20 @@ def test_missing_files_and_bad_pair_lists_fail_at_build_time(synthetic_dresscode
     with pytest.raises(ValueError, match='label_mode'):
         build(root, label_mode='coarse')
     with pytest.raises(ValueError, match='categories'):
-        build(root, categories=('shoes', ))
+        build(root, categories=('shoes',))
     sid = pair_ids(root, 'dresses', 'train_pairs.txt')[0]
     (root / 'dresses' / 'label_maps' / f'{sid}_4.png').unlink()
     with pytest.raises(DatasetError, match=f'{sid}_4.png.*missing'):
         build(root)
     (root / 'lower_body' / 'test_pairs_paired.txt').write_text('')
     with pytest.raises(DatasetError, match='test_pairs_paired.txt: pair list is empty'):
-        build(root, split='test', categories=('lower_body', ))
+        build(root, split='test', categories=('lower_body',))
     (root / 'upper_body' / 'train_pairs.txt').write_text('garbage\n')
     with pytest.raises(DatasetError, match='line 1'):
-        build(root, categories=('upper_body', ))
+        build(root, categories=('upper_body',))
     (root / 'upper_body' / 'train_pairs.txt').unlink()
     with pytest.raises(DatasetError, match='train_pairs.txt: pair list of the .train. split is missing'):
-        build(root, categories=('upper_body', ))
+        build(root, categories=('upper_body',))
 
 
 def test_repeated_model_images_are_listed_once(synthetic_dresscode, tmp_path):
@@ -138,6 +142,6 @@ def test_repeated_model_images_are_listed_once(synthetic_dresscode, tmp_path):
     pairs = root / 'dresses' / 'train_pairs.txt'
     lines = pairs.read_text().splitlines()
     pairs.write_text('\n'.join(lines + lines[:3]) + '\n')
-    dataset = build(root, categories=('dresses', ))
+    dataset = build(root, categories=('dresses',))
     assert len(dataset) == len(lines)
     assert isinstance(dataset, DressCodeDataset)

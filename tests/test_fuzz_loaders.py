@@ -1,6 +1,8 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Fuzzing the loaders (hypothesis): random bytes as photos, label maps, skeletons, depth maps and csv files, random
 JSON as keypoint files. Each either loads or raises the project's DatasetError -- never another exception, never
 a hang (every example runs under a 10 s alarm)."""
+
 import io
 import json
 import os
@@ -21,14 +23,16 @@ from mmext.datasets import DatasetError, load_dresscode_keypoints
 from mmext.datasets.bad_sample_policy import run_checked_pipeline
 from mmext.datasets.transforms import LoadDepthMap, LoadSkeletonMask
 
-FUZZ = settings(max_examples=120, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=120, deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 WORKDIR = tempfile.mkdtemp(prefix='mmext_fuzz_')
 
 
 @contextmanager
 def time_limit(seconds: float = 10.0):
     """Fail an example that runs longer than ``seconds`` (a hang would otherwise stall the suite)."""
+
     def alarm(signum, frame):
         raise TimeoutError(f'loader ran longer than {seconds} s')
 
@@ -75,7 +79,7 @@ VALID_PNG = encoded('.png', (np.arange(24 * 16).reshape(24, 16) % 5).astype(np.u
 @st.composite
 def damaged(draw, original: bytes) -> bytes:
     """A valid file cut short, with some bytes overwritten, or with bytes appended: the realistic corruptions."""
-    data = bytearray(original[:draw(st.integers(0, len(original)))])
+    data = bytearray(original[: draw(st.integers(0, len(original)))])
     for _ in range(draw(st.integers(0, 4))):
         if data:
             data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
@@ -87,9 +91,17 @@ LABEL_BYTES = st.one_of(st.binary(max_size=2048), damaged(VALID_PNG), st.just(VA
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8),
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=8), children, max_size=6),
-    max_leaves=40)
-COORDINATE = st.one_of(st.integers(-2, 520), st.floats(-2, 520), st.integers(-10**6, 10**400),
-                       st.floats(allow_nan=True, allow_infinity=True), st.none(), st.text(max_size=2), st.booleans())
+    max_leaves=40,
+)
+COORDINATE = st.one_of(
+    st.integers(-2, 520),
+    st.floats(-2, 520),
+    st.integers(-(10**6), 10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.text(max_size=2),
+    st.booleans(),
+)
 
 
 @st.composite
@@ -139,8 +151,13 @@ def test_keypoint_loader_on_deep_nesting():
 def test_photo_and_label_loading_on_random_bytes(photo, label):
     init_default_scope('mmseg')
     pipeline = Compose([dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')])
-    results = dict(img_path=write('photo.jpg', photo), seg_map_path=write('label.png', label), label_map=None,
-                   reduce_zero_label=False, seg_fields=[])
+    results = dict(
+        img_path=write('photo.jpg', photo),
+        seg_map_path=write('label.png', label),
+        label_map=None,
+        reduce_zero_label=False,
+        seg_fields=[],
+    )
     loaded = loads_or_dataset_error(run_checked_pipeline, pipeline, results, 5, 255)
     if loaded is not None:  # what loads is what training needs: an image and a matching, in-range label map
         assert loaded['img'].ndim == 3 and loaded['gt_seg_map'].shape == loaded['img'].shape[:2]
@@ -150,8 +167,12 @@ def test_photo_and_label_loading_on_random_bytes(photo, label):
 @FUZZ
 @given(skeleton=IMAGE_BYTES, depth=LABEL_BYTES)
 def test_skeleton_and_depth_loading_on_random_bytes(skeleton, depth):
-    results = dict(skeleton_path=write('skeleton_5.jpg', skeleton), depth_path=write('depth_0.png', depth),
-                   ori_shape=(24, 16), img_shape=(24, 16))
+    results = dict(
+        skeleton_path=write('skeleton_5.jpg', skeleton),
+        depth_path=write('depth_0.png', depth),
+        ori_shape=(24, 16),
+        img_shape=(24, 16),
+    )
     loads_or_dataset_error(LoadSkeletonMask(), dict(results))
     loads_or_dataset_error(LoadDepthMap(), dict(results))
 
@@ -160,14 +181,18 @@ CSV_CELL = st.one_of(st.text(max_size=12), st.integers(-5, 400).map(str), st.jus
 
 
 @settings(FUZZ, max_examples=60)
-@given(rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=6), max_size=6), raw=st.binary(max_size=256),
-       use_raw=st.booleans())
+@given(
+    rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=6), max_size=6),
+    raw=st.binary(max_size=256),
+    use_raw=st.booleans(),
+)
 def test_instance_csv_on_random_rows_and_bytes(rows, raw, use_raw):
     import csv
 
     from mmdet.registry import DATASETS as DET_DATASETS
 
     import mmext.datasets.imaterialist_instances  # noqa: F401  (registers the dataset)
+
     root = tempfile.mkdtemp(dir=WORKDIR)
     os.makedirs(os.path.join(root, 'train'))
     if use_raw:
@@ -180,5 +205,6 @@ def test_instance_csv_on_random_rows_and_bytes(rows, raw, use_raw):
         content = text.getvalue().encode()
     write(os.path.relpath(os.path.join(root, 'train.csv'), WORKDIR), content)
     init_default_scope('mmdet')
-    loads_or_dataset_error(DET_DATASETS.build, dict(type='IMaterialistInstanceDataset', data_root=root,
-                                                    serialize_data=False, pipeline=[]))
+    loads_or_dataset_error(
+        DET_DATASETS.build, dict(type='IMaterialistInstanceDataset', data_root=root, serialize_data=False, pipeline=[])
+    )

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """What a multi-GPU cluster does differently from this CPU machine, simulated on the CPU.
 
 No GPU exists here, and every distributed test elsewhere runs gloo on CPU tensors, which hides the rules a GPU
@@ -14,6 +15,7 @@ job lives by. These tests put them back:
 * SyncBN: every BN of a multi-GPU config must normalise over all GPUs.
 * DDP lays out its gradient buckets like the parameters it is built with.
 """
+
 import copy
 import glob
 import logging
@@ -31,16 +33,21 @@ import numpy as np
 import pytest
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config
-from mmengine.logging import MessageHub
-
 from conftest import REPO
 from faults import SUBPROCESS_ENV, tiny_config
+from mmengine.config import Config
+from mmengine.logging import MessageHub
 from test_resume import load_tool, logged_losses, wait_for_a_new_log_dir_name
 
 import mmext  # noqa: F401
-from mmext.engine.hooks import (NonFiniteLossError, NonFiniteLossHook, PreemptionCheckpointHook, RNGStateHook,
-                                capture_rng_state, restore_rng_state)
+from mmext.engine.hooks import (
+    NonFiniteLossError,
+    NonFiniteLossHook,
+    PreemptionCheckpointHook,
+    RNGStateHook,
+    capture_rng_state,
+    restore_rng_state,
+)
 
 
 def draws():
@@ -60,6 +67,7 @@ def train_main():
 def device_with_data() -> torch.device:
     """A non-CPU device whose tensors hold data, standing in for CUDA: torch's lazy-tensor device."""
     import torch._lazy.ts_backend
+
     torch._lazy.ts_backend.init()
     return torch.device('lazy')
 
@@ -72,12 +80,18 @@ class StubRunner:
 
 
 def stub_runner(name: str, hooks=(), iteration: int = 0) -> StubRunner:
-    return StubRunner(iter=iteration, hooks=list(hooks), train_loop=SimpleNamespace(stop_training=False),
-                      logger=logging.getLogger(f'test_gpu_semantics.{name}'), optim_wrapper=object(),
-                      message_hub=MessageHub.get_instance(f'test_gpu_semantics.{name}'))
+    return StubRunner(
+        iter=iteration,
+        hooks=list(hooks),
+        train_loop=SimpleNamespace(stop_training=False),
+        logger=logging.getLogger(f'test_gpu_semantics.{name}'),
+        optim_wrapper=object(),
+        message_hub=MessageHub.get_instance(f'test_gpu_semantics.{name}'),
+    )
 
 
 # --- resume on a GPU: the checkpoint arrives on the device --------------------------------------------------------
+
 
 @pytest.fixture(scope='module')
 def short_run(tmp_path_factory, synthetic_dresscode):
@@ -94,6 +108,7 @@ def short_run(tmp_path_factory, synthetic_dresscode):
 
 def test_a_checkpoint_resumes_from_a_device_other_than_the_cpu(short_run, tmp_path):
     from mmext.utils.runner_builder import build_runner
+
     config, path = short_run
     on_cpu = torch.load(path, map_location='cpu')
     on_meta = torch.load(path, map_location='meta')  # weights_only=True, as mmengine's resume loads it
@@ -126,11 +141,16 @@ def test_a_checkpoint_resumes_from_a_device_other_than_the_cpu(short_run, tmp_pa
 def test_generator_states_that_cannot_be_restored_stop_the_resume_when_loaded():
     """Not after the data loader has been replayed up to the resume iteration (hours, on a long run)."""
     name, keys, pos, has_gauss, gauss = np.random.get_state()
-    older_format = dict(python=random.getstate(),
-                        numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
-                        torch=torch.get_rng_state())
-    without_data = dict(older_format, numpy=(name, older_format['numpy'][1].to('meta'), pos, has_gauss, gauss),
-                        torch=older_format['torch'].to('meta'))
+    older_format = dict(
+        python=random.getstate(),
+        numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+        torch=torch.get_rng_state(),
+    )
+    without_data = dict(
+        older_format,
+        numpy=(name, older_format['numpy'][1].to('meta'), pos, has_gauss, gauss),
+        torch=older_format['torch'].to('meta'),
+    )
     hook = RNGStateHook()
     with pytest.raises(RuntimeError, match='cannot be restored.*meta'):
         hook.after_load_checkpoint(stub_runner('early'), {'rng_states': [without_data]})
@@ -153,10 +173,11 @@ def test_restore_rng_state_takes_states_from_any_device(tmp_path, device_with_da
     np.random.seed(1)
     torch.manual_seed(1)
     name, keys, pos, has_gauss, gauss = np.random.get_state()
-    older_format = dict(python=random.getstate(),
-                        numpy=(name, torch.from_numpy(keys.astype(np.int64)).to(device_with_data), pos, has_gauss,
-                               gauss),
-                        torch=torch.get_rng_state().to(device_with_data))
+    older_format = dict(
+        python=random.getstate(),
+        numpy=(name, torch.from_numpy(keys.astype(np.int64)).to(device_with_data), pos, has_gauss, gauss),
+        torch=torch.get_rng_state().to(device_with_data),
+    )
     random.seed(2)
     np.random.seed(2)
     torch.manual_seed(2)
@@ -213,6 +234,7 @@ def test_only_the_current_cuda_device_generator_is_saved_and_restored(monkeypatc
 
 # --- the per-iteration collectives under NCCL's device rule -------------------------------------------------------
 
+
 class NcclLikeGroup:
     """A 2-rank process group seen from rank 0, whose all-reduce follows NCCL's rule: tensors on the
     communication device only. ``peer`` gives rank 1's tensor for each call."""
@@ -241,6 +263,7 @@ def nccl_group(monkeypatch, device_with_data):
     """Patches torch.distributed (and mmengine's NCCL device lookup, which needs a real GPU) into a 2-rank NCCL
     group whose communication device is ``device_with_data``."""
     import mmengine.dist.dist as mmengine_dist
+
     group = NcclLikeGroup(device_with_data)
     monkeypatch.setattr(torch_dist, 'is_initialized', lambda: True)
     monkeypatch.setattr(torch_dist, 'get_world_size', lambda group=None: 2)
@@ -281,6 +304,7 @@ def test_the_after_iteration_flags_go_through_one_collective_on_the_communicatio
             hook.after_train(runner)
 
     from mmext.engine.optim_wrappers import finite_on_all_ranks  # the skip wrapper's agreement, before the step
+
     nccl_group.peer = lambda length, op: torch.tensor([0])  # rank 1's loss is not finite
     assert finite_on_all_ranks(torch.tensor(0.5)) is False
     assert nccl_group.calls[-1][0].type == 'lazy'
@@ -288,15 +312,27 @@ def test_the_after_iteration_flags_go_through_one_collective_on_the_communicatio
 
 # --- SIGTERM to the whole process group, as torchrun and Slurm send it ------------------------------------------
 
+
 def test_sigterm_to_the_process_group_with_persistent_workers_saves_and_resumes_bit_exactly(
-        tmp_path, synthetic_dresscode, train_main):
-    config = tiny_config(tmp_path / 'workers.py', synthetic_dresscode, max_iters=100,
-                         extra="train_dataloader.update(num_workers=2, persistent_workers=True)\n"
-                               "default_hooks['preemption'] = dict(type='PreemptionCheckpointHook')")
+    tmp_path, synthetic_dresscode, train_main
+):
+    config = tiny_config(
+        tmp_path / 'workers.py',
+        synthetic_dresscode,
+        max_iters=100,
+        extra="train_dataloader.update(num_workers=2, persistent_workers=True)\n"
+        "default_hooks['preemption'] = dict(type='PreemptionCheckpointHook')",
+    )
     work = tmp_path / 'preempted'
-    process = subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work)], cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                               env=dict(os.environ, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV))
+    process = subprocess.Popen(
+        [sys.executable, 'tools/train.py', str(config), '--work-dir', str(work)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env=dict(os.environ, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV),
+    )
     output, deadline = [], time.monotonic() + 240
     try:
         while time.monotonic() < deadline:
@@ -342,6 +378,7 @@ def test_loader_workers_ignore_slurms_stop_signals_and_run_the_chained_init(tmp_
     from functools import partial
 
     from mmext.engine.runner import LeaveStopSignalsToMainProcess
+
     marker = tmp_path / 'worker_init_ran'
     main_exiting = multiprocessing.get_context('fork').RawValue('b', 0)
     init = LeaveStopSignalsToMainProcess(partial(_write_marker, str(marker)), main_exiting=main_exiting)
@@ -380,11 +417,15 @@ def test_sigusr1_stops_training_like_sigterm():
 
 # --- SyncBN in every multi-GPU config ------------------------------------------------------------------------------
 
+
 def multi_gpu_configs():
     """Configs whose names say N GPUs x M images (``8xb2``), and the Dress Code configs written for 8 x 2 -- timm
     encoders included (SERNet-Former's, DeepLabV3+ with timm's MobileNetV3: TimmEncoder with SyncBN)."""
-    names = [f for f in glob.glob('configs/**/*.py', recursive=True) + glob.glob('projects/*/configs/*.py')
-             if re.search(r'\d+xb\d+', os.path.basename(f))]
+    names = [
+        f
+        for f in glob.glob('configs/**/*.py', recursive=True) + glob.glob('projects/*/configs/*.py')
+        if re.search(r'\d+xb\d+', os.path.basename(f))
+    ]
     names += ['configs/topformer_pose_aux.py'] + glob.glob('configs/ablations/dresscode_aux/*.py')
     return sorted(names)
 
@@ -400,6 +441,7 @@ def test_every_bn_that_normalises_over_the_batch_is_syncbn(config):
     """On 8 GPUs x 2 images a per-GPU BN normalises over 2 images. BN kept in eval mode while training
     (``norm_eval=True``, e.g. Mask R-CNN's frozen backbone statistics) uses no batch statistics and may stay BN."""
     from mmengine.registry import MODELS, init_default_scope
+
     cfg = Config.fromfile(str(REPO / config))
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     try:
@@ -432,6 +474,7 @@ def test_converting_a_built_model_between_bn_and_syncbn_changes_nothing_in_eval_
     SERNet-Former's gates) must survive: the eval-mode outputs stay the same."""
     from mmengine.model import convert_sync_batchnorm, revert_sync_batchnorm
     from mmengine.registry import MODELS, init_default_scope
+
     cfg = Config.fromfile(str(REPO / config))
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     for key in ('backbone', 'decode_head'):
@@ -457,26 +500,35 @@ def test_converting_a_built_model_between_bn_and_syncbn_changes_nothing_in_eval_
 
 # --- DDP's gradient buckets and channels_last ----------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
 
-def test_channels_last_weights_are_converted_before_ddp_lays_out_its_buckets(tmp_path, synthetic_dresscode,
-                                                                              monkeypatch):
+def test_channels_last_weights_are_converted_before_ddp_lays_out_its_buckets(
+    tmp_path, synthetic_dresscode, monkeypatch
+):
     """DDP lays out its gradient buckets like the parameters it is built with. With ``gradient_as_bucket_view``
     the gradients *are* the bucket views, so their strides show that layout; a layout that does not match the
     channels_last weights means a copy of every gradient at every step (and torch's stride warning)."""
     from torch.nn.parallel import DistributedDataParallel
 
     from mmext.utils.runner_builder import build_runner
-    config = tiny_config(tmp_path / 'channels_last.py', synthetic_dresscode, max_iters=1, extra="""
+
+    config = tiny_config(
+        tmp_path / 'channels_last.py',
+        synthetic_dresscode,
+        max_iters=1,
+        extra="""
 custom_hooks = [dict(type='ChannelsLastHook')]
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
-                         gradient_as_bucket_view=True)""")
-    for key, value in dict(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port()), RANK='0', WORLD_SIZE='1',
-                           LOCAL_RANK='0').items():
+                         gradient_as_bucket_view=True)""",
+    )
+    for key, value in dict(
+        MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port()), RANK='0', WORLD_SIZE='1', LOCAL_RANK='0'
+    ).items():
         monkeypatch.setenv(key, value)
     cfg = Config.fromfile(str(config))
     cfg.launcher, cfg.work_dir = 'pytorch', str(tmp_path / 'work')
@@ -503,5 +555,6 @@ model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broa
         if torch_dist.is_initialized():
             torch_dist.destroy_process_group()
     assert checked and not mismatched, f'{len(mismatched)} of {len(checked)} conv weights: {mismatched[:3]}'
-    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in runner.model.module.parameters()
-               if p.dim() == 4)
+    assert all(
+        p.is_contiguous(memory_format=torch.channels_last) for p in runner.model.module.parameters() if p.dim() == 4
+    )

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Run-length codec, the iMaterialist converter (overlap rules, bad rows, idempotence) and IMaterialistDataset."""
+
 import csv
 import json
 import os
@@ -7,11 +9,11 @@ import runpy
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from conftest import REPO, run_tool
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
+from PIL import Image
 
-from conftest import REPO, run_tool
 from mmext.datasets import IMaterialistDataset
 from mmext.datasets.conversion import BadSample
 from mmext.datasets.imaterialist import category_names
@@ -38,30 +40,16 @@ SOURCE = {
 BAD_LINE = 12  # the header, 3 + 4 + 2 rows of a, b, c and the good row of d come before it
 
 EXPECTED_FINE = {
-    'a': np.array([[32, 2, 7, 7, 0],
-                   [32, 2, 7, 7, 0],
-                   [2, 2, 7, 7, 0],
-                   [2, 2, 7, 7, 0],
-                   [2, 2, 7, 7, 0],
-                   [2, 2, 7, 7, 0]]),
-    'b': np.array([[36, 11, 11, 8, 8, 8],
-                   [11, 11, 11, 8, 8, 8],
-                   [11, 11, 11, 8, 8, 8],
-                   [11, 11, 11, 8, 8, 8]]),
-    'c': np.array([[0, 0, 0, 0, 46],
-                   [0, 0, 0, 0, 46],
-                   [13, 13, 0, 0, 46],
-                   [13, 13, 0, 0, 46],
-                   [0, 13, 0, 0, 46]]),
+    'a': np.array(
+        [[32, 2, 7, 7, 0], [32, 2, 7, 7, 0], [2, 2, 7, 7, 0], [2, 2, 7, 7, 0], [2, 2, 7, 7, 0], [2, 2, 7, 7, 0]]
+    ),
+    'b': np.array([[36, 11, 11, 8, 8, 8], [11, 11, 11, 8, 8, 8], [11, 11, 11, 8, 8, 8], [11, 11, 11, 8, 8, 8]]),
+    'c': np.array([[0, 0, 0, 0, 46], [0, 0, 0, 0, 46], [13, 13, 0, 0, 46], [13, 13, 0, 0, 46], [0, 13, 0, 0, 46]]),
 }
 EXPECTED_GROUPED4 = {
     'a': np.array([[1, 1, 1, 2, 0]] * 6),  # column 2: upper beats lower; (0, 0), (1, 0): category 31 no cover
     'b': np.array([[3, 3, 3, 2, 2, 2]] * 4),  # column 3: lower beats whole
-    'c': np.array([[0, 0, 0, 0, 0],
-                   [0, 0, 0, 0, 0],
-                   [3, 3, 0, 0, 0],
-                   [3, 3, 0, 0, 0],
-                   [0, 3, 0, 0, 0]]),
+    'c': np.array([[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [3, 3, 0, 0, 0], [3, 3, 0, 0, 0], [0, 3, 0, 0, 0]]),
 }
 
 
@@ -100,9 +88,19 @@ def test_decode_rle_is_column_major_and_one_based():
     assert sorted(zip(*np.nonzero(decode_rle('2 3 3 1', 4, 3)))) == [(1, 0), (2, 0), (3, 0)]  # overlapping runs
 
 
-@pytest.mark.parametrize('encoded, message', [
-    ('1', 'odd number'), ('1 2 3', 'odd number'), ('1 x', 'not an integer'), ('1.5 2', 'not an integer'),
-    ('0 2', 'below 1'), ('1 0', 'below 1'), ('12 2', 'after the last pixel 12'), ('13 1', 'after the last')])
+@pytest.mark.parametrize(
+    'encoded, message',
+    [
+        ('1', 'odd number'),
+        ('1 2 3', 'odd number'),
+        ('1 x', 'not an integer'),
+        ('1.5 2', 'not an integer'),
+        ('0 2', 'below 1'),
+        ('1 0', 'below 1'),
+        ('12 2', 'after the last pixel 12'),
+        ('13 1', 'after the last'),
+    ],
+)
 def test_decode_rle_rejects_malformed_text(encoded, message):
     with pytest.raises(ValueError, match=message):
         decode_rle(encoded, 4, 3)
@@ -202,28 +200,31 @@ def test_converter_reports_each_kind_of_bad_row(imat_src):
     tool = converter()
     row, bad_sample = tool['Row'], BadSample
     image = str(imat_src / 'train' / 'a.jpg')  # 6 x 5
-    cases = [(row(2, '1 2 3', '6', '5', '1'), 'odd number'),
-             (row(3, '1 x', '6', '5', '1'), 'not an integer'),
-             (row(4, '29 5', '6', '5', '1'), 'after the last pixel 30'),
-             (row(5, '1 2', '5', '6', '1'), 'Height x Width is 5 x 6 but the image is 6 x 5'),
-             (row(6, '1 2', '6', '5', '46'), 'category 46 is not in 0..45'),
-             (row(7, '1 2', '6', '5', 'shirt'), 'does not start with a category number'),
-             (row(8, '1 2', 'six', '5', '1'), 'not integers')]
+    cases = [
+        (row(2, '1 2 3', '6', '5', '1'), 'odd number'),
+        (row(3, '1 x', '6', '5', '1'), 'not an integer'),
+        (row(4, '29 5', '6', '5', '1'), 'after the last pixel 30'),
+        (row(5, '1 2', '5', '6', '1'), 'Height x Width is 5 x 6 but the image is 6 x 5'),
+        (row(6, '1 2', '6', '5', '46'), 'category 46 is not in 0..45'),
+        (row(7, '1 2', '6', '5', 'shirt'), 'does not start with a category number'),
+        (row(8, '1 2', 'six', '5', '1'), 'not integers'),
+    ]
     for bad_row, message in cases:
         with pytest.raises(bad_sample, match=message) as error:
             tool['convert_image']([row(1, '1 2', '6', '5', '0'), bad_row], image, 46, ('fine', 'grouped4'))
         assert f'line {bad_row.line}:' in str(error.value) and 'line 1:' not in str(error.value)
     with pytest.raises(bad_sample, match='missing'):
-        tool['convert_image']([row(1, '1 2', '6', '5', '0')], str(imat_src / 'train' / 'nope.jpg'), 46, ('fine', ))
+        tool['convert_image']([row(1, '1 2', '6', '5', '0')], str(imat_src / 'train' / 'nope.jpg'), 46, ('fine',))
 
 
 # -------------------------------------------------------------------------------------------------- dataset
 def test_dataset_label_modes(imat_out):
     train = (imat_out / 'splits' / 'train.txt').read_text().split()
-    for mode, expected, classes in [('grouped4', EXPECTED_GROUPED4, ('background', 'upper', 'lower', 'whole')),
-                                    ('fine', EXPECTED_FINE, ('background', *NAMES)),
-                                    ('person', {k: (v > 0).astype(int) for k, v in EXPECTED_FINE.items()},
-                                     ('background', 'person'))]:
+    for mode, expected, classes in [
+        ('grouped4', EXPECTED_GROUPED4, ('background', 'upper', 'lower', 'whole')),
+        ('fine', EXPECTED_FINE, ('background', *NAMES)),
+        ('person', {k: (v > 0).astype(int) for k, v in EXPECTED_FINE.items()}, ('background', 'person')),
+    ]:
         dataset = build(data_root=str(imat_out), split='train', label_mode=mode)
         assert isinstance(dataset, IMaterialistDataset)
         assert dataset.metainfo['classes'] == classes and len(dataset.metainfo['palette']) == len(classes)

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The Mask R-CNN instance study on iMaterialist: the compat ops against torchvision, the csv dataset and its transform
 on a tiny synthetic set, and two CPU training iterations of a reduced Mask R-CNN."""
+
 import csv
 import json
 import subprocess
@@ -11,14 +13,13 @@ import numpy as np
 import pytest
 import torch
 import torchvision
+from conftest import REPO
 
 from mmext import compat
 from mmext.datasets.errors import DatasetError
 from mmext.datasets.imaterialist_instances import IMaterialistInstanceDataset, bbox_of_runs
-from mmext.datasets.transforms.load_imaterialist_annotations import LoadIMaterialistAnnotations
 from mmext.datasets.rle import parse_rle
-
-from conftest import REPO
+from mmext.datasets.transforms.load_imaterialist_annotations import LoadIMaterialistAnnotations
 
 H, W = 96, 128
 SMOKE_CONFIG = 'projects/imaterialist_instances/configs/mask-rcnn_r101_fpn_cpu-smoke_imaterialist.py'
@@ -43,11 +44,11 @@ def test_roi_align_equals_torchvision(aligned, sampling_ratio):
     expected = torchvision.ops.roi_align(features, rois, (3, 5), 0.5, sampling_ratio, aligned=aligned)
     assert torch.allclose(layer(features, rois), expected, atol=1e-6)
     assert layer.output_size == (3, 5) and layer.spatial_scale == 0.5 and 'aligned=' in repr(layer)
-    assert torch.allclose(compat.roi_align(features, rois, (3, 5), 0.5, sampling_ratio, 'avg', aligned), expected,
-                          atol=1e-6)
+    assert torch.allclose(
+        compat.roi_align(features, rois, (3, 5), 0.5, sampling_ratio, 'avg', aligned), expected, atol=1e-6
+    )
     # The pure-PyTorch sampler (used for pool_mode='max') averages to the same values.
-    sampled = compat._roi_align_sampled(features.double(), rois.double(), (3, 5), 0.5, sampling_ratio, aligned,
-                                        'avg')
+    sampled = compat._roi_align_sampled(features.double(), rois.double(), (3, 5), 0.5, sampling_ratio, aligned, 'avg')
     assert torch.allclose(sampled.float(), expected, atol=1e-5)
 
 
@@ -120,7 +121,7 @@ def test_nms_equals_torchvision_and_mmcv_options():
 
 def test_batched_nms_never_suppresses_across_classes():
     boxes, scores = random_boxes(200, seed=2)
-    idxs = torch.randint(0, 6, (200, ), generator=torch.Generator().manual_seed(3))
+    idxs = torch.randint(0, 6, (200,), generator=torch.Generator().manual_seed(3))
     cfg = dict(type='nms', iou_threshold=0.5)
     dets, keep = compat.batched_nms(boxes, scores, idxs, cfg)
     assert torch.equal(keep, torchvision.ops.batched_nms(boxes, scores, idxs, 0.5))
@@ -133,8 +134,9 @@ def test_batched_nms_never_suppresses_across_classes():
     same = torch.tensor([[-20.0, -10.0, 30.0, 40.0]] * 3)
     _, keep_same = compat.batched_nms(same, torch.tensor([0.9, 0.8, 0.7]), torch.tensor([0, 1, 2]), cfg)
     assert keep_same.tolist() == [0, 1, 2]
-    _, keep_agnostic = compat.batched_nms(same, torch.tensor([0.9, 0.8, 0.7]), torch.tensor([0, 1, 2]),
-                                          dict(cfg, class_agnostic=True))
+    _, keep_agnostic = compat.batched_nms(
+        same, torch.tensor([0.9, 0.8, 0.7]), torch.tensor([0, 1, 2]), dict(cfg, class_agnostic=True)
+    )
     assert keep_agnostic.tolist() == [0]
     # category-by-category above split_thr, with max_num over all classes: same result
     dets_split, keep_split = compat.batched_nms(boxes, scores, idxs, dict(cfg, split_thr=10, max_num=20))
@@ -152,6 +154,7 @@ def test_stand_in_serves_the_real_ops_to_mmdet():
     import mmcv.ops
     from mmcv.ops.nms import batched_nms
     from mmcv.ops.roi_align import roi_align
+
     assert mmcv.ops.RoIAlign is compat.RoIAlign and mmcv.ops.nms is compat.nms
     assert roi_align is compat.roi_align and batched_nms is compat.batched_nms
 
@@ -204,6 +207,7 @@ def test_bbox_of_runs_matches_the_decoded_mask():
             runs.append(f'{start} {int(rng.integers(1, 300))}')
         text = ' '.join(runs)
         from mmext.datasets.rle import decode_rle
+
         mask = decode_rle(text, H, W)
         ys, xs = np.nonzero(mask)
         assert bbox_of_runs(parse_rle(text, H, W), H) == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
@@ -229,14 +233,20 @@ def test_dataset_reads_instances_and_splits(imat_root):
     ids[val[0]['image_id']] = val[0]['img_id']
     assert ids == {'img_a': 0, 'img_b': 1, 'img_c': 2}
     (imat_root / 'val.txt').write_text('img_b\n')
-    assert [d['image_id'] for d in IMaterialistInstanceDataset(
-        data_root=str(imat_root), split_file='val.txt', pipeline=[], serialize_data=False).data_list] == ['img_b']
+    assert [
+        d['image_id']
+        for d in IMaterialistInstanceDataset(
+            data_root=str(imat_root), split_file='val.txt', pipeline=[], serialize_data=False
+        ).data_list
+    ] == ['img_b']
 
 
 def test_transform_gives_pixel_exact_masks_boxes_and_labels(imat_root):
     from mmcv.transforms import LoadImageFromFile
-    dataset = IMaterialistInstanceDataset(data_root=str(imat_root), pipeline=[LoadImageFromFile(),
-                                                                               LoadIMaterialistAnnotations()])
+
+    dataset = IMaterialistInstanceDataset(
+        data_root=str(imat_root), pipeline=[LoadImageFromFile(), LoadIMaterialistAnnotations()]
+    )
     sample = next(dataset[i] for i in range(len(dataset)) if dataset[i]['image_id'] == 'img_b')
     expected = np.zeros((3, H, W), dtype=np.uint8)
     for k, ((r0, r1), (c0, c1), _) in enumerate(SPECS['img_b']):
@@ -250,13 +260,16 @@ def test_transform_gives_pixel_exact_masks_boxes_and_labels(imat_root):
     assert sample['gt_bboxes_labels'].dtype == np.int64 and not sample['gt_ignore_flags'].any()
 
 
-@pytest.mark.parametrize('row, message', [
-    (['img_a', '5 x', H, W, '2'], "line 10: 'x' is not an integer"),
-    (['img_a', '5 3', H, W, '46'], 'line 10: .*category 46 is not in 0..45'),
-    (['img_a', f'{H * W} 2', H, W, '2'], 'line 10: run .* ends at pixel'),
-    (['img_a', '5 3', H + 1, W, '2'], 'line 10: img_a is 97 x 128'),
-    (['img_d', '5 3', 'tall', W, '2'], 'line 10: Height'),
-])
+@pytest.mark.parametrize(
+    'row, message',
+    [
+        (['img_a', '5 x', H, W, '2'], "line 10: 'x' is not an integer"),
+        (['img_a', '5 3', H, W, '46'], 'line 10: .*category 46 is not in 0..45'),
+        (['img_a', f'{H * W} 2', H, W, '2'], 'line 10: run .* ends at pixel'),
+        (['img_a', '5 3', H + 1, W, '2'], 'line 10: img_a is 97 x 128'),
+        (['img_d', '5 3', 'tall', W, '2'], 'line 10: Height'),
+    ],
+)
 def test_bad_rows_name_csv_and_line(tmp_path, row, message):
     root = write_synthetic_imaterialist(tmp_path / 'bad', extra_rows=[row])
     with pytest.raises(DatasetError, match=f'train.csv: row at {message}'):
@@ -318,7 +331,7 @@ def test_mask_rcnn_trains_and_predicts_on_cpu(imat_root, tmp_path):
     result = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-6000:]
     line = next(line for line in result.stdout.splitlines() if line.startswith('RESULT '))
-    out = json.loads(line[len('RESULT '):])
+    out = json.loads(line[len('RESULT ') :])
     assert out['iters'] == 2
     assert all(np.isfinite(v) for v in out['losses'].values()), out['losses']
     assert out['losses']['loss_mask'] > 0
@@ -329,8 +342,9 @@ def test_mask_rcnn_trains_and_predicts_on_cpu(imat_root, tmp_path):
 def test_coco_metric_scores_perfect_predictions_one(imat_root):
     """IMaterialistCocoMetric turns the packed ``instances`` into COCO ground truth: predictions equal to the
     ground truth score 1.0 bbox and segm mAP, predictions of the wrong category 0."""
-    from mmext.evaluation.metrics.imaterialist_coco_metric import IMaterialistCocoMetric
     from mmext.datasets.rle import decode_rle
+    from mmext.evaluation.metrics.imaterialist_coco_metric import IMaterialistCocoMetric
+
     dataset = IMaterialistInstanceDataset(data_root=str(imat_root), pipeline=[], serialize_data=False)
     results = {}
     for shift in (0, 1):
@@ -340,9 +354,12 @@ def test_coco_metric_scores_perfect_predictions_one(imat_root):
         for info in dataset.data_list:
             instances = info['instances']
             masks = np.stack([decode_rle(i['rle'], H, W) for i in instances])
-            pred = dict(bboxes=torch.tensor([i['bbox'] for i in instances]), scores=torch.ones(len(instances)),
-                        labels=torch.tensor([(i['bbox_label'] + shift) % 46 for i in instances]),
-                        masks=torch.from_numpy(masks))
+            pred = dict(
+                bboxes=torch.tensor([i['bbox'] for i in instances]),
+                scores=torch.ones(len(instances)),
+                labels=torch.tensor([(i['bbox_label'] + shift) % 46 for i in instances]),
+                masks=torch.from_numpy(masks),
+            )
             samples.append(dict(img_id=info['img_id'], ori_shape=(H, W), instances=instances, pred_instances=pred))
         metric.process({}, samples)
         results[shift] = metric.compute_metrics(metric.results)

@@ -1,11 +1,13 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """tools/infer.py: masks, overlays and JSON per image; unreadable inputs reported, the rest still processed."""
+
 import json
 import shutil
 
 import cv2
 import numpy as np
-
 from conftest import QUICKSTART_CONFIG, run_tool
+
 from mmext.datasets.dresscode_meta import NUM_KEYPOINTS, PARSING_PALETTE
 
 
@@ -22,8 +24,20 @@ def test_infer_folder_glob_and_bad_file(synthetic_dresscode, quickstart_checkpoi
     broken = tmp_path / 'broken.jpg'
     broken.write_bytes(cv2.imencode('.jpg', np.zeros((64, 48, 3), np.uint8))[1].tobytes()[:100])  # truncated
     out = tmp_path / 'out'
-    args = ['tools/infer.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), str(folder), glob_pattern, str(broken),
-            str(tmp_path / 'nothing_*.png'), '--out', str(out), '--show-keypoints', '--opacity', '0.7']
+    args = [
+        'tools/infer.py',
+        QUICKSTART_CONFIG,
+        str(quickstart_checkpoint),
+        str(folder),
+        glob_pattern,
+        str(broken),
+        str(tmp_path / 'nothing_*.png'),
+        '--out',
+        str(out),
+        '--show-keypoints',
+        '--opacity',
+        '0.7',
+    ]
     result = run_tool(args, check=False)
     assert result.returncode == 1, result.stderr[-3000:]
     assert f'{broken}: cannot be read as an image' in result.stderr
@@ -49,8 +63,10 @@ def test_infer_folder_glob_and_bad_file(synthetic_dresscode, quickstart_checkpoi
     assert summary['latency_ms'] > 0
 
     # Outputs are never replaced silently.
-    again = run_tool(['tools/infer.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), str(photo_path),
-                      '--out', str(out)], check=False)
+    again = run_tool(
+        ['tools/infer.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), str(photo_path), '--out', str(out)],
+        check=False,
+    )
     assert again.returncode == 1 and 'exists (use --overwrite' in again.stderr
 
 

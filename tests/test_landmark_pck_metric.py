@@ -1,8 +1,10 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """LandmarkPCKMetric on hand-made landmarks: the configured normaliser, the mean-pose floors, argument checks."""
+
 import numpy as np
 import pytest
-
 from metric_samples import metric_sample, with_meta
+
 from mmext.evaluation import LandmarkPCKMetric, keypoint_box_size, mask_box_size
 
 
@@ -41,14 +43,17 @@ def test_pck_normalised_by_the_person_mask_box_with_the_oracle_floor():
 def test_pck_normalised_by_the_keypoint_box():
     gt = np.stack([np.full(18, 30.0), np.linspace(0, 50, 18)], 1).astype(np.float32)
     label = np.zeros((120, 80), np.int64)  # no person pixels: the labels play no part
-    out = evaluate(with_meta(LandmarkPCKMetric(normalize='keypoint_box')),
-                   metric_sample(label, label, gt + [4.0, 0], gt, np.ones(18)))
+    out = evaluate(
+        with_meta(LandmarkPCKMetric(normalize='keypoint_box')),
+        metric_sample(label, label, gt + [4.0, 0], gt, np.ones(18)),
+    )
     assert out['PCK@0.1'] == pytest.approx(100.0) and out['PCK@0.05'] == pytest.approx(0.0)  # box 50
     assert keypoint_box_size(gt, np.ones(18)) == pytest.approx(50.0)
 
 
 def test_box_sizes():
     import torch
+
     mask = torch.zeros(10, 8, dtype=torch.bool)
     assert mask_box_size(mask) == 0.0
     mask[2:5, 1:7] = True
@@ -89,10 +94,12 @@ def test_mean_pose_floor_is_low_for_varied_poses():
 
 def test_mean_pose_floor_comes_from_the_training_split(synthetic_dresscode):
     from mmext.datasets import DressCodeDataset, load_dresscode_keypoints
+
     train = dict(type='DressCodeDataset', data_root=str(synthetic_dresscode), split='train')
     dataset = DressCodeDataset(data_root=str(synthetic_dresscode), split='train', pipeline=[])
-    relative = [load_dresscode_keypoints(dataset.get_data_info(i)['keypoints_path'], (1, 1))
-                for i in range(len(dataset))]
+    relative = [
+        load_dresscode_keypoints(dataset.get_data_info(i)['keypoints_path'], (1, 1)) for i in range(len(dataset))
+    ]
     expected = sum(k[0] * v[0][:, None] for k, v in relative) / sum(v[0][:, None] for _, v in relative)
     metric = person_mask_metric(mean_pose_dataset=train)
     np.testing.assert_allclose(metric.train_mean_pose(), expected, rtol=1e-6)

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 import platform
 
 from mmext.utils.machine import cpu_model
@@ -5,8 +6,10 @@ from mmext.utils.machine import cpu_model
 
 def test_cpu_model_reads_the_model_name_from_cpuinfo(tmp_path):
     cpuinfo = tmp_path / 'cpuinfo'
-    cpuinfo.write_text('processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu\n'
-                       'processor\t: 1\nmodel name\t: AMD EPYC 7B13\n')
+    cpuinfo.write_text(
+        'processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu\n'
+        'processor\t: 1\nmodel name\t: AMD EPYC 7B13\n'
+    )
     assert cpu_model(str(cpuinfo)) == 'AMD EPYC 7B13'
 
 
@@ -24,6 +27,7 @@ def test_provenance_names_the_machine_the_code_and_the_command_line():
     from conftest import REPO
 
     from mmext.utils.machine import environment, provenance
+
     record = provenance(['--out', 'x.json', 3], script=str(REPO / 'tools/analysis_tools/benchmark.py'), repo=str(REPO))
     assert record['command'] == ['tools/analysis_tools/benchmark.py', '--out', 'x.json', '3']
     assert record['machine']['cpu'] and record['machine']['threads'] >= 1 and record['machine']['torch']

@@ -1,10 +1,12 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Models by name (model-index.yml -> metafiles): every entry points at files that exist; names resolve."""
+
 import os.path as osp
 
 import pytest
 import yaml
-
 from conftest import REPO, run_tool
+
 from mmext.apis.model_index import load_model_index, resolve_model
 
 INDEX = str(REPO / 'model-index.yml')
@@ -47,8 +49,7 @@ def test_infer_takes_a_model_name_and_says_how_to_train_missing_weights(tmp_path
     missing = [model for model in load_model_index(INDEX).values() if not osp.isfile(model.weights)]
     if not missing:
         pytest.skip('every indexed model is trained in this checkout')
-    result = run_tool(['tools/infer.py', missing[0].name, 'default', 'photo.jpg', '--out', str(tmp_path)],
-                      check=False)
+    result = run_tool(['tools/infer.py', missing[0].name, 'default', 'photo.jpg', '--out', str(tmp_path)], check=False)
     assert result.returncode == 2 and f'Train them with: {missing[0].training}' in result.stderr
     listed = run_tool(['tools/infer.py', '--list-models'])
     assert all(name in listed.stdout for name in load_model_index(INDEX))

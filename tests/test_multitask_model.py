@@ -1,14 +1,16 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """MultiTaskEncoderDecoder, the auxiliary heads and their losses, and RGB checkpoints in wider stems."""
+
 import copy
 
 import pytest
 import torch
+from conftest import shared_file
 from mmengine.config import ConfigDict
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
-from conftest import shared_file
 from mmext.models.losses import ScaleShiftInvariantLoss, align_scale_shift
 
 NORM = dict(type='BN', requires_grad=True)
@@ -16,24 +18,51 @@ NORM = dict(type='BN', requires_grad=True)
 
 def heads(channels=128):
     return dict(
-        landmarks=dict(type='LandmarkHeatmapHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=64,
-                       decoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0), loss_weight=100.0),
-        skeleton=dict(type='SkeletonHead', in_channels=[channels] * 2, in_index=[0, 1], channels=32,
-                      decoder=dict(type='LimbMapCodec', stride=4, width=6.0), loss_weight=0.5),
-        depth=dict(type='DepthHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=32, target_stride=4))
+        landmarks=dict(
+            type='LandmarkHeatmapHead',
+            in_channels=[channels] * 3,
+            in_index=[0, 1, 2],
+            channels=64,
+            decoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0),
+            loss_weight=100.0,
+        ),
+        skeleton=dict(
+            type='SkeletonHead',
+            in_channels=[channels] * 2,
+            in_index=[0, 1],
+            channels=32,
+            decoder=dict(type='LimbMapCodec', stride=4, width=6.0),
+            loss_weight=0.5,
+        ),
+        depth=dict(type='DepthHead', in_channels=[channels] * 3, in_index=[0, 1, 2], channels=32, target_stride=4),
+    )
 
 
 def model_cfg(aux_task_heads=None, in_channels=3, **test_cfg):
     mean, std = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
     cfg = dict(
         type='MultiTaskEncoderDecoder' if aux_task_heads is not None else 'EncoderDecoder',
-        data_preprocessor=dict(type='MultiChannelSegDataPreProcessor', mean=mean + [0.0] * (in_channels - 3),
-                               std=std + [255.0] * (in_channels - 3), bgr_to_rgb=True, size=(128, 96)),
+        data_preprocessor=dict(
+            type='MultiChannelSegDataPreProcessor',
+            mean=mean + [0.0] * (in_channels - 3),
+            std=std + [255.0] * (in_channels - 3),
+            bgr_to_rgb=True,
+            size=(128, 96),
+        ),
         backbone=dict(type='TopFormer', arch='tiny', in_channels=in_channels, norm_cfg=NORM, drop_path_rate=0.0),
-        decode_head=dict(type='TopFormerHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=128, is_dw=True,
-                         num_classes=18, norm_cfg=NORM, dropout_ratio=0.0,
-                         loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-        test_cfg=dict(mode='whole', **test_cfg))
+        decode_head=dict(
+            type='TopFormerHead',
+            in_channels=[128] * 3,
+            in_index=[0, 1, 2],
+            channels=128,
+            is_dw=True,
+            num_classes=18,
+            norm_cfg=NORM,
+            dropout_ratio=0.0,
+            loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        ),
+        test_cfg=dict(mode='whole', **test_cfg),
+    )
     if aux_task_heads is not None:
         cfg['aux_task_heads'] = aux_task_heads
     return cfg
@@ -48,11 +77,15 @@ def build(cfg):
 def batch(synthetic_dresscode):
     init_default_scope('mmseg')
     pipeline = [
-        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-        dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap'),
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='LoadDressCodeKeypoints'),
+        dict(type='LoadSkeletonMask'),
+        dict(type='LoadDepthMap'),
         dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
         dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=6.0)),
-        dict(type='PackMultiTaskInputs')]
+        dict(type='PackMultiTaskInputs'),
+    ]
     dataset = DATASETS.build(dict(type='DressCodeDataset', data_root=str(synthetic_dresscode), pipeline=pipeline))
     return pseudo_collate([dataset[i] for i in (0, 9, 17, 20)])
 
@@ -82,7 +115,7 @@ def test_inference_outputs_equal_the_segmentation_model(batch):
         assert a.pred_landmarks.keypoints.shape == (1, 18, 2)
         assert a.pred_depth.data.shape == (1, *a.ori_shape)
     with pytest.raises(ValueError, match='not in aux_task_heads'):
-        build(model_cfg(dict(landmarks=heads()['landmarks']), aux_predict=('depth', )))
+        build(model_cfg(dict(landmarks=heads()['landmarks']), aux_predict=('depth',)))
 
 
 def test_losses_are_prefixed_and_weighted(batch):
@@ -90,12 +123,18 @@ def test_losses_are_prefixed_and_weighted(batch):
     model = build(model_cfg(heads()))
     data = model.data_preprocessor(copy.deepcopy(batch), training=True)
     losses = model(**data, mode='loss')
-    assert {'decode.loss_ce', 'aux_landmarks.loss_kpt', 'aux_skeleton.loss_bce', 'aux_skeleton.loss_dice',
-            'aux_depth.loss_depth'} <= set(losses)
+    assert {
+        'decode.loss_ce',
+        'aux_landmarks.loss_kpt',
+        'aux_skeleton.loss_bce',
+        'aux_skeleton.loss_dice',
+        'aux_depth.loss_depth',
+    } <= set(losses)
     model.aux_task_heads.landmarks.loss_weight *= 3
     tripled = model(**model.data_preprocessor(copy.deepcopy(batch), training=True), mode='loss')
-    assert tripled['aux_landmarks.loss_kpt'].item() == pytest.approx(3 * losses['aux_landmarks.loss_kpt'].item(),
-                                                                      rel=1e-4)
+    assert tripled['aux_landmarks.loss_kpt'].item() == pytest.approx(
+        3 * losses['aux_landmarks.loss_kpt'].item(), rel=1e-4
+    )
 
 
 def test_each_auxiliary_loss_falls_on_a_small_synthetic_set(batch):
@@ -174,8 +213,9 @@ def test_rgb_checkpoint_loads_into_a_wider_stem(rule):
     stem = wide.backbone.tpm.stem[0].c.weight
     assert stem.shape[1] == 5
     torch.testing.assert_close(stem[:, :3], state['backbone.tpm.stem.0.c.weight'])
-    expected_extra = torch.zeros_like(stem[:, 3:]) if rule == 'zeros' else stem[:, :3].mean(1, keepdim=True).expand(
-        -1, 2, -1, -1)
+    expected_extra = (
+        torch.zeros_like(stem[:, 3:]) if rule == 'zeros' else stem[:, :3].mean(1, keepdim=True).expand(-1, 2, -1, -1)
+    )
     torch.testing.assert_close(stem[:, 3:], expected_extra)
     x = golden['input']
     with torch.no_grad():
@@ -200,6 +240,7 @@ def test_ssitrim_trims_each_image_by_itself():
     pred[1] = torch.rand(1, 10, 10)  # image 1 wrong everywhere, image 0 exact
     loss = ScaleShiftInvariantLoss(mode='ssitrim', trim=0.5, gradient_weight=0.0)
     from mmext.models.losses.scale_shift_invariant import _normalise_median_mad
+
     errors = (_normalise_median_mad(pred[:, 0], mask[:, 0]) - _normalise_median_mad(target[:, 0], mask[:, 0])).abs()
     kept = [torch.sort(e.reshape(-1))[0][:50] for e in errors]  # per image: the 50 smallest of 100
     assert loss(pred, target, mask).item() == pytest.approx(torch.cat(kept).mean().item(), rel=1e-6)
@@ -211,6 +252,7 @@ def test_depth_targets_average_image_pixels_only_at_the_padded_border():
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     from mmseg.utils import stack_batch
+
     head = build(heads()['depth'])
     captured = {}
 
@@ -226,8 +268,7 @@ def test_depth_targets_average_image_pixels_only_at_the_padded_border():
         sample.gt_depth_map = PixelData(data=torch.full((1, height, width), 0.8))
         samples.append(sample)
     # As SegDataPreProcessor in training: the batch and gt_depth_map padded to one size, the padding 255.
-    _, samples = stack_batch([torch.zeros(3, 30, 22), torch.zeros(3, 32, 24)], samples, size=(32, 24),
-                             seg_pad_val=255)
+    _, samples = stack_batch([torch.zeros(3, 30, 22), torch.zeros(3, 32, 24)], samples, size=(32, 24), seg_pad_val=255)
     assert samples[0].gt_depth_map.data.shape == (1, 32, 24) and samples[0].gt_depth_map.data.max() == 255
     head.loss([torch.randn(2, 128, 4, 3)] * 3, samples)
     target, mask = captured['target'], captured['mask']
@@ -239,6 +280,7 @@ def test_depth_targets_average_image_pixels_only_at_the_padded_border():
 def test_dense_auxiliary_predictions_are_in_the_original_image():
     """AuxTaskHead's promise: the image's own cells of the padded batch, resized to ``ori_shape``."""
     from mmseg.structures import SegDataSample
+
     samples = []
     for img_shape, ori_shape in (((30, 22), (60, 44)), ((32, 24), (32, 24))):
         sample = SegDataSample()
@@ -266,6 +308,7 @@ def test_dense_auxiliary_predictions_are_in_the_original_image():
 
 def test_depth_aware_resize_keeps_labels_nearest_and_resizes_depth_bilinearly():
     import numpy as np
+
     init_default_scope('mmseg')
     from mmseg.registry import TRANSFORMS
 
@@ -273,14 +316,25 @@ def test_depth_aware_resize_keeps_labels_nearest_and_resizes_depth_bilinearly():
 
     def sample():
         depth = np.tile(np.linspace(0, 1, 8, dtype=np.float32), (8, 1))
-        results = dict(img=np.zeros((8, 8, 3), np.uint8), gt_seg_map=(depth > 0.5).astype(np.uint8),
-                       gt_depth_map=depth, seg_fields=['gt_seg_map'])
+        results = dict(
+            img=np.zeros((8, 8, 3), np.uint8),
+            gt_seg_map=(depth > 0.5).astype(np.uint8),
+            gt_depth_map=depth,
+            seg_fields=['gt_seg_map'],
+        )
         register_continuous_field(results, 'gt_depth_map')
         return results
 
-    for step in (dict(type='DepthAwareResize', scale=(16, 16), keep_ratio=False),
-                 dict(type='RandomResize', scale=(16, 16), ratio_range=(1.0, 1.0), keep_ratio=False,
-                      resize_type='DepthAwareResize')):
+    for step in (
+        dict(type='DepthAwareResize', scale=(16, 16), keep_ratio=False),
+        dict(
+            type='RandomResize',
+            scale=(16, 16),
+            ratio_range=(1.0, 1.0),
+            keep_ratio=False,
+            resize_type='DepthAwareResize',
+        ),
+    ):
         out = TRANSFORMS.build(step)(sample())
         assert set(np.unique(out['gt_seg_map'])) == {0, 1}  # labels stay labels
         row = out['gt_depth_map'][0]

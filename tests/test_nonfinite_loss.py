@@ -1,16 +1,19 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """A NaN loss term at iteration 3: 'stop' names the iteration and the term before anything of it is saved;
 'skip' leaves the weights untouched for that step and trains on."""
+
 import math
 
 import pytest
 import torch
-from mmengine.config import Config
-
 from faults import tiny_config
+from mmengine.config import Config
 from test_resume import load_tool
 
-PROBE = ("model['decode_head']['loss_decode'] = [dict(type='CrossEntropyLoss', loss_weight=1.0), "
-         "dict(type='NaNProbeLoss', nan_at=(3,), loss_name='loss_probe')]")
+PROBE = (
+    "model['decode_head']['loss_decode'] = [dict(type='CrossEntropyLoss', loss_weight=1.0), "
+    "dict(type='NaNProbeLoss', nan_at=(3,), loss_name='loss_probe')]"
+)
 
 
 @pytest.fixture
@@ -28,6 +31,7 @@ def parameters(path) -> dict:
 def test_stop_names_iteration_and_loss_term(tmp_path, synthetic_dresscode, train_main):
     config = tiny_config(tmp_path / 'stop.py', synthetic_dresscode, extra=PROBE)
     from mmext.engine.hooks import NonFiniteLossError
+
     with pytest.raises(NonFiniteLossError) as error:
         train_main([str(config), '--work-dir', str(tmp_path / 'w')])
     message = str(error.value)
@@ -64,13 +68,16 @@ def test_without_the_guard_the_nan_reaches_the_weights(tmp_path, synthetic_dress
 
 def test_skip_needs_a_skipping_optimizer_wrapper():
     from mmext.utils.hook_settings import set_nonfinite_policy
+
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))
     set_nonfinite_policy(cfg, 'skip')
     assert cfg.optim_wrapper.type == 'SkipNonFiniteOptimWrapper'
     assert cfg.default_hooks.nonfinite == dict(type='NonFiniteLossHook', on_nonfinite='skip')
     from mmext.engine.hooks import NonFiniteLossHook, nonfinite_terms
+
     with pytest.raises(ValueError, match='on_nonfinite must be one of'):
         NonFiniteLossHook('ignore')
-    terms = nonfinite_terms({'loss': torch.tensor(math.inf), 'decode.loss_ce': torch.tensor(1.0),
-                             'decode.acc_seg': torch.tensor(math.nan)})
+    terms = nonfinite_terms(
+        {'loss': torch.tensor(math.inf), 'decode.loss_ce': torch.tensor(1.0), 'decode.acc_seg': torch.tensor(math.nan)}
+    )
     assert terms == {'loss': math.inf}  # only loss terms; accuracies may be NaN legitimately

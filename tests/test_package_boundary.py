@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """One boundary between the package and the rest of the repository.
 
 The package ``mmext`` imports nothing from ``tools/`` or ``projects/``, reads nothing from ``../shared`` and does
@@ -7,13 +8,13 @@ scripts under ``tools/`` and ``projects/`` and the tests import the installed pa
 repository by name: none of them edits ``sys.path`` (a tool or test that needs another tool's module loads it from
 its file, ``importlib.util.spec_from_file_location``).
 """
+
 import ast
 import re
 from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-
 from conftest import REPO
 
 OUTSIDE_PACKAGES = ('tools', 'projects')
@@ -52,8 +53,13 @@ def levels_up(node: ast.AST) -> int:
             return max((levels_up(a) for a in args), default=0)
     if isinstance(node, ast.Attribute) and node.attr == 'parent' and mentions_own_file(node.value):
         return levels_up(node.value) + 1
-    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == 'parents'
-            and mentions_own_file(node.value) and isinstance(node.slice, ast.Constant)):
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == 'parents'
+        and mentions_own_file(node.value)
+        and isinstance(node.slice, ast.Constant)
+    ):
         return levels_up(node.value.value) + node.slice.value + 1
     return 0
 
@@ -76,12 +82,18 @@ def package_violations(path: Path, source: str) -> Iterator[str]:
         elif isinstance(node, ast.Call):
             name = dotted(node.func).rsplit('.', 1)[-1]
             first = node.args[0] if node.args else None
-            if (name in ('import_module', '__import__') and isinstance(first, ast.Constant)
-                    and str(first.value).split('.')[0] in OUTSIDE_PACKAGES):
+            if (
+                name in ('import_module', '__import__')
+                and isinstance(first, ast.Constant)
+                and str(first.value).split('.')[0] in OUTSIDE_PACKAGES
+            ):
                 yield f'{where}:{line}: imports {first.value}'
             if name in ('join', 'joinpath', 'Path', 'PurePath') and any(
-                    isinstance(a, ast.Constant) and isinstance(a.value, str)
-                    and (a.value.strip('/') == 'shared' or a.value.startswith('shared/')) for a in node.args):
+                isinstance(a, ast.Constant)
+                and isinstance(a.value, str)
+                and (a.value.strip('/') == 'shared' or a.value.startswith('shared/'))
+                for a in node.args
+            ):
                 yield f'{where}:{line}: joins a path with shared'
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             if isinstance(node.right, ast.Constant) and str(node.right.value).strip('/') == 'shared':

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """PerImageIoUMetric on hand-made predictions with known answers."""
+
 import numpy as np
 import pytest
 import torch
@@ -72,7 +74,7 @@ def test_ignore_index_and_class_subset():
     result = metric.evaluate(2)
     assert {k for k in result if k.startswith('per_image_iou.')} == {'per_image_iou.upper', 'per_image_iou.lower'}
     assert result['per_image_mIoU'] == pytest.approx((75 + 0) / 2)
-    metric = PerImageIoUMetric(classes=('sleeve', ))
+    metric = PerImageIoUMetric(classes=('sleeve',))
     metric.dataset_meta = dict(classes=CLASSES)
     metric.process({}, [sample(p, t) for p, t in zip(PRED, TRUTH)])
     with pytest.raises(ValueError, match='sleeve'):

@@ -1,18 +1,20 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Person/background configs with a depth input channel (SERSegFormer + depth) on small synthetic trees of
 the EasyPortrait and CCP layouts, reading precomputed depth maps at the documented paths."""
+
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import REPO
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from conftest import REPO
 from mmext.datasets.depth_maps import encode_inverse_depth, write_png_atomic
 from mmext.datasets.errors import DatasetError
 from mmext.utils.benchmarking import build_inference_segmentor
@@ -29,7 +31,7 @@ def person_sample(rng: np.random.Generator, labels: int):
     """A photo with an ellipse 'person' (labels 1..labels-1 inside), its mask, and depth nearer on the person."""
     height, width = SIZE
     yy, xx = np.mgrid[:height, :width]
-    person = ((yy - height / 2) / (height * 0.4))**2 + ((xx - width / 2) / (width * 0.3))**2 < 1
+    person = ((yy - height / 2) / (height * 0.4)) ** 2 + ((xx - width / 2) / (width * 0.3)) ** 2 < 1
     mask = np.where(person, rng.integers(1, labels, SIZE), 0).astype(np.uint8)
     photo = rng.integers(0, 60, (*SIZE, 3), dtype=np.uint8)
     photo[person] += 150
@@ -76,8 +78,9 @@ def test_depth_config_reads_precomputed_maps_and_trains(layout):
     train_set = DATASETS.build(cfg.train_dataloader.dataset)
     val_set = DATASETS.build(cfg.val_dataloader.dataset)
     depth_paths = sorted(Path(info['depth_path']).relative_to(root).as_posix() for info in val_set.load_data_list())
-    assert depth_paths == (['depth/val/p0.png', 'depth/val/p1.png'] if name == 'easyportrait' else
-                           ['depth/0002.png', 'depth/0003.png'])
+    assert depth_paths == (
+        ['depth/val/p0.png', 'depth/val/p1.png'] if name == 'easyportrait' else ['depth/0002.png', 'depth/0003.png']
+    )
 
     # Test pipeline: RGB + depth resized together; labels stay at the photo size (mmseg's evaluation).
     sample = val_set[0]

@@ -1,23 +1,23 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The fast person/background study's models (docs/models.md): SegFormer-B0, the conv-upsampling decoder,
 SERSegFormer and SERNet-Former."""
+
 import pytest
 import timm
 import torch
+from conftest import REPO, randomise_bn_stats
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from conftest import REPO, randomise_bn_stats
 from mmext.utils.benchmarking import build_inference_segmentor
 
 PERSON_MODELS = {
     'segformer_b0': 'configs/sersegformer/segformer_b0_8xb2-160k_easyportrait-person-512x512.py',
     'convdec': 'configs/sersegformer/sersegformer_b0-convdec_8xb2-160k_easyportrait-person-512x512.py',
     'sersegformer': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam_8xb2-160k_easyportrait-person-512x512.py',
-    'sersegformer_afn':
-    'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-afn_8xb2-160k_easyportrait-person-512x512.py',
-    'sersegformer_depth':
-    'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-depth_8xb2-160k_easyportrait-person-512x512.py',
+    'sersegformer_afn': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-afn_8xb2-160k_easyportrait-person-512x512.py',  # noqa: E501 (a config path)
+    'sersegformer_depth': 'configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-depth_8xb2-160k_easyportrait-person-512x512.py',  # noqa: E501 (a config path)
     'sernet_former_effb0': 'configs/sernet_former/sernet_former_effb0_8xb2-160k_easyportrait-person-512x512.py',
 }
 
@@ -34,8 +34,14 @@ def count(module) -> int:
 
 # Exact parameter counts (2 classes unless noted); the study reported SegFormer-B0 3.7 M, + conv decoder 3.9 M,
 # full SERSegFormer 4.2 M (ours 4.42 M: our channel gates are full 1x1 convs, see the project README).
-PARAMS = dict(segformer_b0=3_715_682, convdec=3_982_562, sersegformer=4_421_060, sersegformer_afn=3_923_399,
-              sersegformer_depth=4_422_628, sernet_former_effb0=5_759_102)
+PARAMS = dict(
+    segformer_b0=3_715_682,
+    convdec=3_982_562,
+    sersegformer=4_421_060,
+    sersegformer_afn=3_923_399,
+    sersegformer_depth=4_422_628,
+    sernet_former_effb0=5_759_102,
+)
 
 
 def test_parameter_counts_are_exact_and_near_the_reported_ones():
@@ -60,8 +66,14 @@ def test_every_variant_segments_at_any_input_size(name, size):
 
 def test_conv_upsample_head_switches_change_the_modules():
     init_default_scope('mmseg')
-    base = dict(type='ConvUpsampleHead', in_channels=[32, 64, 160, 256], in_index=[0, 1, 2, 3], channels=64,
-                num_classes=2, norm_cfg=dict(type='BN'))
+    base = dict(
+        type='ConvUpsampleHead',
+        in_channels=[32, 64, 160, 256],
+        in_index=[0, 1, 2, 3],
+        channels=64,
+        num_classes=2,
+        norm_cfg=dict(type='BN'),
+    )
     plain = MODELS.build(base)
     gated = MODELS.build(dict(base, abg=True))
     bridged = MODELS.build(dict(base, dbn=dict(dilations=(1, 2), compress_channels=16, dam=True)))
@@ -104,8 +116,14 @@ def test_sernet_former_loads_a_local_timm_checkpoint_and_widens_its_stem(tmp_pat
     classifier = timm.create_model('efficientnet_b0', pretrained=False)
     path = tmp_path / 'efficientnet_b0_imagenet.pth'
     torch.save(classifier.state_dict(), path)
-    backbone = MODELS.build(dict(type='SERNetFormer', encoder='efficientnet_b0', in_channels=4,
-                                 init_cfg=dict(type='Pretrained', checkpoint=str(path))))
+    backbone = MODELS.build(
+        dict(
+            type='SERNetFormer',
+            encoder='efficientnet_b0',
+            in_channels=4,
+            init_cfg=dict(type='Pretrained', checkpoint=str(path)),
+        )
+    )
     backbone.init_weights()
     stem = backbone.encoder.conv_stem.weight
     torch.testing.assert_close(stem[:, :3], classifier.conv_stem.weight)
@@ -116,16 +134,22 @@ def test_sernet_former_loads_a_local_timm_checkpoint_and_widens_its_stem(tmp_pat
     with pytest.raises(ValueError, match='needs strides 4, 8, 16, 32'):
         MODELS.build(dict(type='SERNetFormer', encoder='efficientnet_b0', out_indices=(0, 1, 2, 3)))
     with pytest.raises(FileNotFoundError, match='not found'):
-        MODELS.build(dict(type='SERNetFormer', encoder='efficientnet_b0',
-                          init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'missing.pth')))).init_weights()
+        MODELS.build(
+            dict(
+                type='SERNetFormer',
+                encoder='efficientnet_b0',
+                init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'missing.pth')),
+            )
+        ).init_weights()
 
 
 @pytest.mark.parametrize('name', ['sersegformer_afn', 'sernet_former_effb0'])
 def test_a_training_step_reaches_every_parameter(name):
     model, cfg = build(name)
     segmentor = model.train()
-    from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
     samples = []
     for _ in range(2):
         sample = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, 2, (1, 64, 64))))
@@ -168,6 +192,7 @@ def test_a_deep_copy_of_sernet_former_gates_with_its_own_gates():
     torch.manual_seed(0)
     model = MODELS.build(dict(type='SERNetFormer', encoder='resnet18', abg_mode='channel')).eval()
     import copy
+
     twin = copy.deepcopy(model).double()  # as the float64 reference of the ONNX export check
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():

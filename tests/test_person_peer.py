@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """MediaPipe Selfie Segmentation as a peer, the deployed photo -> mask path of the project's person models, and
 the side-by-side evaluation on CCP photos (from ../shared, skipped when absent)."""
+
 import importlib.util
 import json
 import os.path as osp
@@ -8,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO, SHARED, run_tool
 
 import mmext  # noqa: F401
@@ -52,21 +53,43 @@ def test_photo_segmenter_resizes_like_the_test_pipeline_and_answers_at_the_photo
 def test_peer_evaluation_side_by_side_with_an_exported_model(ccp_out, tmp_path):
     from mmext.deployment import export_onnx
     from mmext.deployment.loading import load_segmentor
+
     torch.manual_seed(0)
     _, model = load_segmentor(str(PERSON))
     onnx = tmp_path / 'person.onnx'
     export_onnx(model, str(onnx), (1, 3, 320, 192))
     config = tmp_path / 'person.py'
-    config.write_text(f"_base_ = [{str(PERSON)!r}]\nval_dataloader = dict(dataset=dict(data_root={str(ccp_out)!r}))\n"
-                      "test_dataloader = val_dataloader\n")
+    config.write_text(
+        f"_base_ = [{str(PERSON)!r}]\nval_dataloader = dict(dataset=dict(data_root={str(ccp_out)!r}))\n"
+        "test_dataloader = val_dataloader\n"
+    )
     checkpoint = tmp_path / 'person.pth'
     torch.save(dict(state_dict=model.state_dict()), checkpoint)
     peers = ['mediapipe_selfie'] + (['official_topformer'] if osp.isdir(OFFICIAL_TOPFORMER) else [])
     out = tmp_path / 'peers.json'
-    result = run_tool(['tools/analysis_tools/peer_eval.py', str(config), '--peers', *peers, '--onnx', f'ours={onnx}',
-                       '--checkpoint', str(checkpoint), '--model', 'twin', str(PERSON), str(checkpoint),
-                       '--model', 'twin_onnx', str(PERSON), str(onnx), '--out', str(out)],
-                      env={SOURCE_ENV: str(OFFICIAL_TOPFORMER)})
+    result = run_tool(
+        [
+            'tools/analysis_tools/peer_eval.py',
+            str(config),
+            '--peers',
+            *peers,
+            '--onnx',
+            f'ours={onnx}',
+            '--checkpoint',
+            str(checkpoint),
+            '--model',
+            'twin',
+            str(PERSON),
+            str(checkpoint),
+            '--model',
+            'twin_onnx',
+            str(PERSON),
+            str(onnx),
+            '--out',
+            str(out),
+        ],
+        env={SOURCE_ENV: str(OFFICIAL_TOPFORMER)},
+    )
     report = json.loads(out.read_text())
     assert report['dataset']['photos'] == 1
     assert set(report['models']) == {'ours', 'ours_pytorch', 'twin', 'twin_onnx', *peers}

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """BlazePose as a pose provider, the annotator, pose fields of the clothing datasets, EstimatePose, and
 pose-input inference on plain photos -- on real CCP photos from ../shared (skipped when absent)."""
+
 import json
 import shutil
 
@@ -7,26 +9,41 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import CCP_STEMS, REPO, run_tool
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
-from conftest import CCP_STEMS, REPO, run_tool
-
 import mmext  # noqa: F401
 from mmext.datasets import CCPDataset
-from mmext.structures import COCO18_KEYPOINT_NAMES
 from mmext.datasets.pose_files import dresscode_keypoints_json
 from mmext.models.pose import BLAZEPOSE_TO_COCO18, BlazePose
 from mmext.models.pose.blazepose import coco18_from_landmarks
+from mmext.structures import COCO18_KEYPOINT_NAMES
 
 POSE_INPUT = REPO / 'projects/ccp_pose_aux/configs/clothing4/pose_input.py'
 SEG_ONLY = REPO / 'projects/ccp_pose_aux/configs/clothing4/seg_only.py'
 
 
 def test_blazepose_to_coco18_mapping_follows_the_issue_table():
-    expected = {'nose': 0, 'r_shoulder': 12, 'r_elbow': 14, 'r_wrist': 16, 'l_shoulder': 11, 'l_elbow': 13,
-                'l_wrist': 15, 'r_hip': 24, 'r_knee': 26, 'r_ankle': 28, 'l_hip': 23, 'l_knee': 25, 'l_ankle': 27,
-                'r_eye': 5, 'l_eye': 2, 'r_ear': 8, 'l_ear': 7}
+    expected = {
+        'nose': 0,
+        'r_shoulder': 12,
+        'r_elbow': 14,
+        'r_wrist': 16,
+        'l_shoulder': 11,
+        'l_elbow': 13,
+        'l_wrist': 15,
+        'r_hip': 24,
+        'r_knee': 26,
+        'r_ankle': 28,
+        'l_hip': 23,
+        'l_knee': 25,
+        'l_ankle': 27,
+        'r_eye': 5,
+        'l_eye': 2,
+        'r_ear': 8,
+        'l_ear': 7,
+    }
     assert len(BLAZEPOSE_TO_COCO18) == len(COCO18_KEYPOINT_NAMES) == 18
     assert {name: BLAZEPOSE_TO_COCO18[i] for i, name in enumerate(COCO18_KEYPOINT_NAMES) if name != 'neck'} == expected
     assert BLAZEPOSE_TO_COCO18[COCO18_KEYPOINT_NAMES.index('neck')] is None
@@ -54,6 +71,7 @@ def test_coco18_from_landmarks_scales_thresholds_and_builds_the_neck():
 
 def test_keypoint_file_round_trips_through_the_dresscode_loader(tmp_path):
     from mmext.datasets.keypoints import load_dresscode_keypoints
+
     keypoints = np.stack([np.linspace(0.3, 540, 18), np.linspace(5, 830, 18)], axis=1).astype(np.float32)
     visible = np.ones(18, bool)
     visible[3] = False
@@ -118,8 +136,9 @@ def test_annotator_writes_dresscode_files_skeletons_and_a_checked_report(annotat
 
 def test_annotator_resumes_and_reports_photos_without_a_person(annotated_ccp, tmp_path):
     before = (annotated_ccp / 'keypoints' / '0001.json').stat().st_mtime_ns
-    again = run_tool(['tools/dataset_converters/annotate_pose.py', '--src', str(annotated_ccp), '--out',
-                      str(annotated_ccp)])
+    again = run_tool(
+        ['tools/dataset_converters/annotate_pose.py', '--src', str(annotated_ccp), '--out', str(annotated_ccp)]
+    )
     assert '5 already annotated, 0 to estimate' in again.stdout
     assert (annotated_ccp / 'keypoints' / '0001.json').stat().st_mtime_ns == before
     folder = tmp_path / 'mixed'
@@ -127,19 +146,20 @@ def test_annotator_resumes_and_reports_photos_without_a_person(annotated_ccp, tm
     shutil.copy(annotated_ccp / 'photos' / '0003.jpg', folder / 'sub' / 'person.jpg')
     cv2.imwrite(str(folder / 'empty.png'), np.full((120, 80, 3), 128, np.uint8))
     out = tmp_path / 'pose'
-    result = run_tool(['tools/dataset_converters/annotate_pose.py', '--src', str(folder), '--out', str(out)],
-                      check=False)
+    result = run_tool(
+        ['tools/dataset_converters/annotate_pose.py', '--src', str(folder), '--out', str(out)], check=False
+    )
     assert result.returncode == 1 and 'no person found' in result.stderr and 'empty.png' in result.stderr
     assert (out / 'keypoints' / 'sub' / 'person.json').is_file()
     assert (out / 'skeletons' / 'sub' / 'person.jpg').is_file()
     assert not (out / 'keypoints' / 'empty.json').exists()
 
 
-
 def test_annotator_estimates_the_listed_photos_and_checks_only_labelled_ones(ccp_out, tmp_path, capsys):
     """photos/ of the public CCP also holds photos without labels, outside the split lists: they are left alone
     unless --all-photos; the agreement counts only the estimated photos that have a label map, and says so."""
     import runpy
+
     root = tmp_path / 'ccp'
     shutil.copytree(ccp_out, root, symlinks=False)  # photos/ as a real folder, to add an unlisted photo to
     shutil.copy(root / 'photos' / '0003.jpg', root / 'photos' / '9999.jpg')  # unlisted and unlabelled
@@ -164,15 +184,25 @@ def test_annotator_estimates_the_listed_photos_and_checks_only_labelled_ones(ccp
     assert report['selection'] == 'all photos' and report['estimated'] == 1 and report['already_annotated'] == 5
     assert 'checked_against_labels' not in report  # 9999 has no label map
 
+
 def test_ccp_dataset_carries_pose_paths_and_pose_targets_work(annotated_ccp):
     init_default_scope('mmseg')
-    dataset = CCPDataset(str(annotated_ccp), split='train', label_mode='clothing4', pipeline=[
-        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-        dict(type='LoadSkeletonMask'),
-        dict(type='PoseAwareRandomCrop', crop_size=(512, 384)), dict(type='PoseAwareRandomFlip', prob=1.0),
-        dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
-        dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=8.0)),
-        dict(type='PackMultiTaskInputs')])
+    dataset = CCPDataset(
+        str(annotated_ccp),
+        split='train',
+        label_mode='clothing4',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='LoadDressCodeKeypoints'),
+            dict(type='LoadSkeletonMask'),
+            dict(type='PoseAwareRandomCrop', crop_size=(512, 384)),
+            dict(type='PoseAwareRandomFlip', prob=1.0),
+            dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+            dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=8.0)),
+            dict(type='PackMultiTaskInputs'),
+        ],
+    )
     info = dataset.get_data_info(0)
     assert info['keypoints_path'] == str(annotated_ccp / 'keypoints' / f'{info["sample_id"]}.json')
     assert info['skeleton_path'] == str(annotated_ccp / 'skeletons' / f'{info["sample_id"]}.jpg')
@@ -185,7 +215,8 @@ def test_estimate_pose_equals_the_annotated_keypoint_file(annotated_ccp):
     init_default_scope('mmseg')
     photo = str(annotated_ccp / 'photos' / '0006.jpg')
     from_file = Compose([dict(type='LoadImageFromFile'), dict(type='LoadDressCodeKeypoints')])(
-        dict(img_path=photo, keypoints_path=str(annotated_ccp / 'keypoints' / '0006.json')))
+        dict(img_path=photo, keypoints_path=str(annotated_ccp / 'keypoints' / '0006.json'))
+    )
     estimated = Compose([dict(type='LoadImageFromFile'), dict(type='EstimatePose')])(dict(img_path=photo))
     assert estimated['pose_found']
     np.testing.assert_array_equal(estimated['gt_keypoints_visible'], from_file['gt_keypoints_visible'])
@@ -196,6 +227,7 @@ def test_estimate_pose_equals_the_annotated_keypoint_file(annotated_ccp):
 
 def test_pose_input_model_runs_on_a_plain_photo_and_returns_its_input_pose(annotated_ccp):
     from mmext.apis import inference_model, init_model
+
     torch.manual_seed(0)
     model = init_model(str(POSE_INPUT))
     photo = cv2.imread(str(annotated_ccp / 'photos' / '0001.jpg'))
@@ -205,12 +237,20 @@ def test_pose_input_model_runs_on_a_plain_photo_and_returns_its_input_pose(annot
     assert (plain.seg_map == with_file.seg_map).mean() > 0.999
     np.testing.assert_allclose(plain.input_pose, with_file.input_pose, atol=0.01)
     assert 'input_pose' in plain.to_dict()
-    estimators = [step._provider for pipeline, _ in model._inference_pipelines.values()
-                  for step in pipeline.transforms if type(step).__name__ == 'EstimatePose']
+    estimators = [
+        step._provider
+        for pipeline, _ in model._inference_pipelines.values()
+        for step in pipeline.transforms
+        if type(step).__name__ == 'EstimatePose'
+    ]
     assert len(estimators) == 1 and estimators[0] is not None
     again = inference_model(model, photo)  # the estimator loaded by the first call is reused, not rebuilt
-    assert [step._provider for pipeline, _ in model._inference_pipelines.values()
-            for step in pipeline.transforms if type(step).__name__ == 'EstimatePose'] == estimators
+    assert [
+        step._provider
+        for pipeline, _ in model._inference_pipelines.values()
+        for step in pipeline.transforms
+        if type(step).__name__ == 'EstimatePose'
+    ] == estimators
     np.testing.assert_array_equal(again.input_pose, plain.input_pose)
     rgb_model = init_model(str(SEG_ONLY))
     assert inference_model(rgb_model, photo).input_pose is None

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pose-aware transforms: targets follow resize, crop and flip; left stays left; packing; extra inputs."""
+
 import copy
 
 import numpy as np
@@ -16,10 +18,15 @@ L_ELB, L_WRI, R_ELB, R_WRI, L_KNEE, R_KNEE = 6, 7, 3, 4, 12, 9
 
 def load_sample(root, index=0, category='upper_body', extra=()):
     init_default_scope('mmseg')
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='LoadDressCodeKeypoints'),
-                *extra]
-    dataset = DATASETS.build(dict(type='DressCodeDataset', data_root=str(root), categories=(category, ),
-                                  pipeline=pipeline))
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='LoadDressCodeKeypoints'),
+        *extra,
+    ]
+    dataset = DATASETS.build(
+        dict(type='DressCodeDataset', data_root=str(root), categories=(category,), pipeline=pipeline)
+    )
     return dataset[index]
 
 
@@ -31,8 +38,7 @@ def side_labels_agree(results) -> int:
     """Count joints whose label is their own side's arm/leg; assert none lands on the other side's."""
     labels = results['gt_seg_map']
     checked = 0
-    sides = {L_ELB: LEFT_ARM, L_WRI: LEFT_ARM, R_ELB: RIGHT_ARM, R_WRI: RIGHT_ARM, L_KNEE: LEFT_LEG,
-             R_KNEE: RIGHT_LEG}
+    sides = {L_ELB: LEFT_ARM, L_WRI: LEFT_ARM, R_ELB: RIGHT_ARM, R_WRI: RIGHT_ARM, L_KNEE: LEFT_LEG, R_KNEE: RIGHT_LEG}
     mirror = {LEFT_ARM: RIGHT_ARM, RIGHT_ARM: LEFT_ARM, LEFT_LEG: RIGHT_LEG, RIGHT_LEG: LEFT_LEG}
     for joint, own in sides.items():
         if results['gt_keypoints_visible'][0, joint] == 0:
@@ -98,9 +104,11 @@ def test_flip_mirrors_keypoints_swaps_left_right_and_only_swaps_the_label_map(sy
             assert out['gt_keypoints_visible'][0, joint] == original['gt_keypoints_visible'][0, mirror]
             if original['gt_keypoints_visible'][0, mirror]:
                 # mmpose's rule for pixel-index coordinates: x -> W - 1 - x (pixel x lands on pixel W - 1 - x).
-                np.testing.assert_allclose(out['gt_keypoints'][0, joint],
-                                           [width - 1 - original['gt_keypoints'][0, mirror, 0],
-                                            original['gt_keypoints'][0, mirror, 1]], rtol=1e-6)
+                np.testing.assert_allclose(
+                    out['gt_keypoints'][0, joint],
+                    [width - 1 - original['gt_keypoints'][0, mirror, 0], original['gt_keypoints'][0, mirror, 1]],
+                    rtol=1e-6,
+                )
     side_labels_agree(original)
     side_labels_agree(out)
 
@@ -108,9 +116,11 @@ def test_flip_mirrors_keypoints_swaps_left_right_and_only_swaps_the_label_map(sy
 def test_full_train_pipeline_keeps_joints_on_their_own_body_side(synthetic_dresscode):
     """Random resize + crop + flip on many samples: a left wrist always lands on the left arm (or sleeve)."""
     np.random.seed(0)
-    steps = [dict(type='RandomResize', scale=(96, 128), ratio_range=(0.8, 1.6), keep_ratio=True),
-             dict(type='PoseAwareRandomCrop', crop_size=(112, 84)),
-             dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs=[(9, 10), (12, 13), (14, 15)])]
+    steps = [
+        dict(type='RandomResize', scale=(96, 128), ratio_range=(0.8, 1.6), keep_ratio=True),
+        dict(type='PoseAwareRandomCrop', crop_size=(112, 84)),
+        dict(type='PoseAwareRandomFlip', prob=0.5, seg_swap_pairs=[(9, 10), (12, 13), (14, 15)]),
+    ]
     checked = 0
     for category in ('upper_body', 'lower_body', 'dresses'):
         for index in range(8):
@@ -166,7 +176,7 @@ def test_skeleton_mask_and_depth_loading(synthetic_dresscode):
     a, b = 2, 3  # right upper arm
     if visible[a] and visible[b]:
         mid = ((keypoints[a] + keypoints[b]) / 2).astype(int)
-        assert mask[mid[1] - 1:mid[1] + 2, mid[0] - 1:mid[0] + 2].any()
+        assert mask[mid[1] - 1 : mid[1] + 2, mid[0] - 1 : mid[0] + 2].any()
     assert depth.min() == 0 and depth.max() == pytest.approx(1.0)
     assert depth[labels > 0].mean() > depth[labels == 0].mean() + 0.3  # the person is nearer
 
@@ -175,8 +185,9 @@ def test_concat_extra_channels_renders_pose_and_depth(synthetic_dresscode):
     results = load_sample(synthetic_dresscode, index=3, extra=[dict(type='LoadDepthMap')])
     rgb = results['img'].copy()
     untouched = copy.deepcopy(results)
-    out = build(dict(type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps', 'depth'),
-                     sigma=3.0, limb_width=4.0))(results)
+    out = build(
+        dict(type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps', 'depth'), sigma=3.0, limb_width=4.0)
+    )(results)
     image = out['img']
     assert image.shape == (128, 96, 6) and image.dtype == np.float32
     np.testing.assert_array_equal(image[..., :3], rgb)
@@ -187,15 +198,20 @@ def test_concat_extra_channels_renders_pose_and_depth(synthetic_dresscode):
     per_part = build(dict(type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps'), per_part=True))
     assert per_part(untouched)['img'].shape[-1] == 3 + 18 + 17 == 3 + per_part.num_channels()
     with pytest.raises(ValueError, match='sources'):
-        build(dict(type='ConcatExtraChannels', sources=('normals', )))
+        build(dict(type='ConcatExtraChannels', sources=('normals',)))
 
 
 def test_pack_multitask_inputs_carries_every_target(synthetic_dresscode):
-    results = load_sample(synthetic_dresscode, extra=[
-        dict(type='LoadSkeletonMask'), dict(type='LoadDepthMap'),
-        dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
-        dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=8.0)),
-        dict(type='PackMultiTaskInputs')])
+    results = load_sample(
+        synthetic_dresscode,
+        extra=[
+            dict(type='LoadSkeletonMask'),
+            dict(type='LoadDepthMap'),
+            dict(type='GenerateLandmarkHeatmaps', encoder=dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0)),
+            dict(type='GenerateLimbMaps', encoder=dict(type='LimbMapCodec', stride=4, width=8.0)),
+            dict(type='PackMultiTaskInputs'),
+        ],
+    )
     sample = results['data_samples']
     assert results['inputs'].shape == (3, 128, 96)
     assert sample.gt_sem_seg.data.shape == (1, 128, 96)
@@ -209,8 +225,9 @@ def test_pack_multitask_inputs_carries_every_target(synthetic_dresscode):
 
 def test_multichannel_preprocessor_converts_only_rgb_and_checks_channels():
     init_default_scope('mmseg')
-    pre = MODELS.build(dict(type='MultiChannelSegDataPreProcessor', mean=[0, 0, 0, 0], std=[1, 1, 1, 1],
-                            bgr_to_rgb=True))
+    pre = MODELS.build(
+        dict(type='MultiChannelSegDataPreProcessor', mean=[0, 0, 0, 0], std=[1, 1, 1, 1], bgr_to_rgb=True)
+    )
     image = torch.stack([torch.full((4, 5), float(v)) for v in (1, 2, 3, 9)])
     out = pre(dict(inputs=[image]), training=False)['inputs']
     assert out[0, :, 0, 0].tolist() == [3, 2, 1, 9]

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Test-time post-processing: DenseCRF, RemoveSmallRegions, SuperpixelVote, the segmentors that take them
 (PostProcessEncoderDecoder, MultiTaskEncoderDecoder) and the postprocess_effect tool."""
+
 import copy
 import json
 import runpy
@@ -10,12 +12,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO, run_tool, shared_file
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from conftest import REPO, run_tool, shared_file
 from mmext.models.postprocess import DenseCRF, RemoveSmallRegions, SuperpixelVote, felzenszwalb
 from mmext.models.segmentors.postprocess import recover_rgb
 from mmext.utils.distributed import replace_norm_type
@@ -28,7 +30,7 @@ def two_class_example(seed=0, height=64, width=64, flip_ratio=0.10):
     """Left half dark (class 0), right half bright (class 1); logits of the truth with ~10% of pixels flipped."""
     rng = np.random.default_rng(seed)
     truth = np.zeros((height, width), np.int64)
-    truth[:, width // 2:] = 1
+    truth[:, width // 2 :] = 1
     image = np.where(truth[..., None] == 1, 200.0, 50.0) + rng.normal(0, 5, (height, width, 3))
     noisy = np.where(rng.random((height, width)) < flip_ratio, 1 - truth, truth)
     logits = 2.0 * (2 * np.eye(2)[noisy] - 1) + rng.normal(0, 0.5, (height, width, 2))
@@ -38,22 +40,38 @@ def two_class_example(seed=0, height=64, width=64, flip_ratio=0.10):
 
 def miou(pred, truth, num_classes=2):
     pred = pred.squeeze()
-    return float(np.mean([((pred == c) & (truth == c)).sum().item() / ((pred == c) | (truth == c)).sum().item()
-                          for c in range(num_classes)]))
+    return float(
+        np.mean(
+            [
+                ((pred == c) & (truth == c)).sum().item() / ((pred == c) | (truth == c)).sum().item()
+                for c in range(num_classes)
+            ]
+        )
+    )
 
 
 def components(labels, label):
     """Areas of the 8-connected regions of ``label`` in an (H, W) label map, sorted."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats((np.asarray(labels) == label).astype(np.uint8),
-                                                          connectivity=8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(
+        (np.asarray(labels) == label).astype(np.uint8), connectivity=8
+    )
     return sorted(stats[1:, cv2.CC_STAT_AREA].tolist())
 
 
 # (a) each step on the hand-made example
 
-@pytest.mark.parametrize('step', [DenseCRF(), DenseCRF(scale=1.0), SuperpixelVote(),
-                                  SuperpixelVote(vote='majority'), SuperpixelVote(max_side=32, min_size=12)],
-                         ids=repr)
+
+@pytest.mark.parametrize(
+    'step',
+    [
+        DenseCRF(),
+        DenseCRF(scale=1.0),
+        SuperpixelVote(),
+        SuperpixelVote(vote='majority'),
+        SuperpixelVote(max_side=32, min_size=12),
+    ],
+    ids=repr,
+)
 def test_crf_and_superpixel_vote_clean_up_salt_noise(step):
     image, logits, truth = two_class_example()
     noisy = miou(logits.argmax(1), truth)
@@ -84,8 +102,9 @@ def _grid_edges(image: np.ndarray, connectivity: int) -> Tuple[np.ndarray, np.nd
     return np.concatenate(sources), np.concatenate(targets), np.concatenate(weights)
 
 
-def reference_felzenszwalb(image: np.ndarray, scale: float = 100.0, sigma: float = 0.8, min_size: int = 50,
-                 connectivity: int = 8) -> np.ndarray:
+def reference_felzenszwalb(
+    image: np.ndarray, scale: float = 100.0, sigma: float = 0.8, min_size: int = 50, connectivity: int = 8
+) -> np.ndarray:
     """The project's earlier pure-Python Felzenszwalb & Huttenlocher, which measured the superpixel vote's
     gain: scikit-image's compiled version must give the same partitions. Returns (H, W) labels 0..K-1.
 
@@ -184,15 +203,15 @@ def test_felzenszwalb_finds_the_two_halves():
 def speck_example():
     """3 classes on 40 x 40: specks below 10 pixels (expected to vanish) and regions of 10+ pixels (kept)."""
     labels = np.zeros((40, 40), np.int64)
-    labels[5:25, 5:25] = 1          # large class-1 block
-    labels[10:12, 10:13] = 0        # 6-pixel hole of class 0 in it            -> 1
-    labels[30, 2] = 1               # 1-pixel class-1 speck                    -> 0
-    labels[30:32, 8:10] = 2         # 4-pixel class-2 speck                    -> 0
-    labels[33:36, 14:17] = 1        # 9-pixel class-1 speck                    -> 0
-    labels[30:32, 25:30] = 2        # 10 pixels: exactly min_area, kept
-    labels[2:5, 30:34] = 1          # 12 pixels, kept
-    labels[34:38, 30:34] = 2        # 16 pixels, kept
-    labels[15:18, 30:33] = 1        # 9-pixel class-1 speck around a 1-pixel class-2 speck -> both 0
+    labels[5:25, 5:25] = 1  # large class-1 block
+    labels[10:12, 10:13] = 0  # 6-pixel hole of class 0 in it            -> 1
+    labels[30, 2] = 1  # 1-pixel class-1 speck                    -> 0
+    labels[30:32, 8:10] = 2  # 4-pixel class-2 speck                    -> 0
+    labels[33:36, 14:17] = 1  # 9-pixel class-1 speck                    -> 0
+    labels[30:32, 25:30] = 2  # 10 pixels: exactly min_area, kept
+    labels[2:5, 30:34] = 1  # 12 pixels, kept
+    labels[34:38, 30:34] = 2  # 16 pixels, kept
+    labels[15:18, 30:33] = 1  # 9-pixel class-1 speck around a 1-pixel class-2 speck -> both 0
     labels[16, 31] = 2
     expected = np.zeros_like(labels)
     expected[5:25, 5:25] = 1
@@ -239,8 +258,10 @@ def test_remove_small_regions_cleans_salt_noise():
 
 # (b) batching
 
-@pytest.mark.parametrize('step', [DenseCRF(), DenseCRF(scale=1.0, window=7), RemoveSmallRegions(min_area=10),
-                                  SuperpixelVote()], ids=repr)
+
+@pytest.mark.parametrize(
+    'step', [DenseCRF(), DenseCRF(scale=1.0, window=7), RemoveSmallRegions(min_area=10), SuperpixelVote()], ids=repr
+)
 def test_batch_equals_one_by_one(step):
     examples = [two_class_example(seed=0), two_class_example(seed=1, flip_ratio=0.2)]
     images = torch.cat([e[0] for e in examples])
@@ -249,12 +270,13 @@ def test_batch_equals_one_by_one(step):
     batched = step(logits, images)
     assert batched.shape == (2, 2, 64, 64)
     for i in range(2):
-        single = step(logits[i:i + 1], images[i:i + 1])
-        assert torch.allclose(batched[i:i + 1], single, atol=1e-5)
-        assert torch.equal(batched[i:i + 1].argmax(1), single.argmax(1))
+        single = step(logits[i : i + 1], images[i : i + 1])
+        assert torch.allclose(batched[i : i + 1], single, atol=1e-5)
+        assert torch.equal(batched[i : i + 1].argmax(1), single.argmax(1))
 
 
 # (c) no iterations: the unary
+
 
 def test_crf_without_iterations_returns_the_unary():
     image, logits, _ = two_class_example()
@@ -284,6 +306,7 @@ def test_steps_run_on_cuda():
 
 # (d) segmentors with post-processing steps
 
+
 def tiny_model_cfg(**changes):
     init_default_scope('mmseg')
     cfg = Config.fromfile(str(TOPFORMER_TINY))
@@ -302,8 +325,9 @@ def noisy_models():
     steps = [dict(type='DenseCRF'), dict(type='RemoveSmallRegions', min_area=30), dict(type='SuperpixelVote')]
     post = MODELS.build(tiny_model_cfg(type='PostProcessEncoderDecoder', postprocess=steps)).eval()
     photos = torch.randint(0, 256, (2, 3, 64, 64), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
-    samples = [SegDataSample(metainfo=dict(ori_shape=(64, 64), img_shape=(64, 64), pad_shape=(64, 64)))
-               for _ in range(2)]
+    samples = [
+        SegDataSample(metainfo=dict(ori_shape=(64, 64), img_shape=(64, 64), pad_shape=(64, 64))) for _ in range(2)
+    ]
     data = plain.data_preprocessor(dict(inputs=list(photos), data_samples=samples), False)
     with torch.no_grad():
         logits = plain.inference(data['inputs'], [s.metainfo for s in data['data_samples']])
@@ -319,12 +343,20 @@ def test_postprocess_segmentor_state_dict_equals_encoder_decoder(noisy_models):
     plain, post, _, _ = noisy_models
     assert list(post.state_dict()) == list(plain.state_dict())
     assert type(plain).__name__ == 'EncoderDecoder' and len(post.postprocess_steps) == 3
-    from_test_cfg = MODELS.build(tiny_model_cfg(type='PostProcessEncoderDecoder',
-                                                test_cfg=dict(mode='whole', postprocess=[dict(type='DenseCRF')])))
+    from_test_cfg = MODELS.build(
+        tiny_model_cfg(
+            type='PostProcessEncoderDecoder', test_cfg=dict(mode='whole', postprocess=[dict(type='DenseCRF')])
+        )
+    )
     assert [type(s).__name__ for s in from_test_cfg.postprocess_steps] == ['DenseCRF']
     with pytest.raises(ValueError, match='not both'):
-        MODELS.build(tiny_model_cfg(type='PostProcessEncoderDecoder', postprocess=[dict(type='DenseCRF')],
-                                    test_cfg=dict(mode='whole', postprocess=[dict(type='DenseCRF')])))
+        MODELS.build(
+            tiny_model_cfg(
+                type='PostProcessEncoderDecoder',
+                postprocess=[dict(type='DenseCRF')],
+                test_cfg=dict(mode='whole', postprocess=[dict(type='DenseCRF')]),
+            )
+        )
 
 
 def test_postprocess_segmentor_predict_refines(noisy_models):
@@ -345,10 +377,16 @@ def test_postprocess_segmentor_predict_refines(noisy_models):
 def multitask_cfg(aux_predict=('landmarks', 'depth'), **changes):
     """The tiny model as a MultiTaskEncoderDecoder with landmark and depth heads; its preprocessor pads the
     64 x 60 test images to 64 x 64 (so the whole-mode seg logits are resized to the input before the steps)."""
-    heads = dict(landmarks=dict(type='LandmarkHeatmapHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=32),
-                 depth=dict(type='DepthHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=16))
-    cfg = tiny_model_cfg(type='MultiTaskEncoderDecoder', aux_task_heads=heads,
-                         test_cfg=dict(mode='whole', aux_predict=aux_predict), **changes)
+    heads = dict(
+        landmarks=dict(type='LandmarkHeatmapHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=32),
+        depth=dict(type='DepthHead', in_channels=[128] * 3, in_index=[0, 1, 2], channels=16),
+    )
+    cfg = tiny_model_cfg(
+        type='MultiTaskEncoderDecoder',
+        aux_task_heads=heads,
+        test_cfg=dict(mode='whole', aux_predict=aux_predict),
+        **changes,
+    )
     cfg.data_preprocessor.test_cfg = dict(size_divisor=32)
     return cfg
 
@@ -367,8 +405,9 @@ def test_postprocess_composes_with_auxiliary_heads(noisy_models):
     assert list(refined.state_dict()) == list(raw.state_dict())
     refined.load_state_dict(raw.state_dict())
     seg_only.load_state_dict(raw.state_dict())
-    samples = [SegDataSample(metainfo=dict(ori_shape=(64, 60), img_shape=(64, 60), pad_shape=(64, 60)))
-               for _ in range(2)]
+    samples = [
+        SegDataSample(metainfo=dict(ori_shape=(64, 60), img_shape=(64, 60), pad_shape=(64, 60))) for _ in range(2)
+    ]
     data = raw.data_preprocessor(dict(inputs=list(photos[..., :60]), data_samples=samples), False)
     inputs, samples = data['inputs'], data['data_samples']
     assert inputs.shape[2:] == (64, 64)
@@ -382,8 +421,10 @@ def test_postprocess_composes_with_auxiliary_heads(noisy_models):
     expected = raw.postprocess_result(logits, copy.deepcopy(samples))
 
     without = raw.predict(inputs, copy.deepcopy(samples))
-    outputs = {name: model.predict(inputs, copy.deepcopy(samples))
-               for name, model in dict(multitask=refined, seg_only=seg_only, encoder_decoder=post).items()}
+    outputs = {
+        name: model.predict(inputs, copy.deepcopy(samples))
+        for name, model in dict(multitask=refined, seg_only=seg_only, encoder_decoder=post).items()
+    }
     for i, (reference, unrefined) in enumerate(zip(expected, without)):
         assert 0.1 < unrefined.pred_sem_seg.data.float().mean() < 0.9  # the random model is noisy
         assert (unrefined.pred_sem_seg.data != reference.pred_sem_seg.data).float().mean() > 0.01
@@ -399,13 +440,14 @@ def test_postprocess_composes_with_auxiliary_heads(noisy_models):
 
 # (e) the tool
 
+
 def write_tiny_dataset(root, count=3):
     rng = np.random.default_rng(0)
     (root / 'images').mkdir(parents=True)
     (root / 'masks').mkdir()
     for i in range(count):
         mask = np.zeros((48, 64), np.uint8)
-        mask[:, 20 + 8 * i:] = 1
+        mask[:, 20 + 8 * i :] = 1
         photo = np.where(mask[..., None] == 1, 190, 60) + rng.integers(-10, 10, (48, 64, 3))
         cv2.imwrite(str(root / 'images' / f'{i}.jpg'), photo.astype(np.uint8))
         cv2.imwrite(str(root / 'masks' / f'{i}.png'), mask)
@@ -426,8 +468,22 @@ test_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
 test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 """)
     out = tmp_path / 'effect.json'
-    result = run_tool([str(TOOL), str(config), '--num', '2', '--out', str(out), '--device', 'cpu',
-                       '--step-options', 'superpixel.min_size=20', 'crf.num_iters=3'], timeout=300)
+    result = run_tool(
+        [
+            str(TOOL),
+            str(config),
+            '--num',
+            '2',
+            '--out',
+            str(out),
+            '--device',
+            'cpu',
+            '--step-options',
+            'superpixel.min_size=20',
+            'crf.num_iters=3',
+        ],
+        timeout=300,
+    )
     report = json.loads(out.read_text())
     assert report['num_images'] == 2 and report['checkpoint'] is None
     assert list(report['results']) == ['none', 'crf', 'small_regions', 'superpixel', 'all']

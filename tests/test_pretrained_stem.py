@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """PretrainedStemMixin: every backbone with extra input channels loads an RGB checkpoint the same way."""
+
 import pytest
 import torch
 from mmengine.registry import init_default_scope
@@ -37,8 +39,9 @@ def rgb_checkpoint(name: str, path, wrap=lambda state: state) -> dict:
 def test_pretrained_rgb_checkpoint_loads_into_a_wider_stem(name, rule, tmp_path):
     path = tmp_path / 'rgb.pth'
     state = rgb_checkpoint(name, path)
-    wide = build(name, in_channels=5, extra_in_channels_init=rule,
-                 init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    wide = build(
+        name, in_channels=5, extra_in_channels_init=rule, init_cfg=dict(type='Pretrained', checkpoint=str(path))
+    )
     wide.init_weights()
     assert wide.is_init
     stem_key = BACKBONES[name][1]

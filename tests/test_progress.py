@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """mmext.utils.progress: a tqdm bar on a terminal, occasional plain lines (no carriage returns) elsewhere."""
+
 import io
 import os
 import subprocess
@@ -50,6 +52,7 @@ def test_unknown_totals_and_closing_twice():
 
 def test_a_terminal_gets_a_tqdm_bar():
     from tqdm import tqdm
+
     stream = FakeTerminal()
     assert is_terminal(stream) and not is_terminal(io.StringIO()) and not is_terminal(None)
     bar = progress(range(3), desc='pose', unit='img', file=stream)
@@ -68,6 +71,7 @@ def test_a_converter_logged_to_a_file_writes_no_carriage_returns(tmp_path):
     """resize_tree.py with stderr to a file, as in a campaign log."""
     import cv2
     import numpy as np
+
     src = tmp_path / 'src'
     for folder in ('photos', 'labels', 'splits'):
         (src / folder).mkdir(parents=True)
@@ -79,9 +83,23 @@ def test_a_converter_logged_to_a_file_writes_no_carriage_returns(tmp_path):
     (src / 'conversion.json').write_text('{}')
     log = tmp_path / 'log.txt'
     with open(log, 'w') as stderr:
-        result = subprocess.run([sys.executable, 'tools/dataset_converters/resize_tree.py', '--src', str(src),
-                                 '--out', str(tmp_path / 'out'), '--height', '20'], cwd=REPO, stderr=stderr,
-                                stdout=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+        result = subprocess.run(
+            [
+                sys.executable,
+                'tools/dataset_converters/resize_tree.py',
+                '--src',
+                str(src),
+                '--out',
+                str(tmp_path / 'out'),
+                '--height',
+                '20',
+            ],
+            cwd=REPO,
+            stderr=stderr,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, OMP_NUM_THREADS='1'),
+        )
     assert result.returncode == 0
     text = log.read_text()
     assert '\r' not in text and 'resize: 6/6 file (100 %)' in text

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """``import mmext`` only adds to the OpenMMLab registries: nothing of mmengine, mmseg or mmpose is replaced."""
+
 import json
 import subprocess
 import sys
@@ -59,16 +61,26 @@ SNAPSHOT_BEFORE_AND_AFTER = """
 
 
 def test_import_mmext_only_adds_its_own_modules_to_the_registries():
-    result = subprocess.run([sys.executable, '-c', textwrap.dedent(SNAPSHOT_BEFORE_AND_AFTER)], cwd=REPO,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, '-c', textwrap.dedent(SNAPSHOT_BEFORE_AND_AFTER)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report['changed'] == []  # e.g. a force=True registration over mmseg's Resize would show here
     added = report['added']
     not_ours = {name: module for name, module in added.items() if not module.startswith('mmext.')}
     assert not not_ours
-    for expected in ('mmseg.transform: DepthAwareResize', 'mmseg.transform: LoadDepthMap',
-                     'mmseg.model: MultiTaskEncoderDecoder', 'mmpose.KEYPOINT_CODECS: StridedMSRAHeatmap',
-                     'mmpose.KEYPOINT_CODECS: LimbMapCodec', 'mmseg.metric: RelativeDepthMetric'):
+    for expected in (
+        'mmseg.transform: DepthAwareResize',
+        'mmseg.transform: LoadDepthMap',
+        'mmseg.model: MultiTaskEncoderDecoder',
+        'mmpose.KEYPOINT_CODECS: StridedMSRAHeatmap',
+        'mmpose.KEYPOINT_CODECS: LimbMapCodec',
+        'mmseg.metric: RelativeDepthMetric',
+    ):
         assert expected in added, expected
     assert 'mmseg.transform: Resize' not in added

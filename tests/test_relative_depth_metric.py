@@ -1,8 +1,10 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """RelativeDepthMetric: AbsRel and delta1 after per-image scale-and-shift alignment."""
+
 import numpy as np
 import pytest
-
 from metric_samples import metric_sample, with_meta
+
 from mmext.evaluation import RelativeDepthMetric
 
 TARGET = np.linspace(0, 1, 48, dtype=np.float32).reshape(6, 8)

@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """SIGKILL a training run while it saves a checkpoint; ``--resume`` then reproduces the uninterrupted run.
 
 One subprocess is killed for real (it blocks inside the fsync of ``iter_4.pth``'s temporary file, after
 iterations 3 and 4 are logged); the uninterrupted and the resumed runs go through ``tools/train.py``'s
 ``main`` in this process, which saves about 30 s of imports per run.
 """
+
 import importlib.util
 import json
 import os
@@ -18,7 +20,6 @@ from typing import Dict, List
 
 import pytest
 import torch
-
 from conftest import REPO
 from faults import STALL_MARKER, SUBPROCESS_ENV, tiny_config
 
@@ -57,8 +58,14 @@ def wait_for_a_new_log_dir_name(work_dir: Path) -> None:
 
 def kill_when_stalled(command: List[str], timeout: float = 300) -> str:
     """Run ``command``, SIGKILL it once it prints the stall marker; return its output."""
-    proc = subprocess.Popen(command, cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output, deadline = [], time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -86,8 +93,11 @@ def test_sigkill_while_saving_then_resume_matches_uninterrupted_run(tmp_path, sy
     assert train_main([str(tiny_config(tmp_path / 'a.py', synthetic_dresscode)), '--work-dir', str(full)]) == 0
 
     # B: the same run, killed while iter_4.pth is being written (iter_2.pth is complete by then).
-    config_b = tiny_config(tmp_path / 'b.py', synthetic_dresscode,
-                           extra="custom_hooks = [dict(type='StallCheckpointWriteHook', at_iter=4)]")
+    config_b = tiny_config(
+        tmp_path / 'b.py',
+        synthetic_dresscode,
+        extra="custom_hooks = [dict(type='StallCheckpointWriteHook', at_iter=4)]",
+    )
     killed = tmp_path / 'killed'
     log = kill_when_stalled([sys.executable, 'tools/train.py', str(config_b), '--work-dir', str(killed)])
     assert 'Iter(train) [4/6]' in log
@@ -117,8 +127,21 @@ def test_sigkill_while_saving_then_resume_matches_uninterrupted_run(tmp_path, sy
     # Control: without RNGStateHook (mmengine alone) the resumed run draws other random numbers.
     shutil.copy(config_b, tmp_path / 'c.py')
     wait_for_a_new_log_dir_name(control)
-    assert train_main([str(tmp_path / 'c.py'), '--work-dir', str(control), '--resume', str(control / 'iter_2.pth'),
-                       '--cfg-options', 'custom_hooks=[]', 'default_hooks.rng_state=None']) == 0
+    assert (
+        train_main(
+            [
+                str(tmp_path / 'c.py'),
+                '--work-dir',
+                str(control),
+                '--resume',
+                str(control / 'iter_2.pth'),
+                '--cfg-options',
+                'custom_hooks=[]',
+                'default_hooks.rng_state=None',
+            ]
+        )
+        == 0
+    )
     plain = logged_losses(control)[1]
     assert max(abs(plain[i] - reference[i]) for i in (3, 4, 5, 6)) > 1e-4
 
@@ -129,14 +152,20 @@ def test_two_process_run_resumed_after_a_crash_matches_uninterrupted_run(tmp_pat
     env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1', **SUBPROCESS_ENV)
 
     def dist_train(config, work_dir, port, *options):
-        return subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir),
-                               *options], cwd=REPO, env=dict(env, PORT=str(port)), capture_output=True, text=True,
-                              timeout=600)
+        return subprocess.run(
+            ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir), *options],
+            cwd=REPO,
+            env=dict(env, PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     full = tmp_path / 'full'
     assert dist_train(tiny_config(tmp_path / 'a.py', synthetic_dresscode), full, 29781).returncode == 0
-    config_b = tiny_config(tmp_path / 'b.py', synthetic_dresscode,
-                           extra="custom_hooks = [dict(type='FailOnRankHook', rank=1, at_iter=5)]")
+    config_b = tiny_config(
+        tmp_path / 'b.py', synthetic_dresscode, extra="custom_hooks = [dict(type='FailOnRankHook', rank=1, at_iter=5)]"
+    )
     crashed = tmp_path / 'crashed'
     assert dist_train(config_b, crashed, 29783).returncode != 0
     assert len(torch.load(crashed / 'iter_4.pth')['rng_states']) == 2

@@ -1,15 +1,17 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """ClassIoUMetric and GroupIoUMetric on hand-made label maps, and the evaluator lists of the configs."""
+
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO
+from metric_samples import CLASSES, metric_sample, with_meta
 from mmengine.config import Config
 from mmengine.evaluator import Evaluator
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 
-from conftest import REPO
-from metric_samples import CLASSES, metric_sample, with_meta
 from mmext.evaluation import ClassIoUMetric, GroupIoUMetric
 
 LABEL = np.array([[0, 1, 1, 2], [0, 3, 3, 2]])
@@ -76,8 +78,12 @@ def dresscode_sample(with_landmarks: bool, with_depth: bool) -> dict:
     label[4:20, 4:12] = 4
     joints = np.stack([np.linspace(4, 12, 18), np.linspace(4, 20, 18)], 1)
     depth = np.linspace(0, 1, 24 * 16).reshape(24, 16)
-    return metric_sample(label, label, *((joints, joints, np.ones(18)) if with_landmarks else ()),
-                         **(dict(depth=depth, gt_depth=depth) if with_depth else {}))
+    return metric_sample(
+        label,
+        label,
+        *((joints, joints, np.ones(18)) if with_landmarks else ()),
+        **(dict(depth=depth, gt_depth=depth) if with_depth else {}),
+    )
 
 
 def test_dresscode_evaluator_reports_the_keys_of_the_former_multitask_metric():
@@ -88,10 +94,12 @@ def test_dresscode_evaluator_reports_the_keys_of_the_former_multitask_metric():
     evaluator.dataset_meta = dict(classes=classes)
     evaluator.process([dresscode_sample(True, True), dresscode_sample(True, True)])
     keys = list(evaluator.evaluate(2))
-    assert keys == (['aAcc', 'mIoU'] + [f'IoU.{c}' for c in classes]
-                    + [f'gIoU.{g}' for g in ('upper', 'lower', 'whole', 'person', 'background')]
-                    + ['PCK@0.05', 'PCK@0.05_mean_pose_oracle', 'PCK@0.1', 'PCK@0.1_mean_pose_oracle',
-                       'AbsRel', 'delta1'])
+    assert keys == (
+        ['aAcc', 'mIoU']
+        + [f'IoU.{c}' for c in classes]
+        + [f'gIoU.{g}' for g in ('upper', 'lower', 'whole', 'person', 'background')]
+        + ['PCK@0.05', 'PCK@0.05_mean_pose_oracle', 'PCK@0.1', 'PCK@0.1_mean_pose_oracle', 'AbsRel', 'delta1']
+    )
     # A segmentation-only model: the landmark and depth metrics stay silent.
     evaluator = Evaluator(Config.fromfile(str(REPO / 'configs/ablations/dresscode_aux/seg_only.py')).val_evaluator)
     evaluator.dataset_meta = dict(classes=classes)
@@ -99,8 +107,12 @@ def test_dresscode_evaluator_reports_the_keys_of_the_former_multitask_metric():
     assert not any(k.startswith(('PCK', 'AbsRel', 'delta1')) for k in evaluator.evaluate(1))
 
 
-EVALUATED_CONFIGS = sorted(p for root in ('configs', 'projects') for p in (REPO / root).rglob('*.py')
-                           if '_base_' not in p.parts and 'configs' in p.relative_to(REPO).parts)
+EVALUATED_CONFIGS = sorted(
+    p
+    for root in ('configs', 'projects')
+    for p in (REPO / root).rglob('*.py')
+    if '_base_' not in p.parts and 'configs' in p.relative_to(REPO).parts
+)
 
 
 @pytest.mark.parametrize('path', EVALUATED_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))

@@ -1,13 +1,15 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The CPU-budget study runners of projects/clothing_topformer_vs_u2net, projects/fashion_pixel and
 projects/fast_person_segmentation, and the committed CPU-budget configs they train."""
+
 import argparse
 import json
 import runpy
 
 import pytest
+from conftest import REPO, run_tool
 from mmengine.config import Config
 
-from conftest import REPO, run_tool
 from mmext.utils.cpu_budget import budget_of
 
 CLOTHING = REPO / 'projects' / 'clothing_topformer_vs_u2net'
@@ -74,12 +76,13 @@ def test_committed_results_name_configs_at_their_recorded_budget():
 
 def test_clothing_lovasz_row_starts_from_this_work_dirs_heavyaug_run(tmp_path):
     runner = runpy.run_path(str(CLOTHING_RUNNER))
-    args = argparse.Namespace(data_root='data/other', seed=3, cfg_options=['train_cfg.max_iters=2'],
-                              work_dir=str(tmp_path), budget='300it')
+    args = argparse.Namespace(
+        data_root='data/other', seed=3, cfg_options=['train_cfg.max_iters=2'], work_dir=str(tmp_path), budget='300it'
+    )
     options = runner['options_for']('topformer_b_ce', args)
-    assert options == [f'{loader}.dataset.data_root=data/other' for loader in
-                       ('train_dataloader', 'val_dataloader', 'test_dataloader')] + \
-        ['randomness.seed=3', 'train_cfg.max_iters=2']
+    assert options == [
+        f'{loader}.dataset.data_root=data/other' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ] + ['randomness.seed=3', 'train_cfg.max_iters=2']
 
     with pytest.raises(SystemExit, match='train topformer_b_ce-dice-heavyaug first'):
         runner['options_for']('topformer_b_lovasz-ft', args)
@@ -94,15 +97,27 @@ def test_clothing_lovasz_row_starts_from_this_work_dirs_heavyaug_run(tmp_path):
 
 def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path, capsys):
     work_dir = tmp_path / 'fashion_pixel'
-    arguments = ['--data-root', str(ccp_out), '--work-dir', str(work_dir), '--variants', 'topformer_b_person',
-                 '--num', '1', '--cfg-options', 'train_cfg.max_iters=2', 'train_dataloader.batch_size=2']
+    arguments = [
+        '--data-root',
+        str(ccp_out),
+        '--work-dir',
+        str(work_dir),
+        '--variants',
+        'topformer_b_person',
+        '--num',
+        '1',
+        '--cfg-options',
+        'train_cfg.max_iters=2',
+        'train_dataloader.batch_size=2',
+    ]
     result = run_tool([str(FASHION_RUNNER), *arguments])
     assert str(work_dir.resolve()) in result.stdout
     assert 'training projects/fashion_pixel/configs/cpu_budget_800it/topformer_b_person.py' in result.stdout
 
     report = json.loads((work_dir / 'results.json').read_text())
-    assert report['budget'] == dict(iters=2, batch_size=2, crop=256, lr=0.001, sgd_lr=None, seed=0,
-                                    data_root=str(ccp_out), num=1)
+    assert report['budget'] == dict(
+        iters=2, batch_size=2, crop=256, lr=0.001, sgd_lr=None, seed=0, data_root=str(ccp_out), num=1
+    )
     effect = report['reports']['topformer_b_person']
     assert effect['num_images'] == 1 and effect['chain'] == ['crf', 'small_regions', 'superpixel']
     results = effect['results']
@@ -126,10 +141,29 @@ def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path, c
 
 def test_person_study_trains_the_committed_config(ccp_out, tmp_path):
     work_dir = tmp_path / 'fast_person'
-    run_tool([str(PERSON_RUNNER), '--data-root', str(ccp_out), '--work-dir', str(work_dir),
-              '--variants', 'segformer_b0', '--train', 'segformer_b0', '--cost-shape', '64', '64', '--repeat', '1',
-              '--warmup', '1',
-              '--cfg-options', 'train_cfg.max_iters=1', 'train_dataloader.batch_size=2'])
+    run_tool(
+        [
+            str(PERSON_RUNNER),
+            '--data-root',
+            str(ccp_out),
+            '--work-dir',
+            str(work_dir),
+            '--variants',
+            'segformer_b0',
+            '--train',
+            'segformer_b0',
+            '--cost-shape',
+            '64',
+            '64',
+            '--repeat',
+            '1',
+            '--warmup',
+            '1',
+            '--cfg-options',
+            'train_cfg.max_iters=1',
+            'train_dataloader.batch_size=2',
+        ]
+    )
     result = json.loads((work_dir / 'results.json').read_text())
     assert result['budget'] == dict(iters=1, batch_size=2, crop=256, lr=0.001, seed=0, data_root=str(ccp_out))
     assert {'gIoU.person', 'gIoU.background'} <= set(result['rows']['segformer_b0']['metrics'])

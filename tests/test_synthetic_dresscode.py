@@ -1,24 +1,45 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The synthetic Dress Code generator: layout, determinism, garments consistent with the keypoints."""
+
 import hashlib
 import json
 
 import cv2
 import numpy as np
 import pytest
-
 from conftest import run_tool
+
 from mmext.datasets.dresscode_meta import CATEGORIES, KEYPOINT_FRAME_WH
 from mmext.structures import COCO18_SKELETON
-from mmext.testing.synthetic_dresscode import (DRESS, LEFT_ARM, PANTS, RIGHT_ARM, SKIRT, UPPER, generate_sample,
-                                               make_dirs, write_pair_lists)
+from mmext.testing.synthetic_dresscode import (
+    DRESS,
+    LEFT_ARM,
+    PANTS,
+    RIGHT_ARM,
+    SKIRT,
+    UPPER,
+    generate_sample,
+    make_dirs,
+    write_pair_lists,
+)
 
-SUFFIXES = ('images/{}_0.jpg', 'images/{}_1.jpg', 'keypoints/{}_2.json', 'label_maps/{}_4.png',
-            'skeletons/{}_5.jpg', 'dense/{}_5.png', 'dense/{}_5_uv.npz')
+SUFFIXES = (
+    'images/{}_0.jpg',
+    'images/{}_1.jpg',
+    'keypoints/{}_2.json',
+    'label_maps/{}_4.png',
+    'skeletons/{}_5.jpg',
+    'dense/{}_5.png',
+    'dense/{}_5_uv.npz',
+)
 
 
 def tree_digest(root) -> dict:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob('*')) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob('*'))
+        if p.is_file()
+    }
 
 
 def test_every_file_of_the_layout_is_written(synthetic_dresscode):
@@ -91,9 +112,11 @@ def test_garments_are_consistent_with_the_keypoints(consistency_set):
         if category != 'dresses':
             for shoulder, elbow in ((2, 3), (5, 6)):
                 sleeve_n += 1
-                sleeve_ok += _label_at(labels, joints[shoulder] + (joints[elbow] - joints[shoulder]) * 0.3,
-                                       scale) in (UPPER, LEFT_ARM, RIGHT_ARM) and \
-                    _label_at(labels, joints[shoulder] + (joints[elbow] - joints[shoulder]) * 0.15, scale) == UPPER
+                sleeve_ok += (
+                    _label_at(labels, joints[shoulder] + (joints[elbow] - joints[shoulder]) * 0.3, scale)
+                    in (UPPER, LEFT_ARM, RIGHT_ARM)
+                    and _label_at(labels, joints[shoulder] + (joints[elbow] - joints[shoulder]) * 0.15, scale) == UPPER
+                )
         # Trousers / skirts / dresses cover the thighs.
         for hip, knee in ((8, 9), (11, 12)):
             if visible[hip] and visible[knee]:
@@ -137,14 +160,29 @@ def test_skeleton_image_draws_visible_limbs(synthetic_dresscode):
 
 def test_cli_writes_marker_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / 'dc'
-    result = run_tool(['tools/misc/make_synthetic_dresscode.py', '--out', str(out), '--num', '2', '--seed', '1',
-                       '--size', '64x48', '--categories', 'dresses'])
+    result = run_tool(
+        [
+            'tools/misc/make_synthetic_dresscode.py',
+            '--out',
+            str(out),
+            '--num',
+            '2',
+            '--seed',
+            '1',
+            '--size',
+            '64x48',
+            '--categories',
+            'dresses',
+        ]
+    )
     assert 'Wrote 2 samples' in result.stdout and str(out) in result.stdout
     assert (out / 'SYNTHETIC_DRESSCODE.txt').is_file()
     before = tree_digest(out)
     again = run_tool(['tools/misc/make_synthetic_dresscode.py', '--out', str(out), '--num', '2'], check=False)
     assert again.returncode == 1 and 'not empty' in again.stderr
     assert tree_digest(out) == before
-    bad = run_tool(['tools/misc/make_synthetic_dresscode.py', '--out', str(tmp_path / 'x'), '--num', '1',
-                    '--size', 'big'], check=False)
+    bad = run_tool(
+        ['tools/misc/make_synthetic_dresscode.py', '--out', str(tmp_path / 'x'), '--num', '1', '--size', 'big'],
+        check=False,
+    )
     assert bad.returncode == 2 and 'HxW' in bad.stderr

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """TimmEncoder and the ImageNet EfficientNet-Lite0 weights: the conversion is right, loading is strict, and the
 encoder's normalisation survives every BN converter (SyncBN for GPUs, mmengine's revert for one process)."""
+
 import copy
 import os.path as osp
 import subprocess
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 import timm
 import torch
+from conftest import shared_file
 from mmengine.config import Config
 from mmengine.model import convert_sync_batchnorm, revert_sync_batchnorm
 from mmengine.registry import init_default_scope
@@ -16,16 +19,52 @@ from mmseg.registry import MODELS
 from PIL import Image
 
 import mmext  # noqa: F401
-from conftest import shared_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONVERTER = osp.join(REPO, 'tools', 'model_converters', 'efficientnet_lite2timm.py')
 PERSON_CONFIG = 'projects/fast_person_segmentation/configs/effnet-lite0-s16_segformer-64_ccp-person-256x160.py'
 # ImageNet-1k classes a photo of a dressed person can show (indices of timm's ImageNetInfo order).
-CLOTHING_WORDS = ('skirt', 'coat', 'jean', 'cardigan', 'abaya', 'stole', 'gown', 'suit', 'cloak', 'sweatshirt',
-                  'jersey', 'kimono', 'poncho', 'sarong', 'bikini', 'swimming trunks', 'pajama', 'brassiere',
-                  'uniform', 'vest', 'velvet', 'wool', 'maillot', 'apron', 'boot', 'sandal', 'loafer', 'clog',
-                  'shoe', 'sock', 'stocking', 'tie', 'hat', 'bonnet', 'mitten', 'boa', 'fur', 'robe', 'shawl')
+CLOTHING_WORDS = (
+    'skirt',
+    'coat',
+    'jean',
+    'cardigan',
+    'abaya',
+    'stole',
+    'gown',
+    'suit',
+    'cloak',
+    'sweatshirt',
+    'jersey',
+    'kimono',
+    'poncho',
+    'sarong',
+    'bikini',
+    'swimming trunks',
+    'pajama',
+    'brassiere',
+    'uniform',
+    'vest',
+    'velvet',
+    'wool',
+    'maillot',
+    'apron',
+    'boot',
+    'sandal',
+    'loafer',
+    'clog',
+    'shoe',
+    'sock',
+    'stocking',
+    'tie',
+    'hat',
+    'bonnet',
+    'mitten',
+    'boa',
+    'fur',
+    'robe',
+    'shawl',
+)
 
 
 def _converted(tmp_path_factory) -> str:
@@ -44,6 +83,7 @@ def lite0_checkpoint(tmp_path_factory) -> str:
 
 def _clothing_classes() -> set:
     from timm.data import ImageNetInfo
+
     info = ImageNetInfo()
     return {i for i in range(1000) if any(w in info.index_to_description(i).lower() for w in CLOTHING_WORDS)}
 
@@ -85,8 +125,12 @@ def test_the_converter_refuses_to_overwrite_and_names_a_foreign_file(lite0_check
     assert again.returncode == 1 and '--overwrite' in again.stderr
     foreign = tmp_path / 'foreign.pth'
     torch.save({'_conv_stem.weight': torch.zeros(32, 3, 3, 3), 'features.0.weight': torch.zeros(1)}, foreign)
-    refused = subprocess.run([sys.executable, CONVERTER, str(tmp_path / 'out.pth'), '--src', str(foreign)],
-                             capture_output=True, text=True, cwd=REPO)
+    refused = subprocess.run(
+        [sys.executable, CONVERTER, str(tmp_path / 'out.pth'), '--src', str(foreign)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert refused.returncode == 1 and 'features.0.weight' in refused.stderr
     assert not (tmp_path / 'out.pth').exists()
 
@@ -127,13 +171,26 @@ def test_timm_encoder_computes_what_timm_computes():
 
 def test_the_pretrained_init_fills_the_encoder_and_widens_its_stem_for_pose_channels(lite0_checkpoint):
     state = torch.load(lite0_checkpoint, map_location='cpu')['state_dict']
-    rgb = MODELS.build(dict(type='TimmEncoder', model_name='tf_efficientnet_lite0', out_indices=(1, 2, 3),
-                            init_cfg=dict(type='Pretrained', checkpoint=lite0_checkpoint)))
+    rgb = MODELS.build(
+        dict(
+            type='TimmEncoder',
+            model_name='tf_efficientnet_lite0',
+            out_indices=(1, 2, 3),
+            init_cfg=dict(type='Pretrained', checkpoint=lite0_checkpoint),
+        )
+    )
     rgb.init_weights()
     own = rgb.encoder.state_dict()
     assert all(torch.equal(own[k], state[k]) for k in own)  # every encoder tensor from the file
-    posed = MODELS.build(dict(type='TimmEncoder', model_name='tf_efficientnet_lite0', out_indices=(1, 2, 3),
-                              in_channels=5, init_cfg=dict(type='Pretrained', checkpoint=lite0_checkpoint)))
+    posed = MODELS.build(
+        dict(
+            type='TimmEncoder',
+            model_name='tf_efficientnet_lite0',
+            out_indices=(1, 2, 3),
+            in_channels=5,
+            init_cfg=dict(type='Pretrained', checkpoint=lite0_checkpoint),
+        )
+    )
     posed.init_weights()
     assert posed.encoder.conv_stem.weight.shape == (32, 5, 3, 3)
     image, pose = torch.randn(1, 3, 64, 48), torch.rand(1, 2, 64, 48)
@@ -159,12 +216,16 @@ CONVERTERS = {
 
 
 @pytest.mark.parametrize('converter', sorted(CONVERTERS))
-@pytest.mark.parametrize('backbone', [
-    dict(type='TimmEncoder', model_name='tf_efficientnet_lite0'),
-    dict(type='TimmEncoder', model_name='tf_efficientnet_lite0', norm_cfg=dict(type='SyncBN')),
-    dict(type='SERNetFormer', encoder='tf_efficientnet_lite0', norm_cfg=dict(type='SyncBN')),
-    dict(type='SERNetFormer', encoder='resnet18'),
-], ids=['lite0_bn', 'lite0_syncbn', 'sernet_lite0_syncbn', 'sernet_resnet18_bn'])
+@pytest.mark.parametrize(
+    'backbone',
+    [
+        dict(type='TimmEncoder', model_name='tf_efficientnet_lite0'),
+        dict(type='TimmEncoder', model_name='tf_efficientnet_lite0', norm_cfg=dict(type='SyncBN')),
+        dict(type='SERNetFormer', encoder='tf_efficientnet_lite0', norm_cfg=dict(type='SyncBN')),
+        dict(type='SERNetFormer', encoder='resnet18'),
+    ],
+    ids=['lite0_bn', 'lite0_syncbn', 'sernet_lite0_syncbn', 'sernet_resnet18_bn'],
+)
 def test_a_bn_converter_changes_nothing_in_eval_mode(backbone, converter):
     """timm's fused BN + activation would lose its activation in torch's converter (outputs off by orders of
     magnitude), and SERNet-Former's gates, hooked on BN modules, would be lost (KeyError in the forward)."""
@@ -183,8 +244,10 @@ def test_a_bn_converter_changes_nothing_in_eval_mode(backbone, converter):
 
 def test_the_gpu_configs_of_the_encoder_are_syncbn_throughout():
     init_default_scope('mmseg')
-    for path in ['configs/sernet_former/sernet_former_effnet-lite0_8xb2-160k_easyportrait-person-512x512.py',
-                 'configs/sernet_former/sernet_former_effb0_8xb2-160k_easyportrait-person-512x512.py']:
+    for path in [
+        'configs/sernet_former/sernet_former_effnet-lite0_8xb2-160k_easyportrait-person-512x512.py',
+        'configs/sernet_former/sernet_former_effb0_8xb2-160k_easyportrait-person-512x512.py',
+    ]:
         cfg = Config.fromfile(osp.join(REPO, path))
         cfg.model.backbone.init_cfg = None
         model = MODELS.build(cfg.model)
@@ -201,8 +264,9 @@ def test_the_person_config_trains_a_step_from_the_imagenet_weights(lite0_checkpo
     model = MODELS.build(cfg.model)
     model.init_weights()
     inputs = torch.randint(0, 256, (2, 3, 256, 160), dtype=torch.uint8)
-    from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
     samples = []
     for _ in range(2):
         sample = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, 2, (1, 256, 160))))

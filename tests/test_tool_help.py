@@ -1,16 +1,17 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Every command-line tool answers --help at once: arguments are parsed before torch, mmseg or mmext is imported.
 
 Importing mmext (and with it mmseg, mmpose, mmdet and torch) costs 15-20 s of CPU; torch alone about 4 s. A tool
 that prints its usage should cost well under a second, so the limit below (CPU time of the child process, which
 machine load does not inflate as it does wall time) fails any tool that imports torch before parsing.
 """
+
 import os
 import subprocess
 import sys
 import threading
 
 import pytest
-
 from conftest import REPO
 
 CPU_LIMIT_S = 3.0
@@ -62,8 +63,9 @@ def test_help_is_printed_without_importing_the_heavy_stack(tool, tmp_path):
     status, out, err, cpu = run_with_cpu_time([sys.executable, tool, '--help'], tmp_path)
     assert status == 0, err[-3000:]
     assert 'usage:' in out
-    assert cpu < CPU_LIMIT_S, (f'{tool} --help took {cpu:.1f} s of CPU: it imports torch / mmseg / mmext before '
-                               'parsing its arguments')
+    assert cpu < CPU_LIMIT_S, (
+        f'{tool} --help took {cpu:.1f} s of CPU: it imports torch / mmseg / mmext before parsing its arguments'
+    )
 
 
 def test_names_the_tools_spell_out_equal_the_package_constants():
@@ -83,16 +85,32 @@ def test_names_the_tools_spell_out_equal_the_package_constants():
         spec.loader.exec_module(module)
         return module
 
-    folders = (clothing.LABEL_LIST_FILE, clothing.LABELS_DIR, clothing.MANIFEST_FILE, clothing.PHOTOS_DIR,
-               clothing.SPLITS_DIR)
+    folders = (
+        clothing.LABEL_LIST_FILE,
+        clothing.LABELS_DIR,
+        clothing.MANIFEST_FILE,
+        clothing.PHOTOS_DIR,
+        clothing.SPLITS_DIR,
+    )
     resize = load('tools/dataset_converters/resize_tree.py')
-    assert (resize.LABEL_LIST_FILE, resize.LABELS_DIR, resize.MANIFEST_FILE, resize.PHOTOS_DIR,
-            resize.SPLITS_DIR) == folders
+    assert (
+        resize.LABEL_LIST_FILE,
+        resize.LABELS_DIR,
+        resize.MANIFEST_FILE,
+        resize.PHOTOS_DIR,
+        resize.SPLITS_DIR,
+    ) == folders
     assert (resize.DEPTH_DIR, resize.KEYPOINTS_DIR, resize.SKELETONS_DIR) == (
-        depth_maps.DEPTH_DIR, pose_files.KEYPOINTS_DIR, pose_files.SKELETONS_DIR)
+        depth_maps.DEPTH_DIR,
+        pose_files.KEYPOINTS_DIR,
+        pose_files.SKELETONS_DIR,
+    )
     annotate = load('tools/dataset_converters/annotate_pose.py')
     assert (annotate.LABELS_DIR, annotate.MANIFEST_FILE, annotate.SPLITS_DIR) == (
-        clothing.LABELS_DIR, clothing.MANIFEST_FILE, clothing.SPLITS_DIR)
+        clothing.LABELS_DIR,
+        clothing.MANIFEST_FILE,
+        clothing.SPLITS_DIR,
+    )
     assert (annotate.KEYPOINTS_DIR, annotate.SKELETONS_DIR) == (pose_files.KEYPOINTS_DIR, pose_files.SKELETONS_DIR)
     assert annotate.DEFAULT_VISIBILITY_THRESHOLD == DEFAULT_VISIBILITY_THRESHOLD
     depth = load('tools/misc/precompute_depth.py')

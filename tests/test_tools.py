@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """tools/: train -> test, resume, two-process DDP on the CPU (gloo), config checks, --help everywhere."""
+
 import json
 import os
 import re
@@ -10,7 +12,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO, run_tool
 
 QUICKSTART = REPO / 'configs/quickstart/topformer_b_dresscode_cpu.py'
@@ -68,6 +69,7 @@ def test_dumped_config_is_the_loaded_config(uninterrupted_run):
     """tools/train.py rewrites nothing (on this CPU machine the SyncBN config stays SyncBN: mmengine runs it as
     BatchNorm in a single process); only --work-dir and --launcher are the CLI's, as in mmseg."""
     from mmengine.config import Config
+
     config, tmp, _ = uninterrupted_run
 
     def plain(cfg):
@@ -82,8 +84,19 @@ def test_dumped_config_is_the_loaded_config(uninterrupted_run):
 def test_test_tool_writes_predictions_metrics_and_runs_tta(uninterrupted_run, tmp_path):
     config, tmp, _ = uninterrupted_run
     out, predictions = tmp_path / 'metrics.json', tmp_path / 'preds'
-    result = run_tool(['tools/test.py', str(config), str(tmp / 'full' / 'iter_4.pth'), '--work-dir',
-                       str(tmp_path / 'test'), '--metrics-out', str(out), '--out', str(predictions)])
+    result = run_tool(
+        [
+            'tools/test.py',
+            str(config),
+            str(tmp / 'full' / 'iter_4.pth'),
+            '--work-dir',
+            str(tmp_path / 'test'),
+            '--metrics-out',
+            str(out),
+            '--out',
+            str(predictions),
+        ]
+    )
     metrics = json.loads(out.read_text())
     assert 0 <= metrics['mIoU'] <= 100 and 0 <= metrics['aAcc'] <= 100
     assert 0 <= metrics['gIoU.person'] <= 100 and 0 <= metrics['PCK@0.1'] <= 100
@@ -94,8 +107,18 @@ def test_test_tool_writes_predictions_metrics_and_runs_tta(uninterrupted_run, tm
     label = cv2.imread(str(maps[0]), cv2.IMREAD_UNCHANGED)
     assert label.dtype == np.uint8 and label.max() < 18 and label.shape == (128, 96)
     assert 'Config:' not in result.stdout  # the config dump is in the log file, not on the console
-    tta = run_tool(['tools/test.py', str(config), str(tmp / 'full' / 'iter_4.pth'), '--work-dir',
-                    str(tmp_path / 'tta'), '--tta', '--metrics-out', str(tmp_path / 'tta.json')])
+    tta = run_tool(
+        [
+            'tools/test.py',
+            str(config),
+            str(tmp / 'full' / 'iter_4.pth'),
+            '--work-dir',
+            str(tmp_path / 'tta'),
+            '--tta',
+            '--metrics-out',
+            str(tmp_path / 'tta.json'),
+        ]
+    )
     assert 'Test metrics: ' in tta.stdout and 0 <= json.loads((tmp_path / 'tta.json').read_text())['mIoU'] <= 100
     assert '--tta: segmentation only' in tta.stdout  # the landmark head's predictions are not merged
 
@@ -122,13 +145,22 @@ def test_resume_continues_with_same_iteration_optimizer_and_scheduler(uninterrup
 
 
 def test_dist_train_two_cpu_processes_train_one_synchronised_model(tmp_path, synthetic_dresscode):
-    config = small_config(tmp_path, synthetic_dresscode,
-                          extra="custom_hooks = [dict(type='ModelSyncCheckHook', interval=2)]\n"
-                          "default_hooks = dict(checkpoint=dict(interval=4))")
+    config = small_config(
+        tmp_path,
+        synthetic_dresscode,
+        extra="custom_hooks = [dict(type='ModelSyncCheckHook', interval=2)]\n"
+        "default_hooks = dict(checkpoint=dict(interval=4))",
+    )
     work_dir = tmp_path / 'dist'
     env = dict(os.environ, PYTHON=sys.executable, PORT='29731')
-    result = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir)], cwd=REPO,
-                            env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-6000:]
     assert 'distributed training on the CPU with the gloo backend' in log
@@ -141,9 +173,12 @@ def test_dist_train_two_cpu_processes_train_one_synchronised_model(tmp_path, syn
 
 
 def _sync_worker(rank, world_size, port, perturb, queue):
-    import torch.distributed as dist
     from types import SimpleNamespace
+
+    import torch.distributed as dist
+
     from mmext.engine.hooks import ModelSyncCheckHook
+
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world_size)
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 3)
@@ -163,6 +198,7 @@ def _sync_worker(rank, world_size, port, perturb, queue):
 @pytest.mark.parametrize('perturb', [False, True])
 def test_model_sync_check_detects_diverged_ranks(perturb):
     import torch.multiprocessing as mp
+
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
     port = 29741 + int(perturb)
@@ -180,9 +216,18 @@ def test_model_sync_check_detects_diverged_ranks(perturb):
 
 
 def test_missing_weights_and_data_fail_before_training_with_one_clear_message(tmp_path):
-    result = run_tool(['tools/train.py', 'configs/topformer_pose_aux.py', '--work-dir', str(tmp_path / 'w'),
-                       '--cfg-options', 'train_dataloader.dataset.data_root=/no/such/dir',
-                       'model.backbone.init_cfg.checkpoint=/no/weights.pth'], check=False)
+    result = run_tool(
+        [
+            'tools/train.py',
+            'configs/topformer_pose_aux.py',
+            '--work-dir',
+            str(tmp_path / 'w'),
+            '--cfg-options',
+            'train_dataloader.dataset.data_root=/no/such/dir',
+            'model.backbone.init_cfg.checkpoint=/no/weights.pth',
+        ],
+        check=False,
+    )
     assert result.returncode == 2
     assert 'model.backbone.init_cfg.checkpoint' in result.stderr and '/no/weights.pth' in result.stderr
     assert 'train_dataloader.dataset.data_root' in result.stderr and '/no/such/dir' in result.stderr
@@ -191,24 +236,42 @@ def test_missing_weights_and_data_fail_before_training_with_one_clear_message(tm
 
 def test_main_config_is_topformer_b_with_landmark_and_skeleton_heads_on_dresscode():
     from mmengine.config import Config
+
     cfg = Config.fromfile(str(REPO / 'configs/topformer_pose_aux.py'))
     assert cfg.model.type == 'MultiTaskEncoderDecoder'
     assert cfg.model.backbone.type == 'TopFormer' and cfg.model.backbone.arch == 'base'
     assert cfg.model.decode_head.type == 'TopFormerHead' and cfg.model.decode_head.num_classes == 18
     assert {k: v.type for k, v in cfg.model.aux_task_heads.items()} == dict(
-        landmarks='LandmarkHeatmapHead', skeleton='SkeletonHead')
+        landmarks='LandmarkHeatmapHead', skeleton='SkeletonHead'
+    )
     assert cfg.custom_imports == dict(imports=['mmext'], allow_failed_imports=False)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[loader].dataset.type == 'DressCodeDataset'
         assert cfg[loader].dataset.data_root == 'data/dresscode'
-    cfg.merge_from_dict({'train_dataloader.dataset.data_root': 'X', 'val_dataloader.dataset.data_root': 'Y',
-                         'test_dataloader.dataset.data_root': 'Z'})
-    assert (cfg.train_dataloader.dataset.data_root, cfg.val_dataloader.dataset.data_root,
-            cfg.test_dataloader.dataset.data_root) == ('X', 'Y', 'Z')
+    cfg.merge_from_dict(
+        {
+            'train_dataloader.dataset.data_root': 'X',
+            'val_dataloader.dataset.data_root': 'Y',
+            'test_dataloader.dataset.data_root': 'Z',
+        }
+    )
+    assert (
+        cfg.train_dataloader.dataset.data_root,
+        cfg.val_dataloader.dataset.data_root,
+        cfg.test_dataloader.dataset.data_root,
+    ) == ('X', 'Y', 'Z')
 
 
-@pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py', 'tools/misc/make_synthetic_dresscode.py',
-                                  'tools/model_converters/topformer2mmext.py', 'tools/misc/print_env.py'])
+@pytest.mark.parametrize(
+    'tool',
+    [
+        'tools/train.py',
+        'tools/test.py',
+        'tools/misc/make_synthetic_dresscode.py',
+        'tools/model_converters/topformer2mmext.py',
+        'tools/misc/print_env.py',
+    ],
+)
 def test_python_tools_have_help(tool, capsys, monkeypatch):
     monkeypatch.setattr(sys, 'argv', [tool, '--help'])
     with pytest.raises(SystemExit) as exit_info:
@@ -217,8 +280,9 @@ def test_python_tools_have_help(tool, capsys, monkeypatch):
     assert 'usage:' in capsys.readouterr().out
 
 
-@pytest.mark.parametrize('script', ['dist_train.sh', 'dist_test.sh', 'slurm_train.sh', 'slurm_test.sh',
-                                    'misc/gpu_smoke.sh'])
+@pytest.mark.parametrize(
+    'script', ['dist_train.sh', 'dist_test.sh', 'slurm_train.sh', 'slurm_test.sh', 'misc/gpu_smoke.sh']
+)
 def test_shell_launchers_have_help(script):
     result = subprocess.run(['bash', f'tools/{script}', '--help'], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0 and 'bash tools/' + script in result.stdout

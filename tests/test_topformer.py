@@ -1,12 +1,12 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """TopFormer: official-checkpoint parity, presets, custom sizes, pretrained loading and conversion."""
 
 import pytest
 import torch
+from conftest import REPO, run_tool, shared_file
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
-
-from conftest import REPO, run_tool, shared_file
 
 ARCHS = ['tiny', 'small', 'base']
 
@@ -70,6 +70,7 @@ def test_golden_parity_strict_load_params_and_outputs_any_kernels(arch):
 
 def test_presets_match_official_backbone_configs():
     from mmext.models.backbones.topformer import ARCH_SETTINGS
+
     for arch in ARCHS:
         official = load_golden(arch)['backbone_cfg']
         ours = ARCH_SETTINGS[arch]
@@ -81,9 +82,13 @@ def test_presets_match_official_backbone_configs():
 
 
 def test_custom_arch_dict_builds_a_smaller_model_with_matching_strides():
-    arch = dict(layer_cfgs=[[3, 1, 16, 1], [3, 4, 16, 2], [5, 3, 24, 2], [3, 3, 32, 2], [5, 4, 48, 2]],
-                channels=[16, 24, 32, 48], out_channels=[None, 64, 64, 64], embed_out_indices=[1, 2, 3, 4],
-                num_heads=2)
+    arch = dict(
+        layer_cfgs=[[3, 1, 16, 1], [3, 4, 16, 2], [5, 3, 24, 2], [3, 3, 32, 2], [5, 4, 48, 2]],
+        channels=[16, 24, 32, 48],
+        out_channels=[None, 64, 64, 64],
+        embed_out_indices=[1, 2, 3, 4],
+        num_heads=2,
+    )
     model = MODELS.build(dict(type='TopFormer', arch=arch, depth=2))
     outs = model(torch.rand(2, 3, 128, 96))
     assert [tuple(o.shape) for o in outs] == [(2, 64, 16, 12), (2, 64, 8, 6), (2, 64, 4, 3)]
@@ -96,8 +101,9 @@ def test_custom_arch_dict_builds_a_smaller_model_with_matching_strides():
 
 def test_head_rejects_inputs_it_cannot_sum():
     with pytest.raises(ValueError, match='must all equal'):
-        MODELS.build(dict(type='TopFormerHead', in_channels=[128, 64, 128], in_index=[0, 1, 2], channels=128,
-                          num_classes=4))
+        MODELS.build(
+            dict(type='TopFormerHead', in_channels=[128, 64, 128], in_index=[0, 1, 2], channels=128, num_classes=4)
+        )
 
 
 def test_pretrained_init_from_official_segmentor_checkpoint(tmp_path):
@@ -109,8 +115,11 @@ def test_pretrained_init_from_official_segmentor_checkpoint(tmp_path):
     cfg.model.decode_head.num_classes = 4  # fine-tuning to another label set
     model = MODELS.build(cfg.model)
     model.init_weights()
-    expected = {k[len('backbone.'):]: v.float() for k, v in golden['state_dict'].items()
-                if k.startswith('backbone.') and v.is_floating_point()}
+    expected = {
+        k[len('backbone.') :]: v.float()
+        for k, v in golden['state_dict'].items()
+        if k.startswith('backbone.') and v.is_floating_point()
+    }
     for name, value in model.backbone.state_dict().items():
         if value.is_floating_point():
             assert torch.equal(value, expected[name]), name
@@ -118,7 +127,7 @@ def test_pretrained_init_from_official_segmentor_checkpoint(tmp_path):
 
 def test_pretrained_init_from_imagenet_style_backbone_checkpoint(tmp_path):
     golden = load_golden('base')
-    backbone_only = {k[len('backbone.'):]: v for k, v in golden['state_dict'].items() if k.startswith('backbone.')}
+    backbone_only = {k[len('backbone.') :]: v for k, v in golden['state_dict'].items() if k.startswith('backbone.')}
     backbone_only['classifier.weight'] = torch.zeros(1000, 160)  # ImageNet files also hold a classifier
     path = tmp_path / 'imagenet.pth'
     torch.save({'state_dict_ema': backbone_only}, path)
@@ -156,8 +165,9 @@ def test_training_step_updates_weights_and_backpropagates():
     model = build_from_base_config('tiny', num_classes=4)
     model.train()
     inputs = torch.rand(2, 3, 64, 64)
-    from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
     samples = []
     for _ in range(2):
         sample = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, 4, (1, 64, 64))))

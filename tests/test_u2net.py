@@ -1,8 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """U^2-Net: official cloth-segmentation key layout, U2NETP numeric parity, conversion, deep-supervision training."""
+
 import importlib.util
 
 import pytest
 import torch
+from conftest import REPO, shared_file
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
@@ -11,7 +14,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmext  # noqa: F401  (registers U2Net and installs the mmcv-ops fallback before mmseg.models loads)
-from conftest import REPO, shared_file
 
 GOLDEN = 'golden/u2net_cloth_official.pt'
 CONVERTER = 'tools/model_converters/u2net2mmext.py'
@@ -24,8 +26,9 @@ def load_golden() -> dict:
 
 def small_state_dict(golden: dict) -> dict:
     """The golden U2NETP weights without ``module.``, in float32."""
-    return {k[len('module.'):]: v.float() if v.is_floating_point() else v
-            for k, v in golden['u2netp_state_dict'].items()}
+    return {
+        k[len('module.') :]: v.float() if v.is_floating_point() else v for k, v in golden['u2netp_state_dict'].items()
+    }
 
 
 def build_segmentor(arch: str = 'small'):
@@ -45,7 +48,7 @@ def make_samples(n: int, h: int, w: int, num_classes: int = 4):
 
 def test_full_model_has_exactly_the_official_keys_shapes_and_parameter_count():
     golden = load_golden()
-    official = {k[len('module.'):]: tuple(v) for k, v in golden['u2net_full_key_shapes'].items()}
+    official = {k[len('module.') :]: tuple(v) for k, v in golden['u2net_full_key_shapes'].items()}
     assert all(k.startswith('module.') for k in golden['u2net_full_key_shapes'])
     with torch.device('meta'):  # shapes only: the 44 M model is never run or allocated here
         model = MODELS.build(dict(type='U2Net', arch='full', num_classes=4))
@@ -80,8 +83,9 @@ def test_extra_input_channels_and_pretrained_init(tmp_path):
     rgb = MODELS.build(dict(type='U2Net', arch='small', init_cfg=dict(type='Pretrained', checkpoint=str(ddp_file))))
     rgb.init_weights()
     assert torch.equal(rgb.outconv.weight, state['outconv.weight'])
-    wide = MODELS.build(dict(type='U2Net', arch='small', in_channels=5,
-                             init_cfg=dict(type='Pretrained', checkpoint=str(ddp_file))))
+    wide = MODELS.build(
+        dict(type='U2Net', arch='small', in_channels=5, init_cfg=dict(type='Pretrained', checkpoint=str(ddp_file)))
+    )
     wide.init_weights()
     assert wide.stage1.rebnconvin.conv_s1.weight.shape == (64, 5, 3, 3)
     rgb.eval()

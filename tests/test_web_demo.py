@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """tools/demo/web_demo.py: the HTTP API, and the page driven end to end in headless Chromium (Selenium)."""
+
 import importlib.util
 import io
 import json
@@ -14,8 +16,8 @@ import uuid
 
 import cv2
 import pytest
-
 from conftest import QUICKSTART_CONFIG, REPO, run_tool
+
 from mmext.datasets.dresscode_meta import NUM_KEYPOINTS
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
@@ -34,9 +36,13 @@ def demo_url(quickstart_checkpoint, tmp_path_factory):
     port = free_port()
     log_path = tmp_path_factory.mktemp('web_demo') / 'server.log'
     log = open(log_path, 'w')
-    server = subprocess.Popen([sys.executable, 'tools/demo/web_demo.py', QUICKSTART_CONFIG,
-                               str(quickstart_checkpoint), '--port', str(port)], cwd=REPO, stdout=log,
-                              stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+    server = subprocess.Popen(
+        [sys.executable, 'tools/demo/web_demo.py', QUICKSTART_CONFIG, str(quickstart_checkpoint), '--port', str(port)],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, PYTHONUNBUFFERED='1'),
+    )
     url = f'http://127.0.0.1:{port}'
     deadline = time.time() + 300
     try:
@@ -57,11 +63,21 @@ def demo_url(quickstart_checkpoint, tmp_path_factory):
 
 def post_image(url: str, name: str, data: bytes, aux: bool = True):
     boundary = uuid.uuid4().hex
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="aux"\r\n\r\n{str(aux).lower()}\r\n'
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="aux"\r\n\r\n{str(aux).lower()}\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
-            'Content-Type: application/octet-stream\r\n\r\n').encode() + data + f'\r\n--{boundary}--\r\n'.encode()
-    request = urllib.request.Request(url + '/api/segment', data=body, method='POST',
-                                     headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})
+            'Content-Type: application/octet-stream\r\n\r\n'
+        ).encode()
+        + data
+        + f'\r\n--{boundary}--\r\n'.encode()
+    )
+    request = urllib.request.Request(
+        url + '/api/segment',
+        data=body,
+        method='POST',
+        headers={'Content-Type': f'multipart/form-data; boundary={boundary}'},
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.load(response)
@@ -90,8 +106,12 @@ def test_api_segment_and_bad_upload(demo_url, synthetic_dresscode):
     assert status == 200
     check_consistent(result, *cv2.imread(str(photo)).shape[:2])
     assert result['images']['overlay'].startswith('data:image/jpeg;base64,')
-    assert result['skeleton'] == dict(source='predicted skeleton', joints=NUM_KEYPOINTS, threshold=0.3,
-                                      drawn=sum(k['score'] >= 0.3 for k in result['keypoints']))
+    assert result['skeleton'] == dict(
+        source='predicted skeleton',
+        joints=NUM_KEYPOINTS,
+        threshold=0.3,
+        drawn=sum(k['score'] >= 0.3 for k in result['keypoints']),
+    )
     status, plain = post_image(demo_url, photo.name, photo.read_bytes(), aux=False)
     assert status == 200 and 'keypoints' not in plain and 'skeleton' not in plain  # heads off unless asked
     status, error = post_image(demo_url, 'notes.txt', b'not a photo')
@@ -100,6 +120,7 @@ def test_api_segment_and_bad_upload(demo_url, synthetic_dresscode):
 
 def test_oversized_uploads_are_refused_before_decoding(demo_url, synthetic_dresscode):
     from PIL import Image
+
     huge = io.BytesIO()
     Image.new('1', (16000, 16000)).save(huge, format='PNG')  # 256 megapixels in a small file
     assert len(huge.getvalue()) < 2**20
@@ -112,8 +133,9 @@ def test_oversized_uploads_are_refused_before_decoding(demo_url, synthetic_dress
     assert post_image(demo_url, photo.name, photo.read_bytes())[0] == 200  # and the demo still serves
 
 
-@pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
-                    reason='needs Debian chromium + chromium-driver (make install-browser)')
+@pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None, reason='needs Debian chromium + chromium-driver (make install-browser)'
+)
 def test_browser_upload_shows_overlay_and_numbers(demo_url, synthetic_dresscode, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Segment photos with a trained model and write, per photo, a colour mask, an overlay and a JSON summary.
 
 For each input NAME.jpg it writes to --out:
@@ -22,6 +23,7 @@ Examples:
     python tools/infer.py effnet-lite0-person-256x160 default photos/ --out out   # a model by name, its weights
     python tools/infer.py --list-models
 """
+
 import argparse
 import glob
 import json
@@ -41,22 +43,39 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('checkpoint', help="checkpoint file ('default': the weights path of a named model)")
     parser.add_argument('inputs', nargs='+', help='image files, folders (searched recursively) or glob patterns')
     parser.add_argument('--out', required=True, help='output folder (created if missing)')
-    parser.add_argument('--palette', default='dataset',
-                        help="'dataset' (the model's class colours), 'random', or a JSON file with one RGB "
-                        'triple per class')
+    parser.add_argument(
+        '--palette',
+        default='dataset',
+        help="'dataset' (the model's class colours), 'random', or a JSON file with one RGB triple per class",
+    )
     parser.add_argument('--opacity', type=float, default=0.5, help='mask opacity in the overlay, 0..1')
-    parser.add_argument('--show-keypoints', action='store_true',
-                        help='draw the skeleton on the overlay: a landmark head\'s prediction, or the input pose of '
-                        'a pose-input model')
-    parser.add_argument('--aux-predict', nargs='+', default=[], metavar='HEAD',
-                        help="auxiliary heads to run: names (e.g. landmarks depth) or 'all' (default: none)")
+    parser.add_argument(
+        '--show-keypoints',
+        action='store_true',
+        help='draw the skeleton on the overlay: a landmark head\'s prediction, or the input pose of a pose-input model',
+    )
+    parser.add_argument(
+        '--aux-predict',
+        nargs='+',
+        default=[],
+        metavar='HEAD',
+        help="auxiliary heads to run: names (e.g. landmarks depth) or 'all' (default: none)",
+    )
     parser.add_argument('--kpt-thr', type=float, default=0.3, help='joints scoring below this are not drawn')
     parser.add_argument('--index-mask', action='store_true', help='also write NAME_labels.png: class indices')
-    parser.add_argument('--max-pixels', type=float, default=40e6,
-                        help='refuse photos with more pixels than this (read from the header; default: 40e6)')
+    parser.add_argument(
+        '--max-pixels',
+        type=float,
+        default=40e6,
+        help='refuse photos with more pixels than this (read from the header; default: 40e6)',
+    )
     parser.add_argument('--no-legend', action='store_true', help='overlays without the class legend strip')
-    parser.add_argument('--threads', type=int, help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per '
-                        'core; on a busy shared machine 1 is often fastest)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per '
+        'core; on a busy shared machine 1 is often fastest)',
+    )
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
     parser.add_argument('--overwrite', action='store_true', help='replace output files that already exist')
     parser.add_argument('--list-models', action='store_true', help='list the model names of model-index.yml and exit')
@@ -72,6 +91,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def list_models() -> None:
     from mmext.apis.model_index import load_model_index
+
     for name, model in load_model_index(MODEL_INDEX).items():
         ready = 'weights ready' if model.weights and osp.isfile(model.weights) else 'not trained here yet'
         print(f'{name}: {osp.relpath(model.config)} ({ready})')
@@ -81,6 +101,7 @@ def resolve_named_model(parser: argparse.ArgumentParser, args: argparse.Namespac
     """A model name of model-index.yml in place of CONFIG: its config, and with CHECKPOINT 'default' its weights
     (which must exist: the error says how to train them)."""
     from mmext.apis.model_index import resolve_model
+
     try:
         model = resolve_model(args.config, MODEL_INDEX)
     except (KeyError, FileNotFoundError, ValueError) as e:
@@ -101,8 +122,12 @@ def collect_inputs(patterns: List[str]) -> Tuple[List[str], List[str]]:
     found, unmatched = [], []
     for pattern in patterns:
         if osp.isdir(pattern):
-            matches = sorted(osp.join(root, name) for root, _, names in os.walk(pattern) for name in names
-                             if name.lower().endswith(IMAGE_SUFFIXES))
+            matches = sorted(
+                osp.join(root, name)
+                for root, _, names in os.walk(pattern)
+                for name in names
+                if name.lower().endswith(IMAGE_SUFFIXES)
+            )
         elif osp.isfile(pattern):
             matches = [pattern]
         else:
@@ -126,6 +151,7 @@ def output_stems(paths: List[str]) -> List[str]:
 
 def load_palette(option: str, dataset_palette: List[List[int]]) -> List[List[int]]:
     from mmext.visualization import random_palette
+
     num_classes = len(dataset_palette)
     if option == 'dataset':
         return dataset_palette
@@ -134,8 +160,11 @@ def load_palette(option: str, dataset_palette: List[List[int]]) -> List[List[int
     if not osp.isfile(option):
         raise SystemExit(f"error: --palette {option!r} is neither 'dataset', 'random' nor an existing JSON file")
     palette = json.load(open(option))
-    if (not isinstance(palette, list) or len(palette) < num_classes
-            or not all(isinstance(c, list) and len(c) == 3 for c in palette)):
+    if (
+        not isinstance(palette, list)
+        or len(palette) < num_classes
+        or not all(isinstance(c, list) and len(c) == 3 for c in palette)
+    ):
         raise SystemExit(f'error: {option}: expected a JSON list of at least {num_classes} [R, G, B] triples')
     return palette
 
@@ -144,6 +173,7 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     """Segment each (image path, output paths) job, appending unreadable inputs to ``failures``."""
     import cv2
     import numpy as np
+    import torch
 
     import mmext  # noqa: F401  (registers mmext's modules)
     from mmext.apis import inference_model, init_model, predictable_aux_heads
@@ -152,7 +182,6 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     from mmext.utils.progress import progress as progress_report
     from mmext.visualization import add_legend, colorize_depth, colorize_mask, draw_overlay
 
-    import torch
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f'{torch.get_num_threads()} CPU thread(s)' + (f', device {args.device}' if args.device != 'cpu' else ''))
@@ -160,6 +189,7 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
     model = init_model(args.config, args.checkpoint, device=args.device, aux_predict=aux)
     if args.show_keypoints and aux != 'all':
         from mmext.apis import set_aux_predict
+
         set_aux_predict(model, sorted(set(aux) | set(predictable_aux_heads(model, LandmarkHeatmapHead))))
     palette = load_palette(args.palette, model.dataset_meta['palette'])
     os.makedirs(args.out, exist_ok=True)
@@ -199,8 +229,10 @@ def run_jobs(args: argparse.Namespace, jobs: List[Tuple[str, dict]], failures: L
             if skeleton is None:
                 notes.add('--show-keypoints: this model has no landmark head and takes no pose input: no skeleton')
             elif drawn == 0:
-                notes.add(f'--show-keypoints: no joint scored >= --kpt-thr {args.kpt_thr} in some photos '
-                          '(see keypoints_drawn in their JSON); lower --kpt-thr to see the weak ones')
+                notes.add(
+                    f'--show-keypoints: no joint scored >= --kpt-thr {args.kpt_thr} in some photos '
+                    '(see keypoints_drawn in their JSON); lower --kpt-thr to see the weak ones'
+                )
         with open(targets['json'], 'w') as f:
             json.dump(summary, f, indent=1)
         progress.update()
@@ -220,9 +252,16 @@ def main(argv=None) -> int:
 
     failures, jobs = [], []
     for path, stem in zip(paths, output_stems(paths)):
-        targets = {kind: osp.join(args.out, stem + suffix) for kind, suffix in
-                   (('mask', '_mask.png'), ('overlay', '_overlay.jpg'), ('depth', '_depth.png'), ('json', '.json'),
-                    ('labels', '_labels.png'))}
+        targets = {
+            kind: osp.join(args.out, stem + suffix)
+            for kind, suffix in (
+                ('mask', '_mask.png'),
+                ('overlay', '_overlay.jpg'),
+                ('depth', '_depth.png'),
+                ('json', '.json'),
+                ('labels', '_labels.png'),
+            )
+        }
         existing = [p for p in targets.values() if osp.exists(p)]
         if existing and not args.overwrite:
             failures.append((path, f'output {existing[0]} exists (use --overwrite to replace it)'))

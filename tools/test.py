@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Evaluate a checkpoint on the test split of a config (mmsegmentation's CLI).
 
 The checkpoint is loaded strictly: a config/checkpoint mismatch stops with what differs (e.g. the class
@@ -14,6 +15,7 @@ Examples:
     python tools/test.py CONFIG CHECKPOINT --tta
     bash tools/dist_test.sh CONFIG CHECKPOINT 8
 """
+
 import argparse
 import copy
 import json
@@ -55,8 +57,10 @@ def flip_tta_pipeline(test_pipeline: list) -> list:
     load, rest = steps[0], steps[1:]
     geometric = [s for s in rest if s['type'] in (*RESIZE_TYPES, 'RandomResize')]
     others = [s for s in rest if s not in geometric]
-    flips = [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
-             dict(type='RandomFlip', prob=1.0, direction='horizontal')]
+    flips = [
+        dict(type='RandomFlip', prob=0.0, direction='horizontal'),
+        dict(type='RandomFlip', prob=1.0, direction='horizontal'),
+    ]
     transforms = ([geometric] if geometric else []) + [flips] + [[s] for s in others]
     return [load, dict(type='TestTimeAug', transforms=transforms)]
 
@@ -65,7 +69,8 @@ def configure(cfg, args) -> None:
     """mmseg's test.py settings: TTA, visualisation, prediction output."""
     if args.tta:
         cfg.test_dataloader.dataset.pipeline = cfg.get('tta_pipeline') or flip_tta_pipeline(
-            cfg.test_dataloader.dataset.pipeline)
+            cfg.test_dataloader.dataset.pipeline
+        )
         if cfg.model.get('test_cfg', {}).get('aux_predict'):
             # mmseg's SegTTAModel merges the segmentation of the views only; auxiliary predictions are dropped.
             print('--tta: segmentation only (auxiliary predictions are not merged across flipped views)')

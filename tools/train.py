@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Train a segmentor with mmengine's Runner (mmsegmentation-style CLI).
 
 Examples:
@@ -8,6 +9,7 @@ Examples:
     python tools/train.py CONFIG --on-nonfinite skip      # skip optimizer steps whose loss is NaN/inf
     bash tools/dist_train.sh CONFIG 8                     # 8 GPUs (or 8 CPU processes with gloo)
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -37,18 +39,26 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--resume',
         nargs='?',
         const='auto',
-        help='resume training: from the latest checkpoint in the work dir, or from the given checkpoint')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision: fp16 with loss scaling on CUDA; on the CPU bfloat16 autocast, if a '
-                        'few measured training steps show it is faster on this CPU (else fp32, saying so)')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the learning rate linearly from the config\'s auto_scale_lr.base_batch_size to the '
-                        'actual batch (processes x train_dataloader.batch_size), as mmseg does')
+        help='resume training: from the latest checkpoint in the work dir, or from the given checkpoint',
+    )
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision: fp16 with loss scaling on CUDA; on the CPU bfloat16 autocast, if a '
+        'few measured training steps show it is faster on this CPU (else fp32, saying so)',
+    )
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate linearly from the config\'s auto_scale_lr.base_batch_size to the '
+        'actual batch (processes x train_dataloader.batch_size), as mmseg does',
+    )
     parser.add_argument(
         '--on-nonfinite',
         choices=['stop', 'skip'],
         help='NaN/inf loss: stop with an error naming the iteration and loss terms (the default of every run) '
-        'or skip that optimizer step and count it')
+        'or skip that optimizer step and count it',
+    )
     add_runner_args(parser, 'train_dataloader')
     return parser.parse_args(argv)
 
@@ -69,12 +79,15 @@ def configure_amp(cfg, cuda_available: bool, measure=None) -> str:
 
         def measure(config):
             return cpu_bf16_speedup(config, config.train_dataloader.batch_size)
+
     fp32, bf16 = measure(cfg)
     if bf16 <= 0.95 * fp32:
         cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
         return f'--amp: bfloat16 autocast on the CPU ({1000 * bf16:.0f} vs {1000 * fp32:.0f} ms per step in fp32)'
-    return (f'--amp: training in fp32: bfloat16 autocast is not faster on this CPU for this model '
-            f'({1000 * bf16:.0f} vs {1000 * fp32:.0f} ms per step)')
+    return (
+        f'--amp: training in fp32: bfloat16 autocast is not faster on this CPU for this model '
+        f'({1000 * bf16:.0f} vs {1000 * fp32:.0f} ms per step)'
+    )
 
 
 def main(argv=None) -> int:
@@ -94,12 +107,16 @@ def train(args) -> int:
         set_nonfinite_policy(cfg, args.on_nonfinite)
     if args.auto_scale_lr:
         if not (cfg.get('auto_scale_lr') or {}).get('base_batch_size'):
-            print(f'error: --auto-scale-lr needs auto_scale_lr = dict(base_batch_size=N) in {args.config}: the batch '
-                  'its learning rate was set for', file=sys.stderr)
+            print(
+                f'error: --auto-scale-lr needs auto_scale_lr = dict(base_batch_size=N) in {args.config}: the batch '
+                'its learning rate was set for',
+                file=sys.stderr,
+            )
             return 2
         cfg.auto_scale_lr.enable = True
     if args.amp:
         import torch
+
         print(configure_amp(cfg, torch.cuda.is_available()), flush=True)
     if args.resume is not None:
         cfg.resume = True
@@ -120,11 +137,14 @@ def train(args) -> int:
         last = osp.join(cfg.work_dir, 'last_checkpoint')
         checkpoint = open(last).read().strip() if osp.isfile(last) else '(none saved)'
         if stopped_at is not None:
-            print(f'Training stopped by a signal after iteration {stopped_at}; checkpoint: {checkpoint}. Continue '
-                  f'with the same command and --resume.')
+            print(
+                f'Training stopped by a signal after iteration {stopped_at}; checkpoint: {checkpoint}. Continue '
+                f'with the same command and --resume.'
+            )
         else:
-            print(f'Training finished. Logs and checkpoints: {osp.abspath(cfg.work_dir)}; last checkpoint: '
-                  f'{checkpoint}')
+            print(
+                f'Training finished. Logs and checkpoints: {osp.abspath(cfg.work_dir)}; last checkpoint: {checkpoint}'
+            )
     return PREEMPTED_EXIT if stopped_at is not None else 0
 
 

@@ -9,6 +9,8 @@ model = dict(
         type='TimmEncoder',
         model_name='mobilenetv3_large_100',
         out_indices=(1, 2, 3, 4),
-        norm_cfg={{_base_.norm_cfg}}),
+        norm_cfg={{_base_.norm_cfg}},
+    ),
     decode_head=dict(in_channels=960, c1_in_channels=24, channels=128, c1_channels=48, dilations=(1, 6, 12, 18)),
-    auxiliary_head=dict(in_channels=112, channels=64))
+    auxiliary_head=dict(in_channels=112, channels=64),
+)

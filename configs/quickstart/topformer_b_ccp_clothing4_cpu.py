@@ -21,8 +21,10 @@ test_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
-                 dict(type='PerImageIoUMetric', classes=('upper', 'lower', 'whole'))]
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='PerImageIoUMetric', classes=('upper', 'lower', 'whole')),
+]
 test_evaluator = val_evaluator
 max_iters = 1500
 param_scheduler = [

@@ -9,7 +9,8 @@ limb_codec = dict(type='LimbMapCodec', stride=4, width=6.0)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(init_cfg=None, drop_path_rate=0.0),
-    aux_task_heads=dict(skeleton=dict(decoder=limb_codec)))
+    aux_task_heads=dict(skeleton=dict(decoder=limb_codec)),
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
@@ -42,4 +43,5 @@ param_scheduler = [
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_iters, max_keep_ckpts=1, save_best=None),
-    visualization=dict(type='SegVisualizationHook', draw=False))
+    visualization=dict(type='SegVisualizationHook', draw=False),
+)

@@ -6,5 +6,7 @@ model = dict(
     data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),
     backbone=dict(
         encoder='tf_efficientnet_lite0',
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/tf_efficientnet_lite0_imagenet.pth', _delete_=True)),
-    decode_head=dict(in_channels=[24, 40, 112, 320], dbn=dict(compress_channels=128)))
+        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/tf_efficientnet_lite0_imagenet.pth', _delete_=True),
+    ),
+    decode_head=dict(in_channels=[24, 40, 112, 320], dbn=dict(compress_channels=128)),
+)

@@ -3,4 +3,5 @@
 _base_ = ['./segformer_b0_8xb2-160k_easyportrait-person-512x512.py']
 model = dict(
     backbone=dict(_delete_=True, type='SERSegFormer', arch='b0', in_channels=3, init_cfg=None),
-    decode_head=dict(type='ConvUpsampleHead', block_type='dw_separable', abg=False, dbn=None, afn=False))
+    decode_head=dict(type='ConvUpsampleHead', block_type='dw_separable', abg=False, dbn=None, afn=False),
+)

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Python inference API: build a segmentor from a config (+ checkpoint) and run it on images.
 
     >>> from mmext.apis import init_model, inference_model
@@ -12,6 +13,7 @@ aux_predict='all')`` (or a list of head names); otherwise they cost nothing. Mod
 of a plain photo on the fly (``EstimatePose``, BlazePose unless the config sets ``pose_provider``); depth
 inputs need ``depth_path`` (or ``EstimateDepth`` in the config).
 """
+
 import copy
 import os.path as osp
 from dataclasses import dataclass
@@ -38,8 +40,8 @@ TARGET_LOADERS = ('LoadAnnotations', 'GenerateLandmarkHeatmaps', 'GenerateLimbMa
 # Loaders of per-image side inputs: transform type -> (data info key it reads, ConcatExtraChannels sources).
 SIDE_INPUT_LOADERS = {
     'LoadDressCodeKeypoints': ('keypoints_path', ('keypoint_heatmaps', 'limb_maps')),
-    'LoadDepthMap': ('depth_path', ('depth', )),
-    'EstimateDepth': (None, ('depth', )),
+    'LoadDepthMap': ('depth_path', ('depth',)),
+    'EstimateDepth': (None, ('depth',)),
     'EstimatePose': (None, ('keypoint_heatmaps', 'limb_maps')),
     'LoadSkeletonMask': ('skeleton_path', ()),
 }
@@ -59,6 +61,7 @@ class SegmentationResult:
         input_pose: (18, 3) float32 rows of x, y, visible of the pose the model took as input (pose-input
             models: read from the keypoint file or estimated), in the photo's pixels.
     """
+
     seg_map: np.ndarray
     classes: Tuple[str, ...]
     palette: List[List[int]]
@@ -71,28 +74,32 @@ class SegmentationResult:
         """Per class present in the map: pixel count and fraction of the image."""
         counts = np.bincount(self.seg_map.ravel(), minlength=len(self.classes))
         total = int(self.seg_map.size)
-        return {self.classes[i]: dict(pixels=int(c), fraction=float(c) / total)
-                for i, c in enumerate(counts) if c > 0}
+        return {self.classes[i]: dict(pixels=int(c), fraction=float(c) / total) for i, c in enumerate(counts) if c > 0}
 
     def to_dict(self) -> dict:
         """JSON-ready summary: size, class areas, keypoints and depth statistics (no per-pixel arrays)."""
-        out = dict(height=int(self.seg_map.shape[0]), width=int(self.seg_map.shape[1]),
-                   classes=list(self.classes), class_areas=self.class_areas())
+        out = dict(
+            height=int(self.seg_map.shape[0]),
+            width=int(self.seg_map.shape[1]),
+            classes=list(self.classes),
+            class_areas=self.class_areas(),
+        )
         if self.landmarks is not None:
             out['keypoints'] = keypoint_records(self.landmarks)
         if self.input_pose is not None:
             out['input_pose'] = keypoint_records(self.input_pose)
         if self.depth is not None:
-            out['depth'] = dict(min=float(self.depth.min()), max=float(self.depth.max()),
-                                mean=float(self.depth.mean()))
+            out['depth'] = dict(min=float(self.depth.min()), max=float(self.depth.max()), mean=float(self.depth.mean()))
         return out
 
 
-def init_model(config: Union[str, Config],
-               checkpoint: Optional[str] = None,
-               device: str = 'cpu',
-               cfg_options: Optional[dict] = None,
-               aux_predict: Union[str, Sequence[str]] = ()) -> nn.Module:
+def init_model(
+    config: Union[str, Config],
+    checkpoint: Optional[str] = None,
+    device: str = 'cpu',
+    cfg_options: Optional[dict] = None,
+    aux_predict: Union[str, Sequence[str]] = (),
+) -> nn.Module:
     """Build a segmentor for inference (eval mode, on ``device``).
 
     Args:
@@ -114,8 +121,10 @@ def init_model(config: Union[str, Config],
     if device.startswith('cuda') and not torch.cuda.is_available():
         raise RuntimeError(f'device {device!r} was asked for but CUDA is not available; use device="cpu"')
     if checkpoint is not None and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist (train one with tools/train.py, '
-                                'or bash tools/quickstart.sh for the quickstart model)')
+        raise FileNotFoundError(
+            f'checkpoint {checkpoint!r} does not exist (train one with tools/train.py, '
+            'or bash tools/quickstart.sh for the quickstart model)'
+        )
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pop('pretrained', None)
@@ -136,7 +145,7 @@ def predictable_aux_heads(model: nn.Module, kind: Optional[type] = None) -> Tupl
     """Names of the auxiliary heads whose predictions the API returns (landmark and depth heads), or of
     those of one ``kind``."""
     heads = getattr(model, 'aux_task_heads', {})
-    kinds = (kind, ) if kind else (LandmarkHeatmapHead, DepthHead)
+    kinds = (kind,) if kind else (LandmarkHeatmapHead, DepthHead)
     return tuple(name for name, head in heads.items() if isinstance(head, kinds))
 
 
@@ -146,7 +155,7 @@ def set_aux_predict(model: nn.Module, asked: Union[str, Sequence[str]]) -> Tuple
     if asked == 'all':
         names = predictable
     else:
-        names = (asked, ) if isinstance(asked, str) else tuple(asked)
+        names = (asked,) if isinstance(asked, str) else tuple(asked)
         unknown = [name for name in names if name not in predictable]
         if unknown:
             raise ValueError(f'aux_predict names {unknown}; this model can predict {list(predictable) or "nothing"}')
@@ -173,8 +182,9 @@ def _dataset_meta(cfg: Config, checkpoint_meta: Optional[dict], num_classes: int
     return dict(classes=classes, palette=[list(map(int, c)) for c in palette[:num_classes]])
 
 
-def build_inference_pipeline(cfg: Config, from_array: bool = False,
-                             estimate_pose: bool = False) -> Tuple[Compose, Tuple[str, ...]]:
+def build_inference_pipeline(
+    cfg: Config, from_array: bool = False, estimate_pose: bool = False
+) -> Tuple[Compose, Tuple[str, ...]]:
     """The config's test pipeline without target loading; returns it and the per-image keys it needs.
 
     Side-input loaders (keypoints, depth maps) stay only when ``ConcatExtraChannels`` feeds their output
@@ -186,7 +196,7 @@ def build_inference_pipeline(cfg: Config, from_array: bool = False,
     used_sources = set()
     for step in steps:
         if step['type'] == 'ConcatExtraChannels':
-            used_sources.update(step.get('sources', ('keypoint_heatmaps', )))
+            used_sources.update(step.get('sources', ('keypoint_heatmaps',)))
     pipeline, required = [], []
     for step in steps:
         kind = step['type']
@@ -217,16 +227,17 @@ def _data_info(image: ImageInput, required: Sequence[str], index: int) -> dict:
         raise TypeError(f'image {index}: expected a path, an HxWx3 BGR array or a dict, got {type(image).__name__}')
     missing = [key for key in required if key not in info]
     if missing:
-        raise ValueError(f'image {index}: this model takes pose/depth maps as input, so every image must be a '
-                         f'dict with {", ".join(required)} (missing {", ".join(missing)})')
+        raise ValueError(
+            f'image {index}: this model takes pose/depth maps as input, so every image must be a '
+            f'dict with {", ".join(required)} (missing {", ".join(missing)})'
+        )
     return info
 
 
 @torch.no_grad()
-def inference_model(model: nn.Module,
-                    images: Union[ImageInput, Sequence[ImageInput]],
-                    return_scores: bool = False,
-                    batch_size: int = 1) -> Union[SegmentationResult, List[SegmentationResult]]:
+def inference_model(
+    model: nn.Module, images: Union[ImageInput, Sequence[ImageInput]], return_scores: bool = False, batch_size: int = 1
+) -> Union[SegmentationResult, List[SegmentationResult]]:
     """Segment one image or a list of images (paths, BGR uint8 arrays, or dicts with side inputs).
 
     Returns one :class:`SegmentationResult` for a single image, else a list in the input order.
@@ -238,7 +249,7 @@ def inference_model(model: nn.Module,
     results = []
     for start in range(0, len(items), batch_size):
         batch = []
-        for index, image in enumerate(items[start:start + batch_size], start):
+        for index, image in enumerate(items[start : start + batch_size], start):
             from_array = isinstance(image, np.ndarray) or (isinstance(image, dict) and 'img' in image)
             estimate_pose = not (isinstance(image, dict) and 'keypoints_path' in image)
             key = (from_array, estimate_pose)

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Models by name: an OpenMMLab-style model index (``model-index.yml`` listing ``metafile.yml`` files).
 
 Each metafile lists models as mmsegmentation's do::
@@ -12,6 +13,7 @@ Each metafile lists models as mmsegmentation's do::
 Paths are relative to the folder of ``model-index.yml``. Weights are local files (nothing is downloaded): the
 ``Training`` command writes them. The tools pass the index's path, so the package does not assume a layout.
 """
+
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, Optional
@@ -22,6 +24,7 @@ import yaml
 @dataclass(frozen=True)
 class IndexedModel:
     """One model of the index: absolute config and weight paths, and how to produce the weights."""
+
     name: str
     config: str
     weights: Optional[str]
@@ -58,8 +61,9 @@ def load_model_index(index_file: str) -> Dict[str, IndexedModel]:
             if name in models:
                 raise ValueError(f'{metafile}: model name {name!r} is listed twice')
             weights = entry.get('Weights')
-            models[name] = IndexedModel(name, osp.join(root, config), weights and osp.join(root, weights),
-                                        entry.get('Training'))
+            models[name] = IndexedModel(
+                name, osp.join(root, config), weights and osp.join(root, weights), entry.get('Training')
+            )
     return models
 
 
@@ -70,6 +74,8 @@ def resolve_model(name_or_config: str, index_file: str) -> Optional[IndexedModel
         return None
     models = load_model_index(index_file)
     if name_or_config not in models:
-        raise KeyError(f'{name_or_config!r} is neither a config file nor a model name of {index_file} '
-                       f'(known: {", ".join(sorted(models))})')
+        raise KeyError(
+            f'{name_or_config!r} is neither a config file nor a model name of {index_file} '
+            f'(known: {", ".join(sorted(models))})'
+        )
     return models[name_or_config]

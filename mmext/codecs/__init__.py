@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pose codecs: one object encodes the training targets (pipeline) and decodes the predictions (head).
 
 mmpose codecs (``BaseKeypointCodec`` subclasses, the image size through ``auxiliary_encode_keys``) registered in
 mmpose's ``KEYPOINT_CODECS`` beside ``MSRAHeatmap``; configs name one codec variable and pass it to the target
 transform (``encoder=codec``) and to the head (``decoder=codec``).
 """
+
 from typing import Union
 
 from mmpose.registry import KEYPOINT_CODECS

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Limb maps: one binary channel per skeleton link, a thick segment between its two visible joints."""
+
 from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
@@ -21,8 +23,9 @@ class LimbMapCodec(StridedKeypointCodec):
         skeleton_links: joint index pairs, one channel each (default: COCO-18's 17 limbs).
     """
 
-    def __init__(self, stride: int = 4, width: float = 8.0,
-                 skeleton_links: Sequence[Tuple[int, int]] = COCO18_SKELETON):
+    def __init__(
+        self, stride: int = 4, width: float = 8.0, skeleton_links: Sequence[Tuple[int, int]] = COCO18_SKELETON
+    ):
         super().__init__(stride)
         self.width = float(width)
         self.skeleton_links = [tuple(link) for link in skeleton_links]
@@ -31,8 +34,12 @@ class LimbMapCodec(StridedKeypointCodec):
     def num_limbs(self) -> int:
         return len(self.skeleton_links)
 
-    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None,
-               img_shape: Optional[Sequence[int]] = None) -> Dict[str, np.ndarray]:
+    def encode(
+        self,
+        keypoints: np.ndarray,
+        keypoints_visible: Optional[np.ndarray] = None,
+        img_shape: Optional[Sequence[int]] = None,
+    ) -> Dict[str, np.ndarray]:
         """``limb_maps`` (num_limbs, h, w) float32 in {0, 1} for the (1, K, 2) keypoints of an image of
         ``img_shape`` (H, W); without ``keypoints_visible`` every joint is visible."""
         maps = np.zeros((self.num_limbs, *self.map_size(img_shape)), np.uint8)

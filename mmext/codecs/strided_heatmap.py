@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Gaussian keypoint heatmaps at a stride of the image, for images of any size."""
+
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -20,6 +22,7 @@ class StridedMSRAHeatmap(StridedKeypointCodec):
         stride: image pixels per heatmap cell.
         sigma: Gaussian sigma in heatmap cells.
     """
+
     label_mapping_table = MSRAHeatmap.label_mapping_table
     field_mapping_table = MSRAHeatmap.field_mapping_table
 
@@ -33,12 +36,17 @@ class StridedMSRAHeatmap(StridedKeypointCodec):
             if len(self._codecs) >= 32:  # photos of many sizes at inference: keep the cache small
                 self._codecs.clear()
             height, width = heatmap_hw
-            self._codecs[heatmap_hw] = MSRAHeatmap(input_size=(width * self.stride, height * self.stride),
-                                                   heatmap_size=(width, height), sigma=self.sigma)
+            self._codecs[heatmap_hw] = MSRAHeatmap(
+                input_size=(width * self.stride, height * self.stride), heatmap_size=(width, height), sigma=self.sigma
+            )
         return self._codecs[heatmap_hw]
 
-    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None,
-               img_shape: Optional[Sequence[int]] = None) -> Dict[str, np.ndarray]:
+    def encode(
+        self,
+        keypoints: np.ndarray,
+        keypoints_visible: Optional[np.ndarray] = None,
+        img_shape: Optional[Sequence[int]] = None,
+    ) -> Dict[str, np.ndarray]:
         """``heatmaps`` (K, h, w) and ``keypoint_weights`` (N, K) for (N, K, 2) keypoints of an image of
         ``img_shape`` (H, W); without ``keypoints_visible`` every joint is visible.
 
@@ -46,10 +54,13 @@ class StridedMSRAHeatmap(StridedKeypointCodec):
         """
         if keypoints_visible is None:
             keypoints_visible = np.ones(keypoints.shape[:2], np.float32)
-        encoded = self._codec(self.map_size(img_shape)).encode(keypoints.astype(np.float32),
-                                                               keypoints_visible.astype(np.float32))
-        return dict(heatmaps=encoded['heatmaps'].astype(np.float32),
-                    keypoint_weights=encoded['keypoint_weights'].astype(np.float32))
+        encoded = self._codec(self.map_size(img_shape)).encode(
+            keypoints.astype(np.float32), keypoints_visible.astype(np.float32)
+        )
+        return dict(
+            heatmaps=encoded['heatmaps'].astype(np.float32),
+            keypoint_weights=encoded['keypoint_weights'].astype(np.float32),
+        )
 
     def decode(self, encoded: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Keypoints (1, K, 2) in image pixels of the padded input and their scores (1, K), from heatmaps

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 from .clothing import CCPDataset, EasyPortraitDataset, ImageMaskFolderDataset
 from .dresscode import DressCodeDataset
 from .errors import DatasetError
@@ -6,6 +7,11 @@ from .keypoints import load_dresscode_keypoints
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'CCPDataset', 'DatasetError', 'DressCodeDataset', 'EasyPortraitDataset', 'IMaterialistDataset',
-    'ImageMaskFolderDataset', 'load_dresscode_keypoints'
+    'CCPDataset',
+    'DatasetError',
+    'DressCodeDataset',
+    'EasyPortraitDataset',
+    'IMaterialistDataset',
+    'ImageMaskFolderDataset',
+    'load_dresscode_keypoints',
 ]

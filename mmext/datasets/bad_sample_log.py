@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The record of the bad samples a dataset skipped, shared by every process that holds a copy of the dataset.
 
 With ``num_workers > 0`` each DataLoader worker holds its own copy of the dataset (and, without
@@ -7,6 +8,7 @@ folder. The file is created with ``os.link``, which fails when the name exists, 
 the first to meet the bad file -- writes it and logs the warning. The number of files is the number of
 distinct bad samples met so far by every process of the run.
 """
+
 import atexit
 import hashlib
 import json
@@ -68,8 +70,11 @@ class BadSampleLog:
         finally:
             os.remove(temporary)
         if new and not self.quiet:
-            print_log(f'Skipped bad sample ({phase}, {dataset}): {error}  [on_bad_sample=skip; listed in '
-                      f'{self.directory}]', logger='current', level=30)
+            print_log(
+                f'Skipped bad sample ({phase}, {dataset}): {error}  [on_bad_sample=skip; listed in {self.directory}]',
+                logger='current',
+                level=30,
+            )
         return new
 
     def entries(self) -> List[dict]:

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """``on_bad_sample``: what every mmext dataset does with a bad file -- stop with its path and problem, or skip it.
 
 Where each fault is caught (see docs/bad_data.md for the full table):
@@ -18,6 +19,7 @@ loader keeps its length and the evaluation is repeatable; that sample is evaluat
 Problems of the split as a whole (no list, an empty list, a malformed or duplicated entry, nothing usable left)
 always raise: skipping cannot repair them.
 """
+
 from typing import Any, Optional
 
 import cv2
@@ -51,8 +53,11 @@ def run_checked_pipeline(pipeline, results: dict, num_classes: Optional[int], ig
             if results is None:
                 return None
             check_decoded_image(results['img'], path)
-        elif isinstance(transform, LoadAnnotations) and transform.with_seg and isinstance(
-                results.get('seg_map_path'), str):
+        elif (
+            isinstance(transform, LoadAnnotations)
+            and transform.with_seg
+            and isinstance(results.get('seg_map_path'), str)
+        ):
             path = results['seg_map_path']
             check_label_file(path)
             results = _decode(transform, results, path)
@@ -114,8 +119,9 @@ class BadSamplePolicyMixin:
         """The sample through the pipeline with the load-time checks; None for a skipped bad sample."""
         data_info = self.get_data_info(idx)
         try:
-            return run_checked_pipeline(self.pipeline, data_info, self._num_label_classes(),
-                                        getattr(self, 'ignore_index', 255))
+            return run_checked_pipeline(
+                self.pipeline, data_info, self._num_label_classes(), getattr(self, 'ignore_index', 255)
+            )
         except DatasetError as error:
             self.record_bad_sample(error)
             return None
@@ -131,5 +137,8 @@ class BadSamplePolicyMixin:
             data = self.prepare_data((idx + step) % len(self))
             if data is not None:
                 return data
-        raise DatasetError(getattr(self, 'data_root', '') or type(self).__name__, f'none of the {len(self)} samples '
-                           f'could be loaded (on_bad_sample=skip; see {self.bad_sample_log.directory})')
+        raise DatasetError(
+            getattr(self, 'data_root', '') or type(self).__name__,
+            f'none of the {len(self)} samples '
+            f'could be loaded (on_bad_sample=skip; see {self.bad_sample_log.directory})',
+        )

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Clothing and portrait data sets as mmseg datasets: CCP / People Clothing, EasyPortrait, a generic folder.
 
 CCP and Kaggle's People Clothing are read in the layout that ``tools/dataset_converters/ccp.py`` and
@@ -21,6 +22,7 @@ so every pose-aware transform of the Dress Code path works on these data sets to
 and label maps are found when the dataset is built: an error naming the file, or, with
 ``on_bad_sample='skip'``, left out and counted (:mod:`mmext.datasets.bad_sample_policy`, docs/bad_data.md).
 """
+
 import json
 import os
 import os.path as osp
@@ -30,9 +32,9 @@ from mmseg.registry import DATASETS
 
 from .clothing_meta import EASYPORTRAIT_LABEL_MODES, LABEL_MODES, NUM_CCP_LABELS, NUM_EASYPORTRAIT_LABELS
 from .depth_maps import depth_path_for
-from .pose_files import keypoints_path_for, skeleton_path_for
 from .errors import DatasetError
 from .photo_label_dataset import LabelModeDataset, Listing, PhotoLabelDataset, Sample, require_root
+from .pose_files import keypoints_path_for, skeleton_path_for
 
 # The converted CCP / People Clothing layout (shared with the converters).
 PHOTOS_DIR = 'photos'
@@ -48,9 +50,11 @@ EASYPORTRAIT_SPLITS = ('train', 'val', 'test')
 def _derived_paths(img_path: str, data_root: str, img_dir: str) -> Dict[str, str]:
     """Per-photo files by the path rule of depth_maps.py (they need not exist): the depth map, and the
     keypoints and skeleton image that ``tools/dataset_converters/annotate_pose.py`` writes."""
-    return dict(depth_path=depth_path_for(img_path, data_root, img_dir),
-                keypoints_path=keypoints_path_for(img_path, data_root, img_dir),
-                skeleton_path=skeleton_path_for(img_path, data_root, img_dir))
+    return dict(
+        depth_path=depth_path_for(img_path, data_root, img_dir),
+        keypoints_path=keypoints_path_for(img_path, data_root, img_dir),
+        skeleton_path=skeleton_path_for(img_path, data_root, img_dir),
+    )
 
 
 def read_manifest(data_root: str) -> Optional[dict]:
@@ -86,8 +90,11 @@ def read_stem_list(path: str) -> List[str]:
 def read_split_list(split_file: str, split: str) -> List[str]:
     """The stems of the list ``split_file`` of the split ``split``; a missing or empty list is an error."""
     if not osp.isfile(split_file):
-        raise DatasetError(split_file, f'list of the {split!r} split is missing (the converter writes '
-                           f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)')
+        raise DatasetError(
+            split_file,
+            f'list of the {split!r} split is missing (the converter writes '
+            f'{SPLITS_DIR}/train.txt and {SPLITS_DIR}/val.txt)',
+        )
     stems = read_stem_list(split_file)
     if not stems:
         raise DatasetError(split_file, 'split list is empty')
@@ -100,18 +107,25 @@ def read_split(data_root: str, split: str) -> Tuple[str, List[str]]:
     return split_file, read_split_list(split_file, split)
 
 
-def pair_with_masks(photos: List[str], img_root: str, ann_root: str, dataset: PhotoLabelDataset, mask_name: str,
-                    depth_dir: str) -> Listing:
+def pair_with_masks(
+    photos: List[str], img_root: str, ann_root: str, dataset: PhotoLabelDataset, mask_name: str, depth_dir: str
+) -> Listing:
     """Samples pairing each photo (a path relative to ``img_root``) with the mask of its stem in ``ann_root``."""
     if not photos:
         raise DatasetError(img_root, f'no {dataset.img_suffix} photos')
     samples = []
     for relative in photos:
-        stem = relative[:-len(dataset.img_suffix)]
+        stem = relative[: -len(dataset.img_suffix)]
         photo = osp.join(img_root, relative)
-        samples.append(Sample(img_path=photo, seg_map_path=osp.join(ann_root, stem + dataset.seg_map_suffix),
-                              sample_id=stem, missing_problem=f'{mask_name} of {photo} is missing',
-                              extra=_derived_paths(photo, dataset.data_root, depth_dir)))
+        samples.append(
+            Sample(
+                img_path=photo,
+                seg_map_path=osp.join(ann_root, stem + dataset.seg_map_suffix),
+                sample_id=stem,
+                missing_problem=f'{mask_name} of {photo} is missing',
+                extra=_derived_paths(photo, dataset.data_root, depth_dir),
+            )
+        )
     return Listing(ann_root, f'no {mask_name} for any photo of {img_root}', samples)
 
 
@@ -138,27 +152,38 @@ class CCPDataset(LabelModeDataset):
     both accepted. The depth map of ``photos/NNNN.jpg`` is ``depth/NNNN.png``. The split list is read by
     :func:`read_split_list`, not by ``BaseSegDataset.load_data_list`` (docs/architecture.md says why).
     """
+
     METAINFO = dict(classes=LABEL_MODES['native'][0], palette=LABEL_MODES['native'][1])
     LABEL_MODES = LABEL_MODES
     NUM_SOURCE_LABELS = NUM_CCP_LABELS
     DATA_NAME = 'CCP'
-    ROOT_HINT = ('Convert the data set first: python tools/dataset_converters/ccp.py --src ../shared/data/ccp '
-                 '--out {data_root} (People Clothing: tools/dataset_converters/people_clothing.py)')
+    ROOT_HINT = (
+        'Convert the data set first: python tools/dataset_converters/ccp.py --src ../shared/data/ccp '
+        '--out {data_root} (People Clothing: tools/dataset_converters/people_clothing.py)'
+    )
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 label_mode: str = 'native',
-                 ann_file: str = '',
-                 data_prefix: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        split: str = 'train',
+        label_mode: str = 'native',
+        ann_file: str = '',
+        data_prefix: Optional[dict] = None,
+        **kwargs,
+    ):
         self.photo_suffix = self._recorded_photo_suffix(data_root)
         if ann_file:
             split = osp.splitext(osp.basename(ann_file))[0]
-        super().__init__(data_root, split, label_mode, img_suffix=self.photo_suffix or '.jpg', seg_map_suffix='.png',
-                         ann_file=ann_file or osp.join(SPLITS_DIR, f'{split}.txt'),
-                         data_prefix=dict(img_path=PHOTOS_DIR, seg_map_path=LABELS_DIR, **(data_prefix or {})),
-                         **kwargs)
+        super().__init__(
+            data_root,
+            split,
+            label_mode,
+            img_suffix=self.photo_suffix or '.jpg',
+            seg_map_suffix='.png',
+            ann_file=ann_file or osp.join(SPLITS_DIR, f'{split}.txt'),
+            data_prefix=dict(img_path=PHOTOS_DIR, seg_map_path=LABELS_DIR, **(data_prefix or {})),
+            **kwargs,
+        )
 
     @staticmethod
     def _recorded_photo_suffix(data_root: str) -> Optional[str]:
@@ -167,8 +192,9 @@ class CCPDataset(LabelModeDataset):
             return None
         suffix = manifest.get('photo_suffix')
         if suffix not in PHOTO_SUFFIXES:
-            raise DatasetError(osp.join(data_root, MANIFEST_FILE),
-                               f'photo_suffix must be one of {PHOTO_SUFFIXES}, got {suffix!r}')
+            raise DatasetError(
+                osp.join(data_root, MANIFEST_FILE), f'photo_suffix must be one of {PHOTO_SUFFIXES}, got {suffix!r}'
+            )
         return suffix
 
     def _photo_path(self, stem: str) -> str:
@@ -188,9 +214,16 @@ class CCPDataset(LabelModeDataset):
         # The per-photo files (depth, keypoints, skeleton) replace the photo folder by theirs.
         photo_dir = osp.relpath(self.data_prefix['img_path'], self.data_root).split(os.sep)[0]
         labels = self.data_prefix['seg_map_path']
-        samples = [Sample(img_path=photo, seg_map_path=osp.join(labels, stem + self.seg_map_suffix), sample_id=stem,
-                          missing_problem=missing, extra=_derived_paths(photo, self.data_root, photo_dir))
-                   for stem, photo in ((stem, self._photo_path(stem)) for stem in stems)]
+        samples = [
+            Sample(
+                img_path=photo,
+                seg_map_path=osp.join(labels, stem + self.seg_map_suffix),
+                sample_id=stem,
+                missing_problem=missing,
+                extra=_derived_paths(photo, self.data_root, photo_dir),
+            )
+            for stem, photo in ((stem, self._photo_path(stem)) for stem in stems)
+        ]
         return Listing(self.ann_file, 'no usable sample: every listed stem is bad (see the log)', samples)
 
 
@@ -207,6 +240,7 @@ class EasyPortraitDataset(LabelModeDataset):
 
     The depth map of ``images/train/<name>.jpg`` is ``depth/train/<name>.png``.
     """
+
     METAINFO = dict(classes=EASYPORTRAIT_LABEL_MODES['native'][0], palette=EASYPORTRAIT_LABEL_MODES['native'][1])
     LABEL_MODES = EASYPORTRAIT_LABEL_MODES
     NUM_SOURCE_LABELS = NUM_EASYPORTRAIT_LABELS
@@ -247,28 +281,32 @@ class ImageMaskFolderDataset(PhotoLabelDataset):
     ``depth/a/b.png``.
     """
 
-    def __init__(self,
-                 data_root: str,
-                 img_dir: str = 'images',
-                 ann_dir: str = 'masks',
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
-                 classes: Sequence[str] = ('background', 'foreground'),
-                 label_map: Optional[Dict[int, int]] = None,
-                 palette: Optional[list] = None,
-                 metainfo: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        img_dir: str = 'images',
+        ann_dir: str = 'masks',
+        img_suffix: str = '.jpg',
+        seg_map_suffix: str = '.png',
+        classes: Sequence[str] = ('background', 'foreground'),
+        label_map: Optional[Dict[int, int]] = None,
+        palette: Optional[list] = None,
+        metainfo: Optional[dict] = None,
+        **kwargs,
+    ):
         if not classes:
             raise ValueError('classes must name at least one class')
         if palette is not None and len(palette) != len(classes):
             raise ValueError(f'palette has {len(palette)} colours for {len(classes)} classes')
-        require_root(data_root, 'ImageMaskFolderDataset', f'Put the photos in {img_dir}/ and the masks in '
-                     f'{ann_dir}/ under it.')
+        require_root(
+            data_root, 'ImageMaskFolderDataset', f'Put the photos in {img_dir}/ and the masks in {ann_dir}/ under it.'
+        )
         self.img_dir = img_dir
         self.ann_dir = ann_dir
         self._label_map = {int(k): int(v) for k, v in label_map.items()} if label_map else None
-        super().__init__(data_root, classes, palette, metainfo, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-                         **kwargs)
+        super().__init__(
+            data_root, classes, palette, metainfo, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs
+        )
 
     def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
         """The ``label_map`` given to the constructor (None: masks hold the class indices)."""
@@ -280,9 +318,12 @@ class ImageMaskFolderDataset(PhotoLabelDataset):
         if not osp.isdir(img_root):
             raise DatasetError(img_root, 'photo folder is missing')
         depth_dir = osp.normpath(self.img_dir).split(os.sep)[0]
-        photos = sorted(osp.relpath(osp.join(folder, name), img_root)
-                        for folder, _, names in os.walk(img_root, followlinks=True)
-                        for name in names if name.endswith(self.img_suffix))
+        photos = sorted(
+            osp.relpath(osp.join(folder, name), img_root)
+            for folder, _, names in os.walk(img_root, followlinks=True)
+            for name in names
+            if name.endswith(self.img_suffix)
+        )
         return pair_with_masks(photos, img_root, ann_root, self, 'mask', depth_dir)
 
     def describe(self) -> str:

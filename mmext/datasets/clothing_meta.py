@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Label sets and label modes of the clothing and portrait data sets: CCP, People Clothing, EasyPortrait.
 
 Sources: Yang et al., "Clothing Co-Parsing by Joint Image Segmentation and Labeling", CVPR 2014, and the
@@ -9,17 +10,72 @@ The groupings of the 59 labels (clothing4, fashion7, person) are defined below, 
 A label mode is ``name -> (classes, palette, {source label: new label})``; source labels not listed map
 to 0 (background); a dataset's ``get_label_map()`` spells its mode out for every source label.
 """
+
 import colorsys
 from typing import Dict, List, Tuple
 
 # CCP's 59 labels, index = value of the label maps (label_list.mat holds the same names in this order).
-CCP_CLASSES = ('null', 'accessories', 'bag', 'belt', 'blazer', 'blouse', 'bodysuit', 'boots', 'bra', 'bracelet',
-               'cape', 'cardigan', 'clogs', 'coat', 'dress', 'earrings', 'flats', 'glasses', 'gloves', 'hair',
-               'hat', 'heels', 'hoodie', 'intimate', 'jacket', 'jeans', 'jumper', 'leggings', 'loafers',
-               'necklace', 'panties', 'pants', 'pumps', 'purse', 'ring', 'romper', 'sandals', 'scarf', 'shirt',
-               'shoes', 'shorts', 'skin', 'skirt', 'sneakers', 'socks', 'stockings', 'suit', 'sunglasses',
-               'sweater', 'sweatshirt', 'swimwear', 't-shirt', 'tie', 'tights', 'top', 'vest', 'wallet', 'watch',
-               'wedges')
+CCP_CLASSES = (
+    'null',
+    'accessories',
+    'bag',
+    'belt',
+    'blazer',
+    'blouse',
+    'bodysuit',
+    'boots',
+    'bra',
+    'bracelet',
+    'cape',
+    'cardigan',
+    'clogs',
+    'coat',
+    'dress',
+    'earrings',
+    'flats',
+    'glasses',
+    'gloves',
+    'hair',
+    'hat',
+    'heels',
+    'hoodie',
+    'intimate',
+    'jacket',
+    'jeans',
+    'jumper',
+    'leggings',
+    'loafers',
+    'necklace',
+    'panties',
+    'pants',
+    'pumps',
+    'purse',
+    'ring',
+    'romper',
+    'sandals',
+    'scarf',
+    'shirt',
+    'shoes',
+    'shorts',
+    'skin',
+    'skirt',
+    'sneakers',
+    'socks',
+    'stockings',
+    'suit',
+    'sunglasses',
+    'sweater',
+    'sweatshirt',
+    'swimwear',
+    't-shirt',
+    'tie',
+    'tights',
+    'top',
+    'vest',
+    'wallet',
+    'watch',
+    'wedges',
+)
 NUM_CCP_LABELS = len(CCP_CLASSES)  # 59
 
 
@@ -56,8 +112,15 @@ CLOTHING4_PALETTE = [[0, 0, 0], [220, 20, 60], [0, 80, 200], [250, 170, 30]]
 PERSON_CLASSES = ('background', 'person')
 PERSON_PALETTE = [[0, 0, 0], [220, 220, 220]]
 FASHION7_CLASSES = ('background', 'skin', 'hair', 't-shirt', 'shoes', 'pants', 'dress')
-FASHION7_PALETTE = [[0, 0, 0], [255, 204, 153], [102, 51, 0], [220, 20, 60], [128, 128, 0], [0, 80, 200],
-                    [250, 170, 30]]
+FASHION7_PALETTE = [
+    [0, 0, 0],
+    [255, 204, 153],
+    [102, 51, 0],
+    [220, 20, 60],
+    [128, 128, 0],
+    [0, 80, 200],
+    [250, 170, 30],
+]
 
 
 def _grouping(*groups) -> Dict[int, int]:
@@ -76,16 +139,37 @@ LABEL_MODES: Dict[str, Tuple[tuple, list, Dict[int, int]]] = {
     'native': (CCP_CLASSES, CCP_PALETTE, {i: i for i in range(NUM_CCP_LABELS)}),
     'clothing4': (CLOTHING4_CLASSES, CLOTHING4_PALETTE, _grouping(CLOTHING4_UPPER, CLOTHING4_LOWER, CLOTHING4_WHOLE)),
     'person': (PERSON_CLASSES, PERSON_PALETTE, {i: 1 for i in range(1, NUM_CCP_LABELS)}),
-    'fashion7': (FASHION7_CLASSES, FASHION7_PALETTE,
-                 _grouping((41, ), (19, ), (51, ), FASHION7_SHOES, FASHION7_PANTS, (14, ))),
+    'fashion7': (
+        FASHION7_CLASSES,
+        FASHION7_PALETTE,
+        _grouping((41,), (19,), (51,), FASHION7_SHOES, FASHION7_PANTS, (14,)),
+    ),
 }
 
 # EasyPortrait: 9 classes; person / background is value > 0.
-EASYPORTRAIT_CLASSES = ('background', 'person', 'skin', 'left_brow', 'right_brow', 'left_eye', 'right_eye', 'lips',
-                        'teeth')
+EASYPORTRAIT_CLASSES = (
+    'background',
+    'person',
+    'skin',
+    'left_brow',
+    'right_brow',
+    'left_eye',
+    'right_eye',
+    'lips',
+    'teeth',
+)
 NUM_EASYPORTRAIT_LABELS = len(EASYPORTRAIT_CLASSES)  # 9
-EASYPORTRAIT_PALETTE = [[0, 0, 0], [223, 87, 188], [160, 221, 255], [130, 106, 237], [200, 121, 255],
-                        [255, 183, 255], [0, 144, 193], [113, 137, 255], [230, 232, 230]]
+EASYPORTRAIT_PALETTE = [
+    [0, 0, 0],
+    [223, 87, 188],
+    [160, 221, 255],
+    [130, 106, 237],
+    [200, 121, 255],
+    [255, 183, 255],
+    [0, 144, 193],
+    [113, 137, 255],
+    [230, 232, 230],
+]
 EASYPORTRAIT_LABEL_MODES: Dict[str, Tuple[tuple, list, Dict[int, int]]] = {
     'native': (EASYPORTRAIT_CLASSES, EASYPORTRAIT_PALETTE, {i: i for i in range(NUM_EASYPORTRAIT_LABELS)}),
     'person': (PERSON_CLASSES, PERSON_PALETTE, {i: 1 for i in range(1, NUM_EASYPORTRAIT_LABELS)}),

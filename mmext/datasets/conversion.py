@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Converting a segmentation data set to label maps, photos and split lists: what the converters share.
 
 ``tools/dataset_converters/ccp.py`` and ``people_clothing.py`` write the layout :class:`CCPDataset` reads
@@ -15,6 +16,7 @@ uses the split and file helpers. The pieces:
 Exit statuses of the converters: :data:`EXIT_OK`, :data:`EXIT_BAD_FILES` (some annotations skipped) and
 :data:`EXIT_REFUSED` (nothing converted because the arguments or files were refused).
 """
+
 import argparse
 import filecmp
 import io
@@ -32,6 +34,7 @@ from PIL import Image
 
 from mmext.utils.atomic_io import atomic_write
 from mmext.utils.progress import progress, write
+
 from .clothing import LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR
 from .clothing_meta import NUM_CCP_LABELS
 from .depth_maps import write_png_atomic
@@ -52,6 +55,7 @@ class Refused(Exception):
 @dataclass(frozen=True, kw_only=True)
 class SourceSample:
     """One annotated photo of the source data set."""
+
     stem: str  # the name the converted files get (labels/<stem>.png, photos/<stem><suffix>)
     photo: str  # source photo
     annotation: str  # source annotation (.mat or mask PNG)
@@ -101,8 +105,10 @@ def read_val_list(path: str, stems: Sequence[str]) -> Set[str]:
             else:
                 unknown.append(stem)
     if unknown:
-        raise Refused(f'{path}: {len(unknown)} stem(s) without an annotated image in the source: '
-                      f'{", ".join(unknown[:10])}{" ..." if len(unknown) > 10 else ""}')
+        raise Refused(
+            f'{path}: {len(unknown)} stem(s) without an annotated image in the source: '
+            f'{", ".join(unknown[:10])}{" ..." if len(unknown) > 10 else ""}'
+        )
     return val
 
 
@@ -142,8 +148,9 @@ def check_label(label, photo: str, num_labels: int = NUM_CCP_LABELS) -> np.ndarr
         raise BadSample(f'values must be 0..{num_labels - 1}, found {int(label.min())}..{int(label.max())}')
     height, width = photo_size_hw(photo)
     if label.shape != (height, width):
-        raise BadSample(f'label map is {label.shape[0]} x {label.shape[1]} (H x W) but the photo {photo} is '
-                        f'{height} x {width}')
+        raise BadSample(
+            f'label map is {label.shape[0]} x {label.shape[1]} (H x W) but the photo {photo} is {height} x {width}'
+        )
     return label.astype(np.uint8)
 
 
@@ -198,8 +205,9 @@ def remove_path(path: str) -> None:
 
 
 # -------------------------------------------------------------------------------------------- the converter
-def write_split_lists(out: str, planned_splits: Dict[str, List[str]], bad: Sequence[str], overwrite: bool,
-                      what: str) -> Tuple[Dict[str, List[str]], List[str]]:
+def write_split_lists(
+    out: str, planned_splits: Dict[str, List[str]], bad: Sequence[str], overwrite: bool, what: str
+) -> Tuple[Dict[str, List[str]], List[str]]:
     """Write each planned split list (relative path -> ids) without the ``bad`` ids.
 
     An identical file is left as it is; a differing one is replaced only with ``overwrite``, otherwise it is
@@ -221,15 +229,25 @@ def write_split_lists(out: str, planned_splits: Dict[str, List[str]], bad: Seque
             remove_path(path)
         atomic_write(path, lines(ids))
     if split_conflicts:
-        print(f'error: {", ".join(split_conflicts)} would change (the set of {what} differs from the earlier run). '
-              'Label maps were converted; the split lists were left as they were. Pass --overwrite to rewrite them.',
-              file=sys.stderr)
+        print(
+            f'error: {", ".join(split_conflicts)} would change (the set of {what} differs from the earlier run). '
+            'Label maps were converted; the split lists were left as they were. Pass --overwrite to rewrite them.',
+            file=sys.stderr,
+        )
     return final_splits, split_conflicts
 
 
-def convert(samples: Sequence[SourceSample], load_label: Callable[[SourceSample], np.ndarray],
-            args: argparse.Namespace, *, name: str, photo_suffix: str, label_names: Sequence[str], names_from: str,
-            photos_dir_link: Optional[str] = None) -> int:
+def convert(
+    samples: Sequence[SourceSample],
+    load_label: Callable[[SourceSample], np.ndarray],
+    args: argparse.Namespace,
+    *,
+    name: str,
+    photo_suffix: str,
+    label_names: Sequence[str],
+    names_from: str,
+    photos_dir_link: Optional[str] = None,
+) -> int:
     """Write the converted layout for ``samples`` under ``args.out``; return the exit status.
 
     ``args``: the converter's command line: ``src``, ``out``, ``overwrite``, ``copy_photos``, ``folds`` and the
@@ -243,9 +261,20 @@ def convert(samples: Sequence[SourceSample], load_label: Callable[[SourceSample]
     link_dir = None if copy else photos_dir_link
     stems = [s.stem for s in samples]
     train_all, val_all, split_text = plan_split(stems, args)
-    manifest = json.dumps(dict(converter=name, source=osp.realpath(args.src), photo_suffix=photo_suffix,
-                               photos='copy' if copy else ('folder link' if link_dir else 'file links'),
-                               num_labels=NUM_CCP_LABELS), indent=2, sort_keys=True) + '\n'
+    manifest = (
+        json.dumps(
+            dict(
+                converter=name,
+                source=osp.realpath(args.src),
+                photo_suffix=photo_suffix,
+                photos='copy' if copy else ('folder link' if link_dir else 'file links'),
+                num_labels=NUM_CCP_LABELS,
+            ),
+            indent=2,
+            sort_keys=True,
+        )
+        + '\n'
+    )
     texts: Dict[str, str] = {MANIFEST_FILE: manifest, LABEL_LIST_FILE: lines(label_names)}
     planned_splits = {osp.join(SPLITS_DIR, 'train.txt'): train_all, osp.join(SPLITS_DIR, 'val.txt'): val_all}
     num_folds = getattr(args, 'folds', 0)
@@ -277,13 +306,15 @@ def convert(samples: Sequence[SourceSample], load_label: Callable[[SourceSample]
             destination = osp.join(photos_out, sample.stem + photo_suffix)
             state = photo_state(sample.photo, destination, copy)
             if state not in ('absent', 'same'):
-                conflicts.append(f'{destination} is {state}, not {"a copy of" if copy else "a link to"} '
-                                 f'{sample.photo}')
+                conflicts.append(f'{destination} is {state}, not {"a copy of" if copy else "a link to"} {sample.photo}')
     if conflicts and not overwrite:
         shown = '\n  '.join(conflicts[:10]) + (f'\n  ... and {len(conflicts) - 10} more' if len(conflicts) > 10 else '')
-        print(f'error: {out} was written by an earlier conversion with other arguments or another source; these '
-              f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
-              'another --out.', file=sys.stderr)
+        print(
+            f'error: {out} was written by an earlier conversion with other arguments or another source; these '
+            f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
+            'another --out.',
+            file=sys.stderr,
+        )
         return EXIT_REFUSED
     for conflict in conflicts:
         print(f'--overwrite: replacing {conflict.split(" ")[0]}', file=sys.stderr)
@@ -330,20 +361,28 @@ def convert(samples: Sequence[SourceSample], load_label: Callable[[SourceSample]
     # 5. Summary.
     num_train = len(final_splits[osp.join(SPLITS_DIR, 'train.txt')])
     num_val = len(final_splits[osp.join(SPLITS_DIR, 'val.txt')])
-    print(f'{name}: {len(samples)} annotated images: converted {converted}, skipped existing {skipped}, '
-          f'bad {len(bad)} ({time.time() - start:.1f} s)')
+    print(
+        f'{name}: {len(samples)} annotated images: converted {converted}, skipped existing {skipped}, '
+        f'bad {len(bad)} ({time.time() - start:.1f} s)'
+    )
     if bad:
         print(f'bad annotations (left out of the splits): {", ".join(bad[:20])}{" ..." if len(bad) > 20 else ""}')
-    photos_text = (f'link to {osp.realpath(link_dir)}' if link_dir else
-                   ('copies' if copy else 'links to the source photos'))
-    written = [(f'{LABELS_DIR}/<stem>.png', f'label maps (values 0..{NUM_CCP_LABELS - 1})'),
-               (f'{PHOTOS_DIR}/<stem>{photo_suffix}', photos_text),
-               (f'{SPLITS_DIR}/train.txt', f'{num_train} stems ({split_text})'),
-               (f'{SPLITS_DIR}/val.txt', f'{num_val} stems'),
-               *([(f'{SPLITS_DIR}/fold<k>_{{train,val}}.txt', f'{num_folds} cross-validation folds (seed {args.seed})')]
-                 if num_folds else []),
-               (LABEL_LIST_FILE, f'label names from {names_from}'),
-               (MANIFEST_FILE, 'source and photo suffix, read by CCPDataset')]
+    photos_text = (
+        f'link to {osp.realpath(link_dir)}' if link_dir else ('copies' if copy else 'links to the source photos')
+    )
+    written = [
+        (f'{LABELS_DIR}/<stem>.png', f'label maps (values 0..{NUM_CCP_LABELS - 1})'),
+        (f'{PHOTOS_DIR}/<stem>{photo_suffix}', photos_text),
+        (f'{SPLITS_DIR}/train.txt', f'{num_train} stems ({split_text})'),
+        (f'{SPLITS_DIR}/val.txt', f'{num_val} stems'),
+        *(
+            [(f'{SPLITS_DIR}/fold<k>_{{train,val}}.txt', f'{num_folds} cross-validation folds (seed {args.seed})')]
+            if num_folds
+            else []
+        ),
+        (LABEL_LIST_FILE, f'label names from {names_from}'),
+        (MANIFEST_FILE, 'source and photo suffix, read by CCPDataset'),
+    ]
     print(f'Wrote {osp.abspath(out)}:')
     for relative, what in written:
         print(f'  {relative:<22} {what}')

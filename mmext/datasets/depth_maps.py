@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Where precomputed depth maps live, how they are encoded, and how they are written safely.
 
 Path rule (one rule for every layout): a photo's depth map has the photo's path relative to the data
@@ -17,6 +18,7 @@ Encoding: relative inverse depth (larger = nearer, the MiDaS convention) min-max
 full 16-bit range. MiDaS depth has no absolute scale or shift, so nothing is lost; ``LoadDepthMap``
 normalises per image again when reading.
 """
+
 import glob
 import os
 import os.path as osp
@@ -33,15 +35,16 @@ DEPTH_DIR = 'depth'
 @dataclass(frozen=True)
 class PhotoLayout:
     """A data set layout: the name of its image folder and glob patterns (relative to the root) of photos."""
+
     img_dir: str
     patterns: Tuple[str, ...]
 
 
 LAYOUTS = {
     'dresscode': PhotoLayout('images', ('*/images/*_0.jpg', 'images/*_0.jpg')),
-    'easyportrait': PhotoLayout('images', ('images/*/*.jpg', )),
+    'easyportrait': PhotoLayout('images', ('images/*/*.jpg',)),
     'ccp': PhotoLayout('photos', ('photos/*.jpg', 'photos/*.png')),
-    'people_clothing': PhotoLayout('png_images', ('png_images/IMAGES/*.png', )),
+    'people_clothing': PhotoLayout('png_images', ('png_images/IMAGES/*.png',)),
     'folder': PhotoLayout('images', ('images/**/*.jpg', 'images/**/*.jpeg', 'images/**/*.png')),
 }
 
@@ -52,8 +55,10 @@ def derived_path_for(photo: str, data_root: str, img_dir: str, folder: str, suff
     by ``suffix``."""
     parts = osp.relpath(photo, data_root).split(os.sep)
     if img_dir not in parts[:-1]:
-        raise ValueError(f'{photo}: no folder named {img_dir!r} between the data root {data_root} and the file, '
-                         f'so the {folder} path rule does not apply')
+        raise ValueError(
+            f'{photo}: no folder named {img_dir!r} between the data root {data_root} and the file, '
+            f'so the {folder} path rule does not apply'
+        )
     parts[parts.index(img_dir)] = folder
     parts[-1] = osp.splitext(parts[-1])[0] + suffix
     return osp.join(data_root, *parts)
@@ -79,7 +84,8 @@ def detect_layout(data_root: str) -> str:
         if find_photos(data_root, name):
             return name
     raise FileNotFoundError(
-        f'{data_root}: no photos of any known layout ({", ".join(f"{k}: {v.patterns}" for k, v in LAYOUTS.items())})')
+        f'{data_root}: no photos of any known layout ({", ".join(f"{k}: {v.patterns}" for k, v in LAYOUTS.items())})'
+    )
 
 
 def encode_inverse_depth(depth: np.ndarray) -> np.ndarray:

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Dress Code (Morelli et al., ECCV 2022) as an mmseg dataset, read in its published layout.
 
 ::
@@ -19,6 +20,7 @@ Missing photos and label maps are found when the dataset is built; with the defa
 that stops at once. With ``on_bad_sample='skip'`` they are left out and counted (see
 :mod:`mmext.datasets.bad_sample_policy` and docs/bad_data.md).
 """
+
 import os.path as osp
 from typing import List, Sequence
 
@@ -49,20 +51,25 @@ class DressCodeDataset(LabelModeDataset):
     ``dense_path``, ``dense_uv_path``, ``depth_path``, ``garment_path``, ``category`` and ``sample_id``; the
     ``label_map`` of the chosen mode is applied by mmseg's ``LoadAnnotations``.
     """
+
     METAINFO = dict(classes=LABEL_MODES['parsing'][0], palette=LABEL_MODES['parsing'][1])
     LABEL_MODES = LABEL_MODES
     NATIVE_MODE = 'parsing'
     NUM_SOURCE_LABELS = len(PARSING_CLASSES)
     DATA_NAME = 'Dress Code'
-    ROOT_HINT = ('Put the data set there, or generate the synthetic stand-in: python '
-                 'tools/misc/make_synthetic_dresscode.py --out {data_root}')
+    ROOT_HINT = (
+        'Put the data set there, or generate the synthetic stand-in: python '
+        'tools/misc/make_synthetic_dresscode.py --out {data_root}'
+    )
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 categories: Sequence[str] = CATEGORIES,
-                 label_mode: str = 'parsing',
-                 **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        split: str = 'train',
+        categories: Sequence[str] = CATEGORIES,
+        label_mode: str = 'parsing',
+        **kwargs,
+    ):
         if split not in SPLIT_FILES:
             raise ValueError(f'split must be one of {sorted(SPLIT_FILES)}, got {split!r}')
         unknown = set(categories) - set(CATEGORIES)
@@ -82,9 +89,10 @@ class DressCodeDataset(LabelModeDataset):
                 if not fields:
                     continue
                 if not fields[0].endswith(self.img_suffix):
-                    raise DatasetError(split_file, f'line {line_no}: expected "<NNNNNN_0.jpg> <garment>", '
-                                       f'got {line.strip()!r}')
-                sample_id = fields[0][:-len(self.img_suffix)]
+                    raise DatasetError(
+                        split_file, f'line {line_no}: expected "<NNNNNN_0.jpg> <garment>", got {line.strip()!r}'
+                    )
+                sample_id = fields[0][: -len(self.img_suffix)]
                 if sample_id in seen:  # pair lists may pair one model image with several garments
                     repeats += 1
                     continue
@@ -109,12 +117,23 @@ class DressCodeDataset(LabelModeDataset):
                     dense_uv_path=osp.join(root, 'dense', f'{sample_id}_5_uv.npz'),
                     depth_path=osp.join(root, 'depth', f'{sample_id}_0.png'),
                     garment_path=osp.join(root, 'images', f'{sample_id}_1.jpg'),
-                    category=category)
-                samples.append(Sample(img_path=osp.join(root, 'images', sample_id + self.img_suffix),
-                                      seg_map_path=osp.join(root, 'label_maps', sample_id + self.seg_map_suffix),
-                                      sample_id=sample_id, missing_problem=missing, extra=extra))
-        return Listing(self.data_root, f'no usable sample in the {self.split!r} pair lists of '
-                       f'{", ".join(self.categories)} (every listed sample is bad; see the log)', samples)
+                    category=category,
+                )
+                samples.append(
+                    Sample(
+                        img_path=osp.join(root, 'images', sample_id + self.img_suffix),
+                        seg_map_path=osp.join(root, 'label_maps', sample_id + self.seg_map_suffix),
+                        sample_id=sample_id,
+                        missing_problem=missing,
+                        extra=extra,
+                    )
+                )
+        return Listing(
+            self.data_root,
+            f'no usable sample in the {self.split!r} pair lists of '
+            f'{", ".join(self.categories)} (every listed sample is bad; see the log)',
+            samples,
+        )
 
     def describe(self) -> str:
         return f'{self.split}, {", ".join(self.categories)}, label_mode={self.label_mode}'

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The error type of mmext's data loading: it always names the file and the problem."""
 
 

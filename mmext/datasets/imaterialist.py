@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """iMaterialist (Fashion) 2019 as an mmseg dataset, in the layout ``tools/dataset_converters/imaterialist.py``
 writes::
 
@@ -30,14 +31,14 @@ Label modes: 'grouped4' (labels_grouped4), 'fine' (labels_fine, 47 classes) and 
 every category vs background). iMaterialist annotates garments, garment parts and accessories only -- never
 skin or hair -- so 'person' is "worn item vs rest", not a person silhouette.
 """
+
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg.registry import DATASETS
 
 from .clothing import MANIFEST_FILE, SPLITS_DIR, read_manifest, read_split
-from .clothing_meta import (CLOTHING4_CLASSES, CLOTHING4_PALETTE, PERSON_CLASSES, PERSON_PALETTE,
-                            _distinct_palette)
+from .clothing_meta import CLOTHING4_CLASSES, CLOTHING4_PALETTE, PERSON_CLASSES, PERSON_PALETTE, _distinct_palette
 from .depth_maps import depth_path_for
 from .errors import DatasetError
 from .photo_label_dataset import Listing, PhotoLabelDataset, Sample, require_root
@@ -92,8 +93,9 @@ def category_names(data_root: str) -> Tuple[List[str], str]:
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise DatasetError(osp.join(data_root, MANIFEST_FILE), '`categories` must be a list of non-empty names')
     if len(set(names)) != len(names) or BACKGROUND in names:
-        raise DatasetError(osp.join(data_root, MANIFEST_FILE),
-                           f'`categories` must be distinct and other than {BACKGROUND!r}')
+        raise DatasetError(
+            osp.join(data_root, MANIFEST_FILE), f'`categories` must be distinct and other than {BACKGROUND!r}'
+        )
     return list(names), 'conversion.json'
 
 
@@ -125,25 +127,33 @@ class IMaterialistDataset(PhotoLabelDataset):
 
     The depth map of ``images/<ImageId>.jpg`` is ``depth/<ImageId>.png``.
     """
+
     METAINFO = dict(classes=tuple(GROUPED4_CLASSES), palette=list(GROUPED4_PALETTE))
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 label_mode: str = 'grouped4',
-                 metainfo: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        split: str = 'train',
+        label_mode: str = 'grouped4',
+        metainfo: Optional[dict] = None,
+        **kwargs,
+    ):
         if label_mode not in IMAT_LABEL_MODES:
             raise ValueError(f'Unknown label_mode {label_mode!r}; choose from {IMAT_LABEL_MODES}')
-        require_root(data_root, 'iMaterialist', 'Convert the data set first: python '
-                     'tools/dataset_converters/imaterialist.py --src <iMaterialist folder with train/, train.csv, '
-                     f'label_descriptions.json> --out {data_root}')
+        require_root(
+            data_root,
+            'iMaterialist',
+            'Convert the data set first: python '
+            'tools/dataset_converters/imaterialist.py --src <iMaterialist folder with train/, train.csv, '
+            f'label_descriptions.json> --out {data_root}',
+        )
         self.split = split
         self.label_mode = label_mode
         self.category_names, self.names_from = category_names(data_root)
         classes, palette, self.label_dir, self._label_map = label_mode_spec(label_mode, self.category_names)
-        super().__init__(data_root, classes, palette, metainfo, img_suffix=IMAGE_SUFFIX, seg_map_suffix='.png',
-                         **kwargs)
+        super().__init__(
+            data_root, classes, palette, metainfo, img_suffix=IMAGE_SUFFIX, seg_map_suffix='.png', **kwargs
+        )
 
     def get_label_map(self, new_classes: Optional[Sequence] = None) -> Optional[dict]:
         """{fine value: 1} for 'person'; None for the other modes (the maps hold the class indices)."""
@@ -154,15 +164,23 @@ class IMaterialistDataset(PhotoLabelDataset):
         label_root = osp.join(self.data_root, self.label_dir)
         if not osp.isdir(label_root):
             mode = 'grouped4' if self.label_dir == LABEL_DIRS['grouped4'] else 'fine'
-            raise DatasetError(label_root, f'missing: label_mode={self.label_mode!r} reads it; convert with '
-                               f'--mode {mode} or --mode both')
+            raise DatasetError(
+                label_root,
+                f'missing: label_mode={self.label_mode!r} reads it; convert with --mode {mode} or --mode both',
+            )
         missing = f'listed in {SPLITS_DIR}/{self.split}.txt but missing'
         samples = []
         for stem in stems:
             photo = osp.join(self.data_root, IMAGES_DIR, stem + self.img_suffix)
-            samples.append(Sample(img_path=photo, seg_map_path=osp.join(label_root, stem + self.seg_map_suffix),
-                                  sample_id=stem, missing_problem=missing,
-                                  extra=dict(depth_path=depth_path_for(photo, self.data_root, IMAGES_DIR))))
+            samples.append(
+                Sample(
+                    img_path=photo,
+                    seg_map_path=osp.join(label_root, stem + self.seg_map_suffix),
+                    sample_id=stem,
+                    missing_problem=missing,
+                    extra=dict(depth_path=depth_path_for(photo, self.data_root, IMAGES_DIR)),
+                )
+            )
         return Listing(split_file, 'no usable sample: every listed ImageId is bad (see the log)', samples)
 
     def describe(self) -> str:

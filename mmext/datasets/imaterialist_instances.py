@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """iMaterialist (Fashion) 2019 as an mmdet instance-segmentation dataset, read straight from ``train.csv``.
 
 Layout (the Kaggle FGVC6 download, unconverted)::
@@ -39,6 +40,7 @@ list them::
                                    'mmext.datasets.transforms.load_imaterialist_annotations',
                                    'mmext.evaluation.metrics.imaterialist_coco_metric'])
 """
+
 import csv
 import json
 import os.path as osp
@@ -141,21 +143,26 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
             ``filter_cfg=dict(filter_empty_gt=True, min_size=32)`` drops, outside test mode, images without
             instances and images smaller than ``min_size`` on either side.
     """
-    METAINFO = dict(classes=generic_names(NUM_IMAT_CATEGORIES),
-                    palette=[tuple(c) for c in _distinct_palette(NUM_IMAT_CATEGORIES + 1)[1:]])
 
-    def __init__(self,
-                 data_root: str,
-                 ann_file: str = 'train.csv',
-                 img_dir: str = 'train',
-                 num_categories: int = NUM_IMAT_CATEGORIES,
-                 split: Optional[str] = None,
-                 val_fraction: float = 0.2,
-                 split_seed: int = 0,
-                 split_file: Optional[str] = None,
-                 img_suffix: str = '.jpg',
-                 metainfo: Optional[dict] = None,
-                 **kwargs):
+    METAINFO = dict(
+        classes=generic_names(NUM_IMAT_CATEGORIES),
+        palette=[tuple(c) for c in _distinct_palette(NUM_IMAT_CATEGORIES + 1)[1:]],
+    )
+
+    def __init__(
+        self,
+        data_root: str,
+        ann_file: str = 'train.csv',
+        img_dir: str = 'train',
+        num_categories: int = NUM_IMAT_CATEGORIES,
+        split: Optional[str] = None,
+        val_fraction: float = 0.2,
+        split_seed: int = 0,
+        split_file: Optional[str] = None,
+        img_suffix: str = '.jpg',
+        metainfo: Optional[dict] = None,
+        **kwargs,
+    ):
         if split is not None and split not in SPLITS:
             raise ValueError(f'split must be None, {" or ".join(map(repr, SPLITS))}; got {split!r}')
         if not 0.0 <= val_fraction <= 1.0:
@@ -169,12 +176,16 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
         metainfo = dict(metainfo or {})
         if 'classes' not in metainfo:
             names_path = osp.join(data_root, LABEL_DESCRIPTIONS)
-            metainfo['classes'] = (read_category_names(names_path, self.num_categories) if osp.isfile(names_path)
-                                   else generic_names(self.num_categories))
+            metainfo['classes'] = (
+                read_category_names(names_path, self.num_categories)
+                if osp.isfile(names_path)
+                else generic_names(self.num_categories)
+            )
         if 'palette' not in metainfo:
             metainfo['palette'] = [tuple(c) for c in _distinct_palette(len(metainfo['classes']) + 1)[1:]]
-        super().__init__(data_root=data_root, ann_file=ann_file, data_prefix=dict(img_path=img_dir),
-                         metainfo=metainfo, **kwargs)
+        super().__init__(
+            data_root=data_root, ann_file=ann_file, data_prefix=dict(img_path=img_dir), metainfo=metainfo, **kwargs
+        )
 
     def _image_path(self, image_id: str) -> str:
         name = image_id if image_id.lower().endswith(self.img_suffix.lower()) else image_id + self.img_suffix
@@ -201,8 +212,13 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
                     continue
                 image = images.setdefault(image_id, dict(height=height, width=width, instances=[]))
                 if (image['height'], image['width']) != (height, width):
-                    self.bad_at_index(DatasetError(path, f'row at line {row}: {image_id} is {height} x {width} (H x W) '
-                                                   f'here but {image["height"]} x {image["width"]} in an earlier row'))
+                    self.bad_at_index(
+                        DatasetError(
+                            path,
+                            f'row at line {row}: {image_id} is {height} x {width} (H x W) '
+                            f'here but {image["height"]} x {image["width"]} in an earlier row',
+                        )
+                    )
                     bad_ids.add(image_id)
                     continue
                 if instance is None:
@@ -265,18 +281,35 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
                 continue  # recorded with its row by _read_csv
             image = images[image_id]
             if not osp.isfile(self._image_path(image_id)):
-                self.bad_at_index(DatasetError(self._image_path(image_id), f'photo of {image_id} (listed in '
-                                               f'{osp.basename(self.ann_file)}) is missing'))
+                self.bad_at_index(
+                    DatasetError(
+                        self._image_path(image_id),
+                        f'photo of {image_id} (listed in {osp.basename(self.ann_file)}) is missing',
+                    )
+                )
                 continue
-            data_list.append(dict(img_id=img_ids[image_id], img_path=self._image_path(image_id), image_id=image_id,
-                                  height=image['height'], width=image['width'], instances=image['instances']))
+            data_list.append(
+                dict(
+                    img_id=img_ids[image_id],
+                    img_path=self._image_path(image_id),
+                    image_id=image_id,
+                    height=image['height'],
+                    width=image['width'],
+                    instances=image['instances'],
+                )
+            )
         if not data_list:
-            raise DatasetError(self.ann_file, f'no usable image (split={self.split_file or self.split}); see the log '
-                               'for bad rows and missing photos')
+            raise DatasetError(
+                self.ann_file,
+                f'no usable image (split={self.split_file or self.split}); see the log for bad rows and missing photos',
+            )
         num_instances = sum(len(d['instances']) for d in data_list)
-        print_log(f'IMaterialistInstanceDataset: {len(data_list)} images, {num_instances} instances '
-                  f'(split={self.split_file or self.split}) from {self.ann_file}; {num_empty} row(s) of the csv '
-                  'with an empty mask skipped', logger='current')
+        print_log(
+            f'IMaterialistInstanceDataset: {len(data_list)} images, {num_instances} instances '
+            f'(split={self.split_file or self.split}) from {self.ann_file}; {num_empty} row(s) of the csv '
+            'with an empty mask skipped',
+            logger='current',
+        )
         return data_list
 
     def filter_data(self) -> List[dict]:
@@ -287,6 +320,7 @@ class IMaterialistInstanceDataset(BadSamplePolicyMixin, BaseDetDataset):
         filter_empty_gt = self.filter_cfg.get('filter_empty_gt', False)
         min_size = self.filter_cfg.get('min_size', 0)
         return [
-            d for d in self.data_list
+            d
+            for d in self.data_list
             if (d['instances'] or not filter_empty_gt) and min(d['height'], d['width']) >= min_size
         ]

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Reading Dress Code keypoint files (OpenPose COCO-18 in a 384 x 512 frame)."""
+
 import json
 import math
 from typing import NamedTuple, Tuple
@@ -12,6 +14,7 @@ from .errors import DatasetError
 class KeypointFile(NamedTuple):
     """A keypoint file's content: (18, 2) coordinates in the 384 x 512 frame (0 where missing), (18,) bool
     visibility, and how many joints lay outside the frame (read as missing)."""
+
     frame_xy: np.ndarray
     visible: np.ndarray
     out_of_frame: int
@@ -51,8 +54,11 @@ def read_dresscode_keypoints(path: str) -> KeypointFile:
     frame_w, frame_h = KEYPOINT_FRAME_WH
     out_of_frame = 0
     for i, joint in enumerate(joints):
-        if (not isinstance(joint, list) or len(joint) < 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in joint[:2])):
+        if (
+            not isinstance(joint, list)
+            or len(joint) < 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in joint[:2])
+        ):
             raise DatasetError(path, f'joint {i} is not [x, y, score, id]: {_shorten(repr(joint))}')
         try:
             x, y = float(joint[0]), float(joint[1])

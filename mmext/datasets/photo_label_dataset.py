@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The base of the project's segmentation datasets: listed (photo, label map) pairs with per-photo extras.
 
 A subclass says only where its samples are listed and how their paths are formed (:meth:`list_samples`);
@@ -6,6 +7,7 @@ the log line are made here once. Every sample may carry keypoints in OpenPose's 
 files, ``annotate_pose.py``), so the metainfo carries that format (``keypoint_names``, ``skeleton_links``,
 ``flip_indices``) and each data info the ``flip_indices`` the flip reads, as mmpose's datasets do.
 """
+
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
@@ -22,6 +24,7 @@ from .errors import DatasetError
 class Sample:
     """One listed sample: its photo and label map, an id, what to say when one of them is missing, and extra
     data info keys (``depth_path``, ``keypoints_path``, ``category``, ...). Built with keywords only."""
+
     img_path: str
     seg_map_path: str
     sample_id: str
@@ -32,6 +35,7 @@ class Sample:
 class Listing(NamedTuple):
     """Where the samples are listed (the path an empty split is reported on), the problem to report then, and
     the samples."""
+
     source: str
     empty_problem: str
     samples: Iterable[Sample]
@@ -50,17 +54,20 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
     A listed photo or label map that does not exist is a bad sample at index time: an error naming the file,
     or under ``on_bad_sample='skip'`` left out and counted.
     """
+
     # The keypoint format of the samples' keypoint files; a dataset with another format overrides it.
     POSE_METAINFO: dict = COCO18_METAINFO
     # Metainfo keys copied into every data info for the transforms (mmpose's practice): the flip reads them.
-    POSE_INFO_KEYS = ('flip_indices', )
+    POSE_INFO_KEYS = ('flip_indices',)
 
-    def __init__(self,
-                 data_root: str,
-                 classes: Sequence[str],
-                 palette: Optional[list] = None,
-                 metainfo: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        classes: Sequence[str],
+        palette: Optional[list] = None,
+        metainfo: Optional[dict] = None,
+        **kwargs,
+    ):
         """``classes`` / ``palette``: those of the chosen labels; entries of ``metainfo`` override them."""
         chosen = dict(classes=tuple(classes), **({} if palette is None else dict(palette=palette)))
         super().__init__(data_root=data_root, metainfo=dict(chosen, **(metainfo or {})), **kwargs)
@@ -84,15 +91,22 @@ class PhotoLabelDataset(BadSamplePolicyMixin, BaseSegDataset):
             if missing:
                 self.bad_at_index(DatasetError(missing, sample.missing_problem))
                 continue
-            data_list.append(dict(img_path=sample.img_path, seg_map_path=sample.seg_map_path,
-                                  sample_id=sample.sample_id, label_map=self.label_map,
-                                  reduce_zero_label=self.reduce_zero_label, seg_fields=[],
-                                  **{key: self.metainfo[key] for key in self.POSE_INFO_KEYS}, **sample.extra))
+            data_list.append(
+                dict(
+                    img_path=sample.img_path,
+                    seg_map_path=sample.seg_map_path,
+                    sample_id=sample.sample_id,
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[],
+                    **{key: self.metainfo[key] for key in self.POSE_INFO_KEYS},
+                    **sample.extra,
+                )
+            )
         if not data_list:
             raise DatasetError(listing.source, listing.empty_problem)
         print_log(f'{type(self).__name__}: {len(data_list)} samples ({self.describe()})', logger='current')
         return data_list
-
 
 
 class LabelModeDataset(PhotoLabelDataset):
@@ -102,6 +116,7 @@ class LabelModeDataset(PhotoLabelDataset):
     listed become 0), the mode that keeps the source labels (``NATIVE_MODE``), the number of source labels,
     and how a missing ``data_root`` is reported (``DATA_NAME``, ``ROOT_HINT`` with ``{data_root}``).
     """
+
     LABEL_MODES: Dict[str, tuple] = {}
     NATIVE_MODE = 'native'
     NUM_SOURCE_LABELS = 0

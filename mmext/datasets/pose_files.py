@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pose files beside any photo: Dress Code-format keypoint JSON and OpenPose-style skeleton images.
 
 Path rule (that of :mod:`mmext.datasets.depth_maps`): the photo's path under the data root with its image
@@ -9,6 +10,7 @@ File format (Dress Code's): ``{"keypoints": [[x, y, score, id], ...]}``, the 18 
 384 x 512 (W x H) frame whatever the photo's size, x scaled by 384 / W and y by 512 / H; a missing joint is
 written at (-1, -1) with score 0.
 """
+
 from typing import Tuple
 
 import numpy as np
@@ -30,8 +32,9 @@ def skeleton_path_for(photo: str, data_root: str, img_dir: str) -> str:
     return derived_path_for(photo, data_root, img_dir, SKELETONS_DIR, '.jpg')
 
 
-def dresscode_keypoints_json(keypoints: np.ndarray, scores: np.ndarray, visible: np.ndarray,
-                             image_hw: Tuple[int, int]) -> dict:
+def dresscode_keypoints_json(
+    keypoints: np.ndarray, scores: np.ndarray, visible: np.ndarray, image_hw: Tuple[int, int]
+) -> dict:
     """(K, 2) joints in the photo's pixels -> Dress Code's JSON content in the 384 x 512 frame."""
     height, width = image_hw
     frame_w, frame_h = KEYPOINT_FRAME_WH

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """How well pseudo-label keypoints agree with human parsing labels (CCP's 59 labels).
 
 For every visible joint: is it on person pixels (any non-null label within ``radius`` pixels)? For wrists:
@@ -5,21 +6,22 @@ on an arm, a hand or a sleeve; for ankles: on a leg or a shoe (again within ``ra
 from the waist line, the boundary between upper-body and lower-body garments, as a share of the person's
 height. Used by ``tools/dataset_converters/annotate_pose.py``.
 """
+
 from collections import defaultdict
 from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
 
-from .clothing_meta import CLOTHING4_LOWER, CLOTHING4_UPPER, CLOTHING4_WHOLE
 from ..structures import COCO18_KEYPOINT_NAMES
+from .clothing_meta import CLOTHING4_LOWER, CLOTHING4_UPPER, CLOTHING4_WHOLE
 
 CCP_SKIN = 41
 # Labels a wrist may lie on: skin, hand-worn items and every garment that has (or may have) sleeves.
 CCP_WRIST_LABELS = frozenset((CCP_SKIN, 9, 18, 34, 57, 10, 35) + CLOTHING4_UPPER + CLOTHING4_WHOLE)
 # Labels an ankle may lie on: skin, footwear, hosiery, long trousers and whole-body garments.
 CCP_ANKLE_LABELS = frozenset((CCP_SKIN, 7, 12, 16, 21, 28, 32, 36, 39, 43, 58, 44, 45, 53, 27, 25, 31, 14, 35))
-CCP_WAIST_UPPER = frozenset(CLOTHING4_UPPER + (3, ))  # belt counts as the top of the lower half's boundary
+CCP_WAIST_UPPER = frozenset(CLOTHING4_UPPER + (3,))  # belt counts as the top of the lower half's boundary
 CCP_WAIST_LOWER = frozenset(CLOTHING4_LOWER)
 
 WRISTS = (COCO18_KEYPOINT_NAMES.index('r_wrist'), COCO18_KEYPOINT_NAMES.index('l_wrist'))
@@ -94,8 +96,7 @@ class PoseLabelAgreement:
             if not counts or not counts['photos']:
                 continue
             visible = counts['visible']
-            row = dict(photos=counts['photos'], visible=visible,
-                       visible_pct=round(100 * visible / counts['photos'], 1))
+            row = dict(photos=counts['photos'], visible=visible, visible_pct=round(100 * visible / counts['photos'], 1))
             for check in ('on_person', 'on_arm_hand_or_sleeve', 'on_leg_or_shoe'):
                 if check in counts and visible:
                     row[f'{check}_pct'] = round(100 * counts[check] / visible, 1)
@@ -103,9 +104,11 @@ class PoseLabelAgreement:
         if self.hip_to_waist:
             distances = np.array(self.hip_to_waist)
             report['hips_to_waist_line'] = dict(
-                hips=len(distances), median_pct_of_person_height=round(100 * float(np.median(distances)), 1),
+                hips=len(distances),
+                median_pct_of_person_height=round(100 * float(np.median(distances)), 1),
                 within_5pct=round(100 * float((distances <= 0.05).mean()), 1),
-                within_10pct=round(100 * float((distances <= 0.10).mean()), 1))
+                within_10pct=round(100 * float((distances <= 0.10).mean()), 1),
+            )
         return report
 
 
@@ -129,6 +132,12 @@ class VisibilityCalibration:
             self.on_person[b] += int(inside and person[int(y), int(x)])
 
     def summary(self) -> List[dict]:
-        return [dict(score_from=float(lo), score_to=float(min(hi, 1.0)), joints=int(n),
-                     on_person_pct=round(100 * float(k) / n, 1) if n else None)
-                for lo, hi, n, k in zip(self.edges[:-1], self.edges[1:], self.total, self.on_person)]
+        return [
+            dict(
+                score_from=float(lo),
+                score_to=float(min(hi, 1.0)),
+                joints=int(n),
+                on_person_pct=round(100 * float(k) / n, 1) if n else None,
+            )
+            for lo, hi, n, k in zip(self.edges[:-1], self.edges[1:], self.total, self.on_person)
+        ]

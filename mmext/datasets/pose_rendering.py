@@ -1,6 +1,8 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Dress Code's skeleton images: OpenPose-style drawings of COCO-18 keypoints (``annotate_pose.py`` writes
 them for other photo folders). Training targets from keypoints are the codecs' work (:mod:`mmext.codecs`).
 """
+
 from typing import Sequence, Tuple
 
 import cv2
@@ -9,8 +11,12 @@ import numpy as np
 from ..structures import COCO18_SKELETON, COCO18_SKELETON_COLORS
 
 
-def draw_openpose_skeleton(size_hw: Tuple[int, int], keypoints: np.ndarray, visible: np.ndarray,
-                           limbs: Sequence[Tuple[int, int]] = COCO18_SKELETON) -> np.ndarray:
+def draw_openpose_skeleton(
+    size_hw: Tuple[int, int],
+    keypoints: np.ndarray,
+    visible: np.ndarray,
+    limbs: Sequence[Tuple[int, int]] = COCO18_SKELETON,
+) -> np.ndarray:
     """OpenPose-style drawing on black (RGB uint8): coloured limbs between visible joints and joint dots.
 
     Args:
@@ -27,12 +33,10 @@ def draw_openpose_skeleton(size_hw: Tuple[int, int], keypoints: np.ndarray, visi
         delta = keypoints[b] - keypoints[a]
         length = float(np.hypot(*delta)) / 2
         angle = float(np.degrees(np.arctan2(delta[1], delta[0])))
-        polygon = cv2.ellipse2Poly(tuple(int(v) for v in centre), (max(1, int(length)), stick), int(angle), 0,
-                                   360, 1)
+        polygon = cv2.ellipse2Poly(tuple(int(v) for v in centre), (max(1, int(length)), stick), int(angle), 0, 360, 1)
         cv2.fillConvexPoly(canvas, polygon, [int(c * 0.6) for c in colour])
     for i in range(len(keypoints)):
         if visible[i]:
             colour = COCO18_SKELETON_COLORS[i % len(COCO18_SKELETON_COLORS)]
-            cv2.circle(canvas, tuple(int(v) for v in keypoints[i]), stick, colour,
-                       -1)
+            cv2.circle(canvas, tuple(int(v) for v in keypoints[i]), stick, colour, -1)
     return canvas

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Run-length encoding of binary masks as iMaterialist (Fashion) 2019 writes it in ``EncodedPixels``.
 
 The text is whitespace separated integers taken in pairs ``start length``: ``start`` is the 1-based index of
@@ -6,6 +7,7 @@ first column (top to bottom), then down the second, and so on, over an H x W ima
 ``(row, col)`` has index ``col * H + row + 1``. Example, H = 4, W = 3: ``"1 2"`` sets ``(0, 0)`` and ``(1, 0)``;
 ``"4 2"`` sets ``(3, 0)`` and ``(0, 1)`` (a run continues at the top of the next column).
 """
+
 import numpy as np
 
 
@@ -42,8 +44,10 @@ def parse_rle(encoded: str, height: int, width: int) -> np.ndarray:
     ends = starts + lengths - 1
     if (ends > size).any():
         i = int(np.argmax(ends > size))
-        problems.append(f'run {int(starts[i])} {int(lengths[i])} ends at pixel {int(ends[i])}, after the last '
-                        f'pixel {size} of a {height} x {width} (H x W) image')
+        problems.append(
+            f'run {int(starts[i])} {int(lengths[i])} ends at pixel {int(ends[i])}, after the last '
+            f'pixel {size} of a {height} x {width} (H x W) image'
+        )
     if problems:
         raise ValueError('; '.join(problems))
     values[:, 0] -= 1

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Checks of image files and loaded samples that mmcv's and mmseg's loaders do not make.
 
 mmcv decodes a truncated JPEG without an error (the missing rows come out grey, OpenCV only prints a warning),
@@ -6,6 +7,7 @@ compares the label map with the photo or the label values with the classes. A co
 silently or crash deep inside a loss at some later iteration. These checks turn each such file into a
 :class:`DatasetError` that names the file and the problem, at the moment the sample is loaded.
 """
+
 import struct
 from typing import Optional, Tuple
 
@@ -77,12 +79,16 @@ def check_label_file(path: str) -> None:
     (mmseg casts the decoded map to uint8: a 16-bit value 300 would silently become 44)."""
     header = png_header(check_image_file(path, 'label map'))
     if header is not None and header[2] > 8:
-        raise DatasetError(path, f'{header[2]}-bit {PNG_COLOUR_TYPES.get(header[3], "?")} PNG; label maps must be '
-                           '8-bit (values above 255 would wrap around when loaded)')
+        raise DatasetError(
+            path,
+            f'{header[2]}-bit {PNG_COLOUR_TYPES.get(header[3], "?")} PNG; label maps must be '
+            '8-bit (values above 255 would wrap around when loaded)',
+        )
 
 
-def check_label_map(label: np.ndarray, path: str, image_hw: Tuple[int, int], num_classes: int,
-                    ignore_index: int) -> None:
+def check_label_map(
+    label: np.ndarray, path: str, image_hw: Tuple[int, int], num_classes: int, ignore_index: int
+) -> None:
     """``label`` (after mmseg's ``label_map`` / ``reduce_zero_label``) must be one value per pixel, the size of the
     photo, with values in ``0 .. num_classes - 1`` or ``ignore_index``.
 
@@ -90,11 +96,14 @@ def check_label_map(label: np.ndarray, path: str, image_hw: Tuple[int, int], num
         DatasetError: naming ``path`` and the first problem found.
     """
     if label.ndim != 2:
-        raise DatasetError(path, f'label map has shape {label.shape}; expected one label value per pixel (H x W), '
-                           'not a colour image')
+        raise DatasetError(
+            path, f'label map has shape {label.shape}; expected one label value per pixel (H x W), not a colour image'
+        )
     if label.shape != tuple(image_hw):
-        raise DatasetError(path, f'label map is {label.shape[0]} x {label.shape[1]} (H x W) but the photo is '
-                           f'{image_hw[0]} x {image_hw[1]}')
+        raise DatasetError(
+            path,
+            f'label map is {label.shape[0]} x {label.shape[1]} (H x W) but the photo is {image_hw[0]} x {image_hw[1]}',
+        )
     if label.dtype == np.uint8:
         present = np.flatnonzero(np.bincount(label.ravel(), minlength=256))  # much faster than np.unique
     else:
@@ -102,8 +111,9 @@ def check_label_map(label: np.ndarray, path: str, image_hw: Tuple[int, int], num
     outside = [int(v) for v in present if not 0 <= v < num_classes and v != ignore_index]
     if outside:
         shown = ', '.join(map(str, outside[:10])) + (' ...' if len(outside) > 10 else '')
-        raise DatasetError(path, f'label value(s) {shown} outside the classes 0..{num_classes - 1} (ignore index '
-                           f'{ignore_index})')
+        raise DatasetError(
+            path, f'label value(s) {shown} outside the classes 0..{num_classes - 1} (ignore index {ignore_index})'
+        )
 
 
 def check_decoded_image(image, path: str) -> None:

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Model inputs (and labels) from a dataset config, for calibrating and evaluating deployed models."""
+
 import copy
 from typing import Iterator, Optional, Sequence, Tuple
 
@@ -9,10 +11,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 
-def dataset_inputs(cfg: Config,
-                   loader: str = 'val_dataloader',
-                   num: Optional[int] = None,
-                   shape: Optional[Sequence[int]] = None) -> Iterator[Tuple[torch.Tensor, Optional[np.ndarray]]]:
+def dataset_inputs(
+    cfg: Config, loader: str = 'val_dataloader', num: Optional[int] = None, shape: Optional[Sequence[int]] = None
+) -> Iterator[Tuple[torch.Tensor, Optional[np.ndarray]]]:
     """Yield ``(input, label)`` for the first ``num`` samples of ``cfg[loader].dataset``.
 
     Every sample goes through the *test* pipeline of ``cfg.val_dataloader`` (deterministic: calibration
@@ -23,6 +24,7 @@ def dataset_inputs(cfg: Config,
     label is the ground-truth map at the original resolution (None when the sample has none).
     """
     from mmseg.registry import DATASETS, MODELS
+
     init_default_scope('mmseg')
     dataset_cfg = copy.deepcopy(cfg[loader].dataset)
     dataset_cfg.pipeline = copy.deepcopy(cfg.val_dataloader.dataset.pipeline)

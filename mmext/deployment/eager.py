@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Faster eager PyTorch inference: BatchNorm folding, channels_last, reduced precision, torch.compile."""
+
 import copy
 from typing import Callable, Optional
 
@@ -10,8 +12,12 @@ PRECISIONS = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat
 
 
 def _foldable(conv: nn.Module, norm: nn.Module) -> bool:
-    return (type(conv) is nn.Conv2d and type(norm) in (nn.BatchNorm2d, nn.SyncBatchNorm)
-            and norm.track_running_stats and norm.running_mean is not None)
+    return (
+        type(conv) is nn.Conv2d
+        and type(norm) in (nn.BatchNorm2d, nn.SyncBatchNorm)
+        and norm.track_running_stats
+        and norm.running_mean is not None
+    )
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:
@@ -52,17 +58,21 @@ def check_precision(precision: str, device: str) -> torch.dtype:
     if precision not in PRECISIONS:
         raise ValueError(f'unknown precision {precision!r}; choose one of {sorted(PRECISIONS)}')
     if precision == 'fp16' and not device.startswith('cuda'):
-        raise ValueError('fp16 inference needs a CUDA device (CPU kernels for float16 convolutions are missing or '
-                         'slow); on the CPU use bf16 or fp32')
+        raise ValueError(
+            'fp16 inference needs a CUDA device (CPU kernels for float16 convolutions are missing or '
+            'slow); on the CPU use bf16 or fp32'
+        )
     return PRECISIONS[precision]
 
 
-def optimize_eager(model: nn.Module,
-                   device: str = 'cpu',
-                   fuse_bn: bool = False,
-                   channels_last: bool = False,
-                   precision: str = 'fp32',
-                   compile_mode: Optional[str] = None) -> Callable[[torch.Tensor], torch.Tensor]:
+def optimize_eager(
+    model: nn.Module,
+    device: str = 'cpu',
+    fuse_bn: bool = False,
+    channels_last: bool = False,
+    precision: str = 'fp32',
+    compile_mode: Optional[str] = None,
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """Wrap an eval-mode tensor->logits module into a callable with the chosen optimisations.
 
     Inputs are cast and laid out to match (the callable takes a float32 NCHW tensor on ``device``) and

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Build a config's segmentor for inference and load a checkpoint into it strictly."""
+
 from typing import Optional, Tuple
 
 from mmengine.config import Config
@@ -8,8 +10,9 @@ from ..utils.benchmarking import build_inference_segmentor
 from ..utils.pretrained import load_checkpoint_strictly
 
 
-def load_segmentor(config: str, checkpoint: Optional[str] = None,
-                   cfg_options: Optional[dict] = None) -> Tuple[Config, nn.Module]:
+def load_segmentor(
+    config: str, checkpoint: Optional[str] = None, cfg_options: Optional[dict] = None
+) -> Tuple[Config, nn.Module]:
     """The config (with ``cfg_options`` merged) and its eval-mode segmentor on the CPU.
 
     A checkpoint must fit the model exactly (strict load): exported or benchmarked weights that silently

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Export a segmentor's inference path to ONNX, check it against PyTorch in ONNX Runtime, simplify it."""
+
 import copy
 import os
 import os.path as osp
@@ -14,8 +16,7 @@ from ..utils.benchmarking import TensorMode
 INPUT_NAME, OUTPUT_NAME = 'input', 'logits'
 
 
-def export_onnx(segmentor: nn.Module, path: str, shape: Sequence[int], dynamic: bool = False,
-                opset: int = 17) -> str:
+def export_onnx(segmentor: nn.Module, path: str, shape: Sequence[int], dynamic: bool = False, opset: int = 17) -> str:
     """Write the segmentation path (``mode='tensor'``: image batch -> decode-head logits) to ``path``.
 
     Auxiliary task heads are not part of ``mode='tensor'``, so a multi-task model exports exactly its
@@ -28,14 +29,24 @@ def export_onnx(segmentor: nn.Module, path: str, shape: Sequence[int], dynamic: 
     example = torch.randn(*shape)
     dynamic_axes = None
     if dynamic:
-        dynamic_axes = {INPUT_NAME: {0: 'batch', 2: 'height', 3: 'width'},
-                        OUTPUT_NAME: {0: 'batch', 2: 'logit_height', 3: 'logit_width'}}
+        dynamic_axes = {
+            INPUT_NAME: {0: 'batch', 2: 'height', 3: 'width'},
+            OUTPUT_NAME: {0: 'batch', 2: 'logit_height', 3: 'logit_width'},
+        }
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
         # Tracer warnings about Python ints from tensor shapes: expected, the shapes are checked by ``verify``.
         warnings.simplefilter('ignore')
-        torch.onnx.export(module, (example, ), path, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                          dynamic_axes=dynamic_axes, opset_version=opset, dynamo=False)
+        torch.onnx.export(
+            module,
+            (example,),
+            path,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes=dynamic_axes,
+            opset_version=opset,
+            dynamo=False,
+        )
     return path
 
 
@@ -43,6 +54,7 @@ def simplify_onnx(path: str, out: Optional[str] = None) -> str:
     """Constant folding and graph clean-up by onnxslim (shape-preserving rewrites only), checked by onnx."""
     import onnx
     import onnxslim
+
     model = onnxslim.slim(onnx.load(path))
     onnx.checker.check_model(model)
     out = out or path
@@ -59,6 +71,7 @@ def compare_with_torch(path: str, segmentor: nn.Module, x: torch.Tensor, threads
     implementations differ by a few 1e-3; the float64 reference tells rounding from a wrong graph.
     """
     from .ort_runner import OrtRunner
+
     with torch.no_grad():
         expected = TensorMode(segmentor).eval()(x).numpy()
         exact = TensorMode(copy.deepcopy(segmentor).double()).eval()(x.double()).numpy()
@@ -66,7 +79,11 @@ def compare_with_torch(path: str, segmentor: nn.Module, x: torch.Tensor, threads
     if got.shape != expected.shape:
         raise ValueError(f'{path}: ONNX Runtime output shape {got.shape} != PyTorch {expected.shape}')
     classes = exact.argmax(1)
-    return dict(max_abs_diff=float(np.abs(got - expected).max()), ort_vs_fp64=float(np.abs(got - exact).max()),
-                torch_vs_fp64=float(np.abs(expected - exact).max()), max_abs_logit=float(np.abs(exact).max()),
-                ort_class_agreement=float((got.argmax(1) == classes).mean()),
-                torch_class_agreement=float((expected.argmax(1) == classes).mean()))
+    return dict(
+        max_abs_diff=float(np.abs(got - expected).max()),
+        ort_vs_fp64=float(np.abs(got - exact).max()),
+        torch_vs_fp64=float(np.abs(expected - exact).max()),
+        max_abs_logit=float(np.abs(exact).max()),
+        ort_class_agreement=float((got.argmax(1) == classes).mean()),
+        torch_class_agreement=float((expected.argmax(1) == classes).mean()),
+    )

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """An ONNX Runtime session as a callable on arrays, with the thread count and optimisation level set."""
+
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -18,16 +20,24 @@ class OrtRunner:
 
     LEVELS = ('disable', 'basic', 'extended', 'all')
 
-    def __init__(self, path: str, threads: Optional[int] = None, optimization: str = 'all',
-                 providers: Sequence[str] = ('CPUExecutionProvider', )):
+    def __init__(
+        self,
+        path: str,
+        threads: Optional[int] = None,
+        optimization: str = 'all',
+        providers: Sequence[str] = ('CPUExecutionProvider',),
+    ):
         import onnxruntime as ort
+
         if optimization not in self.LEVELS:
             raise ValueError(f'unknown optimization level {optimization!r}; choose one of {self.LEVELS}')
         available = ort.get_available_providers()
         missing = [p for p in providers if p not in available]
         if missing:
-            raise ValueError(f'ONNX Runtime execution provider(s) {missing} are not available in this onnxruntime '
-                             f'({ort.__version__}: {available}); CUDA / TensorRT need the onnxruntime-gpu package')
+            raise ValueError(
+                f'ONNX Runtime execution provider(s) {missing} are not available in this onnxruntime '
+                f'({ort.__version__}: {available}); CUDA / TensorRT need the onnxruntime-gpu package'
+            )
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1

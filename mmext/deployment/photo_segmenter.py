@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Photo in, class map out: a deployed segmentor as a user calls it, pre- and post-processing included.
 
 The model runs in ONNX Runtime (fp32 or INT8 .onnx from tools/deployment/) or as any logits callable;
@@ -6,6 +7,7 @@ BGR -> RGB, mean/std); post-processing resizes the logits to the photo bilinearl
 This is what ``tools/analysis_tools/peer_eval.py`` and ``benchmark.py --peer`` time against MediaPipe, whose
 ``process`` likewise takes the photo and returns a mask at its size.
 """
+
 from typing import Callable, Optional, Sequence, Tuple
 
 import cv2
@@ -18,6 +20,7 @@ from .ort_runner import OrtRunner
 def test_resize(cfg: Config) -> Tuple[Tuple[int, int], bool]:
     """``scale`` and ``keep_ratio`` of the test pipeline's ``Resize`` (or ``DepthAwareResize``)."""
     from mmext.datasets.transforms.geometry import RESIZE_TYPES
+
     for step in cfg.test_dataloader.dataset.pipeline:
         if step['type'] in RESIZE_TYPES:
             return tuple(step['scale']), bool(step.get('keep_ratio', False))
@@ -44,8 +47,14 @@ class PhotoSegmenter:
         mean, std: per-channel normalisation of the RGB input (the data preprocessor's).
     """
 
-    def __init__(self, logits: Callable[[np.ndarray], np.ndarray], scale: Sequence[int], mean: Sequence[float],
-                 std: Sequence[float], keep_ratio: bool = True):
+    def __init__(
+        self,
+        logits: Callable[[np.ndarray], np.ndarray],
+        scale: Sequence[int],
+        mean: Sequence[float],
+        std: Sequence[float],
+        keep_ratio: bool = True,
+    ):
         self.logits = logits
         self.scale = tuple(scale)
         self.keep_ratio = keep_ratio

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Post-training static INT8 quantization of an ONNX model for ONNX Runtime, calibrated on real images."""
+
 import os
 import os.path as osp
 import tempfile
@@ -28,13 +30,15 @@ class TensorCalibrationReader:
         self.position = 0
 
 
-def quantize_int8(fp32_path: str,
-                  out_path: str,
-                  calibration_inputs: Sequence[torch.Tensor],
-                  fmt: str = 'qdq',
-                  per_channel: bool = True,
-                  method: str = 'minmax',
-                  op_types: Optional[Sequence[str]] = None) -> str:
+def quantize_int8(
+    fp32_path: str,
+    out_path: str,
+    calibration_inputs: Sequence[torch.Tensor],
+    fmt: str = 'qdq',
+    per_channel: bool = True,
+    method: str = 'minmax',
+    op_types: Optional[Sequence[str]] = None,
+) -> str:
     """Quantize ``fp32_path`` to INT8 with activation ranges calibrated on ``calibration_inputs``.
 
     Weights signed int8 (per output channel with ``per_channel``), activations unsigned uint8 -- the
@@ -43,8 +47,8 @@ def quantize_int8(fp32_path: str,
     writes integer operators (QLinearConv, ...) directly. The model first goes through ORT's quantization
     pre-processing (shape inference, graph optimisation), as its documentation recommends.
     """
-    from onnxruntime.quantization import (CalibrationMethod, QuantFormat, QuantType, quant_pre_process,
-                                          quantize_static)
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quant_pre_process, quantize_static
+
     if fmt not in FORMATS:
         raise ValueError(f'unknown quantization format {fmt!r}; choose one of {FORMATS}')
     if method not in CALIBRATION_METHODS:
@@ -52,6 +56,7 @@ def quantize_int8(fp32_path: str,
     if not calibration_inputs:
         raise ValueError('no calibration inputs: static quantization needs images to calibrate on')
     import onnx
+
     input_name = onnx.load(fp32_path, load_external_data=False).graph.input[0].name
     os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,6 +71,10 @@ def quantize_int8(fp32_path: str,
             per_channel=per_channel,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
-            calibrate_method={'minmax': CalibrationMethod.MinMax, 'entropy': CalibrationMethod.Entropy,
-                              'percentile': CalibrationMethod.Percentile}[method])
+            calibrate_method={
+                'minmax': CalibrationMethod.MinMax,
+                'entropy': CalibrationMethod.Entropy,
+                'percentile': CalibrationMethod.Percentile,
+            }[method],
+        )
     return out_path

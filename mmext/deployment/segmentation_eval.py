@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """IoU of any logits function (PyTorch, ONNX Runtime fp32 or INT8) on labelled inputs, side by side."""
+
 from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -26,18 +28,21 @@ def class_lookup(num_model_classes: int, pred_map: Optional[Dict[int, int]]) -> 
 
 def predict_label_map(logits: np.ndarray, size: Tuple[int, int], lookup: Optional[np.ndarray]) -> np.ndarray:
     """Resize (1, C, h, w) logits bilinearly to ``size``, take the argmax, map classes."""
-    resized = F.interpolate(torch.from_numpy(np.asarray(logits, dtype=np.float32)), size=size, mode='bilinear',
-                            align_corners=False)
+    resized = F.interpolate(
+        torch.from_numpy(np.asarray(logits, dtype=np.float32)), size=size, mode='bilinear', align_corners=False
+    )
     prediction = resized[0].argmax(0).numpy()
     return lookup[prediction] if lookup is not None else prediction
 
 
-def evaluate_side_by_side(models: Dict[str, Callable[[torch.Tensor], np.ndarray]],
-                          samples: Iterable[Tuple[torch.Tensor, np.ndarray]],
-                          classes: Sequence[str],
-                          pred_map: Optional[Dict[int, int]] = None,
-                          ignore_index: int = 255,
-                          progress: Optional[Callable[[int], None]] = None) -> dict:
+def evaluate_side_by_side(
+    models: Dict[str, Callable[[torch.Tensor], np.ndarray]],
+    samples: Iterable[Tuple[torch.Tensor, np.ndarray]],
+    classes: Sequence[str],
+    pred_map: Optional[Dict[int, int]] = None,
+    ignore_index: int = 255,
+    progress: Optional[Callable[[int], None]] = None,
+) -> dict:
     """Dataset-level IoU per class and mIoU of every model on the same samples.
 
     Also reports, for every model after the first, the share of labelled pixels whose prediction agrees
@@ -61,8 +66,10 @@ def evaluate_side_by_side(models: Dict[str, Callable[[torch.Tensor], np.ndarray]
                 lookups[name] = class_lookup(logits.shape[1], pred_map)
             prediction = predict_label_map(logits, label.shape, lookups[name])
             if prediction.max() >= num_classes:
-                raise ValueError(f'{name} predicts class {prediction.max()} but the dataset has {num_classes} '
-                                 'classes (map the model\'s classes with pred_map)')
+                raise ValueError(
+                    f'{name} predicts class {prediction.max()} but the dataset has {num_classes} '
+                    'classes (map the model\'s classes with pred_map)'
+                )
             confusion[name] += confusion_matrix(label, prediction, num_classes, ignore_index)
             if first is None:
                 first = prediction
@@ -72,9 +79,11 @@ def evaluate_side_by_side(models: Dict[str, Callable[[torch.Tensor], np.ndarray]
     results = {}
     for name, matrix in confusion.items():
         score = scores(matrix)
-        results[name] = dict(mIoU=float(np.nanmean(score['IoU']) * 100),
-                             IoU={cls: float(v * 100) for cls, v in zip(classes, score['IoU'])},
-                             aAcc=float(score['aAcc'] * 100))
+        results[name] = dict(
+            mIoU=float(np.nanmean(score['IoU']) * 100),
+            IoU={cls: float(v * 100) for cls, v in zip(classes, score['IoU'])},
+            aAcc=float(score['aAcc'] * 100),
+        )
         if name != reference:
             results[name]['pixel_agreement_with_' + reference] = agree[name] / max(labelled, 1) * 100
     return results

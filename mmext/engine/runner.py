@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """mmengine's Runner with what a preemptible multi-GPU job needs from the two steps hooks cannot reach: building
 the data loaders and wrapping the model."""
+
 import atexit
 import multiprocessing
 import multiprocessing.util
@@ -16,7 +18,6 @@ from torch.utils.data import DataLoader
 
 from .hooks.channels_last_hook import channels_last_declared, to_channels_last
 from .hooks.preemption_checkpoint_hook import STOP_SIGNALS
-
 
 # Set when the main process exits. Python's multiprocessing stops daemonic children -- the loader workers -- at
 # exit with SIGTERM and then joins them; workers that ignore SIGTERM must leave by themselves then. One flag per
@@ -66,8 +67,9 @@ class LeaveStopSignalsToMainProcess:
     Picklable, for the spawn start method.
     """
 
-    def __init__(self, wrapped: Optional[Callable[[int], None]] = None, signals: Sequence[str] = STOP_SIGNALS,
-                 main_exiting=None):
+    def __init__(
+        self, wrapped: Optional[Callable[[int], None]] = None, signals: Sequence[str] = STOP_SIGNALS, main_exiting=None
+    ):
         self.wrapped = wrapped
         self.signals = tuple(signals)
         self.main_exiting = main_exiting
@@ -76,8 +78,9 @@ class LeaveStopSignalsToMainProcess:
         for name in self.signals:
             signal.signal(getattr(signal, name), signal.SIG_IGN)
         if self.main_exiting is not None:
-            threading.Thread(target=_exit_when_set, args=(self.main_exiting, ), daemon=True,
-                             name='exit-with-main-process').start()
+            threading.Thread(
+                target=_exit_when_set, args=(self.main_exiting,), daemon=True, name='exit-with-main-process'
+            ).start()
         if self.wrapped is not None:
             self.wrapped(worker_id)
 
@@ -85,11 +88,15 @@ class LeaveStopSignalsToMainProcess:
 def leave_stop_signals_to_main_process(loader: DataLoader) -> DataLoader:
     """Chain :class:`LeaveStopSignalsToMainProcess` in front of ``loader``'s ``worker_init_fn`` (before its
     workers start; once is enough)."""
-    if isinstance(loader, DataLoader) and loader.num_workers > 0 and \
-            not isinstance(loader.worker_init_fn, LeaveStopSignalsToMainProcess):
+    if (
+        isinstance(loader, DataLoader)
+        and loader.num_workers > 0
+        and not isinstance(loader.worker_init_fn, LeaveStopSignalsToMainProcess)
+    ):
         context = loader.multiprocessing_context or multiprocessing.get_context()
-        loader.worker_init_fn = LeaveStopSignalsToMainProcess(loader.worker_init_fn,
-                                                              main_exiting=_main_exiting_flag(context))
+        loader.worker_init_fn = LeaveStopSignalsToMainProcess(
+            loader.worker_init_fn, main_exiting=_main_exiting_flag(context)
+        )
     return loader
 
 
@@ -134,8 +141,9 @@ class MMExtRunner(Runner):
     """
 
     @staticmethod
-    def build_dataloader(dataloader: Union[DataLoader, Dict], seed: Optional[int] = None,
-                         diff_rank_seed: bool = False) -> DataLoader:
+    def build_dataloader(
+        dataloader: Union[DataLoader, Dict], seed: Optional[int] = None, diff_rank_seed: bool = False
+    ) -> DataLoader:
         loader = Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
         return leave_stop_signals_to_main_process(loader)
 

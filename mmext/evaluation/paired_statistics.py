@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Paired comparisons of two models evaluated on the same images: the mean paired difference of a metric with a
 t interval over the pairs (seeds, or cross-validation folds), and a per-image bootstrap interval of the
 dataset-level mIoU difference.
@@ -14,6 +15,7 @@ Two ways of pairing runs, two bootstraps:
   :func:`pool_held_out` checks that the two sides of each fold saw the same images and that no image is held
   out twice, and concatenates the folds; the bootstrap then resamples the pooled images (one "run" per side).
 """
+
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Tuple
 
@@ -27,6 +29,7 @@ Interval = Tuple[float, float]
 class PairedDifference:
     """Mean of the paired differences ``ours - theirs``, the differences themselves (in pairing order) and the
     two-sided t interval of their mean (None with fewer than two pairs)."""
+
     mean: float
     per_pair: List[float]
     interval: Optional[Interval]
@@ -70,19 +73,23 @@ def dataset_miou(intersection: np.ndarray, union: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class PerImageCounts:
     """Intersection and union pixel counts per image and class of one evaluation, with the images' names."""
+
     images: Tuple[str, ...]
     intersection: np.ndarray  # (images, classes), float64
     union: np.ndarray  # (images, classes), float64
     classes: Optional[Tuple[str, ...]] = None
 
     def __post_init__(self) -> None:
-        shape = (len(self.images), ) + tuple(np.shape(self.intersection)[1:])
+        shape = (len(self.images),) + tuple(np.shape(self.intersection)[1:])
         if np.ndim(self.intersection) != 2 or np.shape(self.intersection) != shape:
-            raise ValueError(f'intersection counts of shape {np.shape(self.intersection)} do not match '
-                             f'{len(self.images)} images')
+            raise ValueError(
+                f'intersection counts of shape {np.shape(self.intersection)} do not match {len(self.images)} images'
+            )
         if np.shape(self.union) != np.shape(self.intersection):
-            raise ValueError(f'union counts of shape {np.shape(self.union)} differ from the intersection\'s '
-                             f'{np.shape(self.intersection)}')
+            raise ValueError(
+                f'union counts of shape {np.shape(self.union)} differ from the intersection\'s '
+                f'{np.shape(self.intersection)}'
+            )
         if self.classes is not None and len(self.classes) != shape[1]:
             raise ValueError(f'{len(self.classes)} class names for {shape[1]} classes of counts')
 
@@ -90,9 +97,12 @@ class PerImageCounts:
     def from_record(cls, record: Mapping) -> 'PerImageCounts':
         """From a ``per_image`` record: ``images``, ``intersection`` and ``union`` (lists), optional ``classes``."""
         classes = record.get('classes')
-        return cls(images=tuple(record['images']), intersection=np.asarray(record['intersection'], np.float64),
-                   union=np.asarray(record['union'], np.float64),
-                   classes=None if classes is None else tuple(classes))
+        return cls(
+            images=tuple(record['images']),
+            intersection=np.asarray(record['intersection'], np.float64),
+            union=np.asarray(record['union'], np.float64),
+            classes=None if classes is None else tuple(classes),
+        )
 
 
 def check_same_images(counts: Sequence[PerImageCounts]) -> None:
@@ -103,15 +113,19 @@ def check_same_images(counts: Sequence[PerImageCounts]) -> None:
     for other in counts[1:]:
         if other.images != first.images:
             missing = sorted(set(first.images) ^ set(other.images))
-            detail = (f'{len(missing)} images in one and not the other (e.g. {missing[:3]})' if missing
-                      else 'the same images in another order')
+            detail = (
+                f'{len(missing)} images in one and not the other (e.g. {missing[:3]})'
+                if missing
+                else 'the same images in another order'
+            )
             raise ValueError(f'runs were evaluated on different images ({detail}): no per-image pairing possible')
         if first.classes is not None and other.classes is not None and other.classes != first.classes:
             raise ValueError(f'runs were evaluated with different classes: {first.classes} and {other.classes}')
 
 
-def pool_held_out(ours: Sequence[PerImageCounts],
-                  theirs: Sequence[PerImageCounts]) -> Tuple[PerImageCounts, PerImageCounts]:
+def pool_held_out(
+    ours: Sequence[PerImageCounts], theirs: Sequence[PerImageCounts]
+) -> Tuple[PerImageCounts, PerImageCounts]:
     """Pool cross-validation folds: ``ours[k]`` and ``theirs[k]`` are the two models' evaluations on fold k's
     held-out images. Checks that both sides of each fold saw the same images and that no image is held out in
     two folds, then concatenates the folds' counts, image by image, into one evaluation per side."""
@@ -131,20 +145,30 @@ def pool_held_out(ours: Sequence[PerImageCounts],
     for k, fold in enumerate(ours):
         for image in fold.images:
             if image in seen:
-                raise ValueError(f'image {image!r} is held out in paired folds {seen[image]} and {k}: the folds '
-                                 'do not partition the images')
+                raise ValueError(
+                    f'image {image!r} is held out in paired folds {seen[image]} and {k}: the folds '
+                    'do not partition the images'
+                )
             seen[image] = k
 
     def concatenate(side: Sequence[PerImageCounts]) -> PerImageCounts:
-        return PerImageCounts(images=tuple(image for fold in side for image in fold.images),
-                              intersection=np.concatenate([fold.intersection for fold in side]),
-                              union=np.concatenate([fold.union for fold in side]), classes=side[0].classes)
+        return PerImageCounts(
+            images=tuple(image for fold in side for image in fold.images),
+            intersection=np.concatenate([fold.intersection for fold in side]),
+            union=np.concatenate([fold.union for fold in side]),
+            classes=side[0].classes,
+        )
 
     return concatenate(ours), concatenate(theirs)
 
 
-def bootstrap_miou_difference(ours: Sequence[PerImageCounts], theirs: Sequence[PerImageCounts], resamples: int,
-                              rng: np.random.Generator, confidence: float = 0.95) -> Interval:
+def bootstrap_miou_difference(
+    ours: Sequence[PerImageCounts],
+    theirs: Sequence[PerImageCounts],
+    resamples: int,
+    rng: np.random.Generator,
+    confidence: float = 0.95,
+) -> Interval:
     """Percentile interval of the difference in dataset-level mIoU between two sides, resampling images.
 
     Each side is one or more evaluations (seeds) of the same images; the statistic is the mean over a side's
@@ -156,8 +180,10 @@ def bootstrap_miou_difference(ours: Sequence[PerImageCounts], theirs: Sequence[P
     if resamples < 1:
         raise ValueError(f'resamples must be at least 1, got {resamples}')
     if len(ours) != len(theirs) or not ours:
-        raise ValueError(f'{len(ours)} evaluations on one side and {len(theirs)} on the other: the bootstrap needs '
-                         'the same number (at least one) on both')
+        raise ValueError(
+            f'{len(ours)} evaluations on one side and {len(theirs)} on the other: the bootstrap needs '
+            'the same number (at least one) on both'
+        )
     check_same_images(list(ours) + list(theirs))
     num_images = len(ours[0].images)
     if num_images == 0:

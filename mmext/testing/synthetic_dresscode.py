@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """A synthetic stand-in for Dress Code, written in the real layout (see :mod:`mmext.datasets.dresscode`).
 
 Every sample is a standing person drawn from a random pose: COCO-18 joints are placed from random body
@@ -20,6 +21,7 @@ Sample ``i`` of category ``c`` depends only on ``(seed, c, i)``: the output is d
 Used by the tests' fixtures, the quickstart and the ablation demo; its command line is
 ``tools/misc/make_synthetic_dresscode.py``.
 """
+
 import io
 import json
 import os
@@ -51,6 +53,7 @@ ID_OFFSETS = {'upper_body': 0, 'lower_body': 100000, 'dresses': 200000}
 @dataclass
 class Pose:
     """Joints in the 384 x 512 keypoint frame plus the body measures the painter needs."""
+
     joints: np.ndarray  # (18, 2) float, frame coordinates
     visible: np.ndarray  # (18,) bool
     body_height: float  # head top to ankles, frame pixels
@@ -154,7 +157,8 @@ def sample_outfit(rng: np.random.Generator, category: str) -> Outfit:
         sunglasses=rng.random() < 0.1,
         scarf=rng.random() < 0.08,
         bag=rng.random() < 0.12,
-        long_hair=rng.random() < 0.5)
+        long_hair=rng.random() < 0.5,
+    )
 
 
 class Painter:
@@ -172,8 +176,14 @@ class Painter:
 
     def segment(self, label: int, a, b, thickness: float) -> None:
         pa, pb = self.px(a), self.px(b)
-        cv2.line(self.labels, tuple(int(v) for v in np.round(pa)), tuple(int(v) for v in np.round(pb)), label,
-                 max(1, int(round(thickness * self.unit))), cv2.LINE_8)
+        cv2.line(
+            self.labels,
+            tuple(int(v) for v in np.round(pa)),
+            tuple(int(v) for v in np.round(pb)),
+            label,
+            max(1, int(round(thickness * self.unit))),
+            cv2.LINE_8,
+        )
         radius = max(1, int(round(thickness * self.unit / 2)))
         for p in (pa, pb):
             cv2.circle(self.labels, tuple(int(v) for v in np.round(p)), radius, label, -1, cv2.LINE_8)
@@ -208,11 +218,20 @@ def paint_labels(size_hw: Tuple[int, int], pose: Pose, outfit: Outfit) -> np.nda
     face_centre = _lerp(j[NOSE], (j[R_EYE] + j[L_EYE]) / 2, 0.3)
 
     if outfit.long_hair:
-        p.polygon(HAIR, [face_centre + [-0.05 * h, -0.03 * h], face_centre + [0.05 * h, -0.03 * h],
-                         face_centre + [0.06 * h, 0.13 * h], face_centre + [-0.06 * h, 0.13 * h]])
+        p.polygon(
+            HAIR,
+            [
+                face_centre + [-0.05 * h, -0.03 * h],
+                face_centre + [0.05 * h, -0.03 * h],
+                face_centre + [0.06 * h, 0.13 * h],
+                face_centre + [-0.06 * h, 0.13 * h],
+            ],
+        )
     # Legs and shoes.
-    for label, shoe, (hip, knee, ankle) in ((RIGHT_LEG, RIGHT_SHOE, (R_HIP, R_KNEE, R_ANK)),
-                                            (LEFT_LEG, LEFT_SHOE, (L_HIP, L_KNEE, L_ANK))):
+    for label, shoe, (hip, knee, ankle) in (
+        (RIGHT_LEG, RIGHT_SHOE, (R_HIP, R_KNEE, R_ANK)),
+        (LEFT_LEG, LEFT_SHOE, (L_HIP, L_KNEE, L_ANK)),
+    ):
         p.segment(label, j[hip], j[knee], 0.085 * g)
         p.segment(label, j[knee], j[ankle], 0.06 * g)
         foot = j[ankle] + [np.sign(j[ankle, 0] - mid_x) * 0.01 * h, 0.02 * h]
@@ -243,9 +262,19 @@ def paint_labels(size_hw: Tuple[int, int], pose: Pose, outfit: Outfit) -> np.nda
     shoulders = [_outward(j[R_SHO], mid_x, 0.015 * h), _outward(j[L_SHO], mid_x, 0.015 * h)]
     hem_points = [hips_line[0] + [0, hem * h], hips_line[1] + [0, hem * h]]
     neckline = [_lerp(j[NECK], j[R_SHO], 0.35) + [0, -0.01 * h], _lerp(j[NECK], j[L_SHO], 0.35) + [0, -0.01 * h]]
-    p.polygon(torso_label, [neckline[0], shoulders[0], _lerp(shoulders[0], hem_points[0], 0.45) + [0.01 * h, 0],
-                            hem_points[0], hem_points[1],
-                            _lerp(shoulders[1], hem_points[1], 0.45) - [0.01 * h, 0], shoulders[1], neckline[1]])
+    p.polygon(
+        torso_label,
+        [
+            neckline[0],
+            shoulders[0],
+            _lerp(shoulders[0], hem_points[0], 0.45) + [0.01 * h, 0],
+            hem_points[0],
+            hem_points[1],
+            _lerp(shoulders[1], hem_points[1], 0.45) - [0.01 * h, 0],
+            shoulders[1],
+            neckline[1],
+        ],
+    )
     if outfit.belt:
         p.segment(BELT, waist[0], waist[1], 0.025)
 
@@ -273,19 +302,28 @@ def paint_labels(size_hw: Tuple[int, int], pose: Pose, outfit: Outfit) -> np.nda
         p.segment(SCARF, _lerp(j[NECK], j[R_SHO], 0.3), _lerp(j[NECK], j[L_SHO], 0.3), 0.035)
     if outfit.bag:
         hand = j[R_WRI]
-        p.polygon(BAG, [hand + [-0.04 * h, 0.01 * h], hand + [0.04 * h, 0.01 * h], hand + [0.045 * h, 0.09 * h],
-                        hand + [-0.045 * h, 0.09 * h]])
+        p.polygon(
+            BAG,
+            [
+                hand + [-0.04 * h, 0.01 * h],
+                hand + [0.04 * h, 0.01 * h],
+                hand + [0.045 * h, 0.09 * h],
+                hand + [-0.045 * h, 0.09 * h],
+            ],
+        )
     return p.labels
 
 
-def _paint_skirt(p: Painter, label: int, waist: List[np.ndarray], j: np.ndarray, length: float, girth: float,
-                 height: float) -> None:
+def _paint_skirt(
+    p: Painter, label: int, waist: List[np.ndarray], j: np.ndarray, length: float, girth: float, height: float
+) -> None:
     """A skirt flaring from the waist over the thighs; ``length`` is a fraction of hip -> ankle."""
     hem_r = _lerp(j[R_HIP], j[R_ANK], length)
     hem_l = _lerp(j[L_HIP], j[L_ANK], length)
     flare = (0.04 + 0.08 * length) * height * girth**0.5
-    p.polygon(label, [waist[0] + [-0.01 * height, 0], waist[1] + [0.01 * height, 0], hem_l + [flare, 0],
-                      hem_r + [-flare, 0]])
+    p.polygon(
+        label, [waist[0] + [-0.01 * height, 0], waist[1] + [0.01 * height, 0], hem_l + [flare, 0], hem_r + [-flare, 0]]
+    )
 
 
 # ------------------------------------------------------------------------------------------- appearance
@@ -298,11 +336,11 @@ def _pattern(rng: np.random.Generator, size_hw: Tuple[int, int], colour: np.ndar
     period = max(4.0, rng.uniform(0.02, 0.06) * scale)
     if kind == 'stripes':
         angle = rng.uniform(0, np.pi)
-        mask = (np.sin((xx * np.cos(angle) + yy * np.sin(angle)) * 2 * np.pi / period) > 0)
+        mask = np.sin((xx * np.cos(angle) + yy * np.sin(angle)) * 2 * np.pi / period) > 0
     elif kind == 'checks':
         mask = ((xx // period).astype(int) + (yy // period).astype(int)) % 2 == 0
     elif kind == 'dots':
-        mask = ((xx % period - period / 2)**2 + (yy % period - period / 2)**2) < (period / 4)**2
+        mask = ((xx % period - period / 2) ** 2 + (yy % period - period / 2) ** 2) < (period / 4) ** 2
     else:
         mask = None
     texture = np.empty((height, width, 3), np.float32)
@@ -320,8 +358,9 @@ def _random_colour(rng: np.random.Generator) -> np.ndarray:
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
 
 
-SKIN_TONES = np.array([[255, 224, 196], [241, 194, 155], [224, 172, 125], [198, 134, 90], [141, 85, 54],
-                       [95, 60, 40]], np.float32)
+SKIN_TONES = np.array(
+    [[255, 224, 196], [241, 194, 155], [224, 172, 125], [198, 134, 90], [141, 85, 54], [95, 60, 40]], np.float32
+)
 HAIR_COLOURS = np.array([[20, 15, 10], [60, 40, 25], [120, 80, 40], [200, 170, 110], [150, 60, 30]], np.float32)
 
 
@@ -335,8 +374,15 @@ def render_photo(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
     photo *= gradient[:, None, None]
     skin = SKIN_TONES[rng.integers(len(SKIN_TONES))] + rng.uniform(-10, 10, 3)
     hair = HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))]
-    flat = {HAIR: hair, HEAD: skin, LEFT_LEG: skin, RIGHT_LEG: skin, LEFT_ARM: skin, RIGHT_ARM: skin,
-            SUNGLASSES: np.float32([15, 15, 20])}
+    flat = {
+        HAIR: hair,
+        HEAD: skin,
+        LEFT_LEG: skin,
+        RIGHT_LEG: skin,
+        LEFT_ARM: skin,
+        RIGHT_ARM: skin,
+        SUNGLASSES: np.float32([15, 15, 20]),
+    }
     shoes = np.float32(_random_colour(rng) * 0.4)
     flat[LEFT_SHOE] = flat[RIGHT_SHOE] = shoes
     for label in np.unique(labels):
@@ -360,8 +406,9 @@ def render_photo(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
 
 def render_garment(rng: np.random.Generator, size_hw: Tuple[int, int], outfit: Outfit, category: str) -> np.ndarray:
     """The in-shop garment photo: the category's garment on a canonical pose, on white."""
-    canonical = Pose(joints=_canonical_joints(), visible=np.ones(NUM_KEYPOINTS, bool), body_height=470.0,
-                     girth=1.0, turn=1.0)
+    canonical = Pose(
+        joints=_canonical_joints(), visible=np.ones(NUM_KEYPOINTS, bool), body_height=470.0, girth=1.0, turn=1.0
+    )
     labels = paint_labels(size_hw, canonical, outfit)
     target = {'dresses': [DRESS], 'upper_body': [UPPER], 'lower_body': [PANTS, SKIRT]}[category]
     mask = np.isin(labels, target)
@@ -374,10 +421,26 @@ def render_garment(rng: np.random.Generator, size_hw: Tuple[int, int], outfit: O
 def _canonical_joints() -> np.ndarray:
     j = np.zeros((NUM_KEYPOINTS, 2))
     cx, top, height = 192.0, 20.0, 470.0
-    offsets = {NOSE: (0, .07), NECK: (0, .145), R_SHO: (-.11, .175), L_SHO: (.11, .175), R_ELB: (-.16, .33),
-               L_ELB: (.16, .33), R_WRI: (-.2, .47), L_WRI: (.2, .47), R_HIP: (-.08, .5), L_HIP: (.08, .5),
-               R_KNEE: (-.09, .735), L_KNEE: (.09, .735), R_ANK: (-.1, .97), L_ANK: (.1, .97),
-               R_EYE: (-.021, .058), L_EYE: (.021, .058), R_EAR: (-.043, .064), L_EAR: (.043, .064)}
+    offsets = {
+        NOSE: (0, 0.07),
+        NECK: (0, 0.145),
+        R_SHO: (-0.11, 0.175),
+        L_SHO: (0.11, 0.175),
+        R_ELB: (-0.16, 0.33),
+        L_ELB: (0.16, 0.33),
+        R_WRI: (-0.2, 0.47),
+        L_WRI: (0.2, 0.47),
+        R_HIP: (-0.08, 0.5),
+        L_HIP: (0.08, 0.5),
+        R_KNEE: (-0.09, 0.735),
+        L_KNEE: (0.09, 0.735),
+        R_ANK: (-0.1, 0.97),
+        L_ANK: (0.1, 0.97),
+        R_EYE: (-0.021, 0.058),
+        L_EYE: (0.021, 0.058),
+        R_EAR: (-0.043, 0.064),
+        L_EAR: (0.043, 0.064),
+    }
     for k, (dx, dy) in offsets.items():
         j[k] = (cx + dx * height, top + dy * height)
     return j
@@ -407,8 +470,25 @@ def render_depth(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
 
 
 # Coarse DensePose-like part index per label (0 = background).
-_DENSE_PARTS = {UPPER: 1, DRESS: 1, SCARF: 1, BELT: 1, BAG: 0, PANTS: 2, SKIRT: 2, RIGHT_ARM: 3, LEFT_ARM: 4,
-                RIGHT_LEG: 5, LEFT_LEG: 6, RIGHT_SHOE: 7, LEFT_SHOE: 8, HEAD: 9, HAIR: 9, HAT: 9, SUNGLASSES: 9}
+_DENSE_PARTS = {
+    UPPER: 1,
+    DRESS: 1,
+    SCARF: 1,
+    BELT: 1,
+    BAG: 0,
+    PANTS: 2,
+    SKIRT: 2,
+    RIGHT_ARM: 3,
+    LEFT_ARM: 4,
+    RIGHT_LEG: 5,
+    LEFT_LEG: 6,
+    RIGHT_SHOE: 7,
+    LEFT_SHOE: 8,
+    HEAD: 9,
+    HAIR: 9,
+    HAT: 9,
+    SUNGLASSES: 9,
+}
 
 
 def render_dense(labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Atomic file writes: a reader sees the old file or the complete new one, never a truncated file.
 
 The data goes to a temporary file in the target's folder, is flushed and fsync'ed, and replaces the target
@@ -5,6 +6,7 @@ with ``os.replace`` (atomic on POSIX and Windows within one file system); the fo
 that the rename survives a power cut. A process killed at any point leaves the previous file intact (plus,
 at worst, a ``.<name>.<pid>.tmp`` file).
 """
+
 import os
 import os.path as osp
 from pathlib import Path
@@ -63,6 +65,7 @@ def atomic_write_image(path: Union[str, Path], image, params=(), ext: str = None
     """Encode ``image`` (OpenCV layout: BGR, or one channel) as ``ext`` (default: by the file's extension) and
     write it atomically."""
     import cv2
+
     ok, encoded = cv2.imencode(ext or osp.splitext(str(path))[1], image, list(params))
     if not ok:
         raise OSError(f'{path}: encoding failed for an array of {image.dtype} {image.shape}')

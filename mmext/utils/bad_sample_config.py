@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Config handling of the bad-sample policy: a top-level ``on_bad_sample`` spread to the datasets, and the
 :class:`~mmext.engine.hooks.BadSampleHook` that reports what skipping datasets left out (docs/bad_data.md)."""
+
 from typing import Any, Iterator, List, Optional
 
 from mmext.datasets.bad_sample_policy import BAD_SAMPLE_POLICIES, BadSamplePolicyMixin
@@ -15,6 +17,7 @@ def dataset_class(type_name: Any) -> Optional[type]:
         return type_name
     from mmdet.registry import DATASETS as DET_DATASETS
     from mmseg.registry import DATASETS as SEG_DATASETS
+
     for registry in (SEG_DATASETS, DET_DATASETS):
         found = registry.get(type_name) if isinstance(type_name, str) else None
         if found is not None:
@@ -53,12 +56,17 @@ def apply_bad_sample_policy(cfg) -> List[str]:
                 dataset['on_bad_sample'] = default
                 notes.append(f'{loader}: {dataset["type"]}(on_bad_sample={default!r})')
             if dataset.get('on_bad_sample', 'error') not in BAD_SAMPLE_POLICIES:
-                raise ConfigCheckError(f'{loader}: {dataset["type"]}(on_bad_sample={dataset["on_bad_sample"]!r}) '
-                                       f'must be one of {BAD_SAMPLE_POLICIES}')
+                raise ConfigCheckError(
+                    f'{loader}: {dataset["type"]}(on_bad_sample={dataset["on_bad_sample"]!r}) '
+                    f'must be one of {BAD_SAMPLE_POLICIES}'
+                )
             skipping |= dataset.get('on_bad_sample') == 'skip'
     hooks = list(cfg.get('custom_hooks') or [])
-    if skipping and not any(h.get('type') in ('BadSampleHook', 'mmseg.BadSampleHook') or
-                            getattr(h.get('type'), '__name__', None) == 'BadSampleHook' for h in hooks):
+    if skipping and not any(
+        h.get('type') in ('BadSampleHook', 'mmseg.BadSampleHook')
+        or getattr(h.get('type'), '__name__', None) == 'BadSampleHook'
+        for h in hooks
+    ):
         cfg.custom_hooks = hooks + [dict(type='BadSampleHook')]
         notes.append('on_bad_sample=skip: BadSampleHook added to custom_hooks')
     return notes

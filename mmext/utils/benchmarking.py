@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Build a segmentor for inference measurements, count its cost and time several callables side by side."""
+
 import contextlib
 import copy
 import ctypes
@@ -18,6 +20,7 @@ from .distributed import replace_norm_type
 def build_inference_segmentor(cfg: Union[str, Config]) -> nn.Module:
     """The config's segmentor in eval mode on the CPU, without loading pretrained weights (SyncBN -> BN)."""
     from mmseg.registry import MODELS
+
     init_default_scope('mmseg')
     cfg = Config.fromfile(cfg) if isinstance(cfg, str) else copy.deepcopy(cfg)
     replace_norm_type(cfg.model, 'SyncBN', 'BN')
@@ -48,6 +51,7 @@ class TensorMode(nn.Module):
 def mmengine_log_level(level: str) -> Iterator[None]:
     """Temporarily raise the level of mmengine's current logger (e.g. to hide per-parameter INFO lines)."""
     from mmengine.logging import MMLogger
+
     logger = MMLogger.get_current_instance()
     previous = logger.level
     logger.setLevel(level)
@@ -63,7 +67,7 @@ def count_gflops(module: nn.Module, x: torch.Tensor) -> float:
 
     # Element-wise ops are uncounted by design; the counter's warnings about them would only be noise.
     with torch.no_grad(), mmengine_log_level('ERROR'):
-        flops = get_model_complexity_info(module, inputs=(x, ), show_table=False, show_arch=False)['flops']
+        flops = get_model_complexity_info(module, inputs=(x,), show_table=False, show_arch=False)['flops']
     return flops / 1e9
 
 
@@ -78,8 +82,13 @@ def state_size_mb(module: nn.Module) -> float:
 
 def latency_stats(times_ms: Sequence[float]) -> dict:
     """Median, p90, mean and min of a list of latencies (ms)."""
-    return dict(median_ms=float(np.median(times_ms)), p90_ms=float(np.percentile(times_ms, 90)),
-                mean_ms=float(np.mean(times_ms)), min_ms=float(np.min(times_ms)), repeat=len(times_ms))
+    return dict(
+        median_ms=float(np.median(times_ms)),
+        p90_ms=float(np.percentile(times_ms, 90)),
+        mean_ms=float(np.mean(times_ms)),
+        min_ms=float(np.min(times_ms)),
+        repeat=len(times_ms),
+    )
 
 
 def _status_kb(field: str) -> int:
@@ -134,8 +143,9 @@ def peak_memory_mb(run: Callable[[], object], device: str = 'cpu', timeout_s: fl
 
 
 @torch.no_grad()
-def time_side_by_side(candidates: Dict[str, Callable[[], object]], repeat: int, warmup: int,
-                      sync: Optional[Callable[[], None]] = None) -> Dict[str, dict]:
+def time_side_by_side(
+    candidates: Dict[str, Callable[[], object]], repeat: int, warmup: int, sync: Optional[Callable[[], None]] = None
+) -> Dict[str, dict]:
     """Median / p90 latency (ms) of each callable, measured in interleaved rounds.
 
     Interleaving (A B C, A B C, ...) spreads slow drifts of the machine (frequency, other load) over all

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Explain mmengine's build errors: which config key, what is wrong, what to write instead.
 
 mmengine reports an unknown ``type`` or a wrong argument name as a ``KeyError`` / ``TypeError`` from deep
@@ -6,6 +7,7 @@ got an unexpected keyword argument 'dept'"), without the config key and without 
 :func:`explain_build_error` turns such an error into one message; :func:`explained_build_errors` raises it
 as :class:`ConfigCheckError`.
 """
+
 import difflib
 import inspect
 import re
@@ -17,8 +19,10 @@ from mmengine.registry import Registry
 
 _UNKNOWN_TYPE = re.compile(r"([\w.]+) is not in the ([\w.]+)::([\w ]+?) registry")
 _BAD_ARGUMENT = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
-_MISSING_ARGUMENT = re.compile(r"(\w+)\.__init__\(\) missing \d+ required (?:positional |keyword-only )?"
-                               r"arguments?: (.+?)(?:'|\"|$)")
+_MISSING_ARGUMENT = re.compile(
+    r"(\w+)\.__init__\(\) missing \d+ required (?:positional |keyword-only )?"
+    r"arguments?: (.+?)(?:'|\"|$)"
+)
 
 
 class ConfigCheckError(ValueError):
@@ -59,8 +63,11 @@ def accepted_arguments(cls: type) -> List[str]:
         if '__init__' not in vars(klass) or klass is object:
             continue
         params = inspect.signature(klass.__init__).parameters.values()
-        names += [p.name for p in params if p.name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-                  and p.name not in names]
+        names += [
+            p.name
+            for p in params
+            if p.name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in names
+        ]
         if not any(p.kind == p.VAR_KEYWORD for p in params):
             break
     return names
@@ -89,9 +96,11 @@ def _unknown_type(keys: List[str], type_name: str, scope: str, registry_name: st
             known |= set(registry.module_dict)
     close = difflib.get_close_matches(type_name, sorted(known), n=3, cutoff=0.6)
     hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ''
-    return (f"{', '.join(keys) or '(a type)'}: unknown type {type_name!r} (not registered in {scope}'s "
-            f"{registry_name} registry). {hint}If it is your own class, register it and import its module "
-            f"through custom_imports.")
+    return (
+        f"{', '.join(keys) or '(a type)'}: unknown type {type_name!r} (not registered in {scope}'s "
+        f"{registry_name} registry). {hint}If it is your own class, register it and import its module "
+        f"through custom_imports."
+    )
 
 
 def check_registered(node: dict, key: str, registry: Registry) -> None:
@@ -113,8 +122,7 @@ def explain_build_error(cfg: dict, error: BaseException, within: Optional[str] =
     match = _UNKNOWN_TYPE.search(text)
     if match:
         type_name, scope, registry_name = match.groups()
-        keys = _prefer_within([_key(path, 'type') for path, d in walk_dicts(cfg) if d.get('type') == type_name],
-                              within)
+        keys = _prefer_within([_key(path, 'type') for path, d in walk_dicts(cfg) if d.get('type') == type_name], within)
         return _unknown_type(keys, type_name, scope, registry_name)
     match = _BAD_ARGUMENT.search(text)
     if match:
@@ -128,8 +136,10 @@ def explain_build_error(cfg: dict, error: BaseException, within: Optional[str] =
         valid = accepted_arguments(cls)
         close = difflib.get_close_matches(argument, valid, n=1, cutoff=0.6)
         hint = f'Did you mean {close[0]!r}? ' if close else ''
-        return (f"{_key(path, argument)}: {d['type']} has no argument {argument!r}. {hint}"
-                f"Its arguments: {', '.join(valid)}.")
+        return (
+            f"{_key(path, argument)}: {d['type']} has no argument {argument!r}. {hint}"
+            f"Its arguments: {', '.join(valid)}."
+        )
     match = _MISSING_ARGUMENT.search(text)
     if match:
         class_name, missing = match.groups()
@@ -145,14 +155,17 @@ def explain_build_error(cfg: dict, error: BaseException, within: Optional[str] =
 def _bad_dataloader_argument(cfg: dict, argument: str, within: Optional[str]) -> Optional[str]:
     """A misspelt key of a ``*_dataloader`` dict (which has no ``type``: mmengine hands it to DataLoader)."""
     from torch.utils.data import DataLoader
+
     loaders = [within] if within else [k for k in cfg if k.endswith('_dataloader')]
     for loader in loaders:
         if isinstance(cfg.get(loader), dict) and argument in cfg[loader]:
             valid = accepted_arguments(DataLoader)
             close = difflib.get_close_matches(argument, valid, n=1, cutoff=0.6)
             hint = f'Did you mean {close[0]!r}? ' if close else ''
-            return (f"{loader}.{argument}: a data loader has no setting {argument!r}. {hint}"
-                    f"Its settings: {', '.join(valid)}.")
+            return (
+                f"{loader}.{argument}: a data loader has no setting {argument!r}. {hint}"
+                f"Its settings: {', '.join(valid)}."
+            )
     return None
 
 
@@ -179,5 +192,7 @@ def explained_build_errors(cfg: dict, within: Optional[str] = None) -> Iterator[
 
 def dataset_problem(loader: str, error: BaseException) -> ConfigCheckError:
     """A dataset that could not be built (missing annotation file, bad split, ...) as a config error."""
-    return ConfigCheckError(f'{loader}.dataset cannot be built: {error}. Fix the path in the config or override '
-                            f'it with --cfg-options {loader}.dataset.<key>=...')
+    return ConfigCheckError(
+        f'{loader}.dataset cannot be built: {error}. Fix the path in the config or override '
+        f'it with --cfg-options {loader}.dataset.<key>=...'
+    )

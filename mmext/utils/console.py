@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """A console that shows a newcomer what matters: what a run trains on what data, progress, results, warnings --
 not the config dump.
 
@@ -7,6 +8,7 @@ file alike: several hundred lines before the first iteration. :class:`QuietConso
 tool builds and runs the Runner and drops exactly those blocks from the console; the log file in the work dir
 keeps everything.
 """
+
 import io
 import os.path as osp
 from typing import TYPE_CHECKING, TextIO
@@ -15,9 +17,14 @@ if TYPE_CHECKING:
     from mmengine.runner import Runner
 
 # Multi-line log records that belong in the log file only.
-FILE_ONLY_MARKERS = ('System environment:', 'Config:\n', 'Hooks will be executed in the following order',
-                     'Initialization information', 'initialized by user-defined `init_weights`',
-                     'paramwise_options -- ')
+FILE_ONLY_MARKERS = (
+    'System environment:',
+    'Config:\n',
+    'Hooks will be executed in the following order',
+    'Initialization information',
+    'initialized by user-defined `init_weights`',
+    'paramwise_options -- ',
+)
 
 
 class QuietConsole(io.TextIOBase):
@@ -49,6 +56,7 @@ class QuietConsole(io.TextIOBase):
 def describe_run(runner: 'Runner') -> str:
     """What a run trains on what data, for the console before the first iteration."""
     import torch
+
     cfg = runner.cfg
     model = cfg.model
     parts = [model.get('type', '?')]
@@ -57,19 +65,28 @@ def describe_run(runner: 'Runner') -> str:
             arch = model[key].get('arch')
             parts.append(model[key]['type'] + (f'-{arch}' if isinstance(arch, str) else ''))
     heads = list((model.get('aux_task_heads') or {}).keys())
-    lines = [f'Training {" / ".join(parts)}' + (f' + auxiliary heads {", ".join(heads)}' if heads else '')
-             + f' ({cfg.filename})']
+    lines = [
+        f'Training {" / ".join(parts)}'
+        + (f' + auxiliary heads {", ".join(heads)}' if heads else '')
+        + f' ({cfg.filename})'
+    ]
     for loader in ('train_dataloader', 'val_dataloader'):
         if cfg.get(loader):
             dataset = getattr(runner, loader).dataset
             root = getattr(dataset, 'data_root', None)
-            lines.append(f'  {loader.split("_")[0]:<5} {type(dataset).__name__}: {len(dataset)} samples'
-                         + (f' from {root}' if root else ''))
+            lines.append(
+                f'  {loader.split("_")[0]:<5} {type(dataset).__name__}: {len(dataset)} samples'
+                + (f' from {root}' if root else '')
+            )
     loop = cfg.get('train_cfg', {})
     batch = cfg.train_dataloader.get('batch_size')
-    lines.append(f'  {loop.get("max_iters", loop.get("max_epochs", "?"))} iterations of batch {batch} x '
-                 f'{runner.world_size} process(es), {torch.get_num_threads()} CPU thread(s)'
-                 f'{", CUDA" if torch.cuda.is_available() else ", no GPU"}')
-    lines.append(f'  work dir {osp.abspath(runner.work_dir)}; full log (config, environment) in '
-                 f'{osp.join(osp.abspath(runner.log_dir), runner.timestamp + ".log")}')
+    lines.append(
+        f'  {loop.get("max_iters", loop.get("max_epochs", "?"))} iterations of batch {batch} x '
+        f'{runner.world_size} process(es), {torch.get_num_threads()} CPU thread(s)'
+        f'{", CUDA" if torch.cuda.is_available() else ", no GPU"}'
+    )
+    lines.append(
+        f'  work dir {osp.abspath(runner.work_dir)}; full log (config, environment) in '
+        f'{osp.join(osp.abspath(runner.log_dir), runner.timestamp + ".log")}'
+    )
     return '\n'.join(lines)

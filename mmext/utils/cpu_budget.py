@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Train a study's committed CPU-budget config and read its run summary back.
 
 Used by the studies' reproduction scripts. Each variant of a table is a config file that inherits the variant's
@@ -5,6 +6,7 @@ full config and the study's budget piece, so every variant trains on the same da
 learning-rate schedule and seed. The scripts only point it at their data root and seed on the command line, and
 name the training program (the repository's ``tools/train.py``): this module does not know where it lives.
 """
+
 import json
 import os
 import os.path as osp
@@ -65,6 +67,11 @@ def trained_config(config: str, run_dir: str) -> Config:
 
 def budget_of(cfg: Config) -> dict:
     """The budget a trained CPU-budget config ran at, as the study runners record it."""
-    return dict(iters=cfg.train_cfg.max_iters, batch_size=cfg.train_dataloader.batch_size,
-                crop=cfg.model.data_preprocessor.size[0], lr=cfg.optim_wrapper.optimizer.lr,
-                seed=cfg.randomness.seed, data_root=cfg.train_dataloader.dataset.data_root)
+    return dict(
+        iters=cfg.train_cfg.max_iters,
+        batch_size=cfg.train_dataloader.batch_size,
+        crop=cfg.model.data_preprocessor.size[0],
+        lr=cfg.optim_wrapper.optimizer.lr,
+        seed=cfg.randomness.seed,
+        data_root=cfg.train_dataloader.dataset.data_root,
+    )

@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Distributed runs: the launcher's process group, the one adaptation of a GPU-cluster config to a machine
 without CUDA, the Slurm rendezvous port, and what a failing rank reports."""
+
 import os
 import sys
 from contextlib import contextmanager
@@ -12,8 +14,15 @@ from mmengine.runner import Runner
 
 from .config_errors import ConfigCheckError, walk_dicts
 
-__all__ = ['adapt_cfg_to_device', 'init_cpu_process_group', 'replace_norm_type', 'reported_rank_failure',
-           'set_slurm_master_port', 'shutdown_process_group', 'slurm_master_port']
+__all__ = [
+    'adapt_cfg_to_device',
+    'init_cpu_process_group',
+    'replace_norm_type',
+    'reported_rank_failure',
+    'set_slurm_master_port',
+    'shutdown_process_group',
+    'slurm_master_port',
+]
 
 
 def replace_norm_type(node: Any, old: str, new: str) -> int:
@@ -37,8 +46,7 @@ def set_slurm_master_port(cfg: Config) -> Optional[int]:
     from ``SLURM_JOB_ID`` (every task of the job computes the same). Returns the port it set."""
     dist_cfg = (cfg.get('env_cfg') or {}).get('dist_cfg') or {}
     job_id = os.environ.get('SLURM_JOB_ID', '')
-    if cfg.get('launcher') != 'slurm' or 'MASTER_PORT' in os.environ or dist_cfg.get('port') or \
-            not job_id.isdigit():
+    if cfg.get('launcher') != 'slurm' or 'MASTER_PORT' in os.environ or dist_cfg.get('port') or not job_id.isdigit():
         return None
     port = slurm_master_port(job_id)
     os.environ['MASTER_PORT'] = str(port)
@@ -66,7 +74,8 @@ def adapt_cfg_to_device(cfg: Config, launcher: str) -> List[str]:
                 type='MMDistributedDataParallel',
                 device_ids=None,
                 broadcast_buffers=False,
-                find_unused_parameters=cfg.get('find_unused_parameters', False))
+                find_unused_parameters=cfg.get('find_unused_parameters', False),
+            )
         notes.append('no CUDA device: distributed training on the CPU with the gloo backend')
     return notes
 
@@ -80,6 +89,7 @@ def init_cpu_process_group(launcher: str, timeout_s: float = 1800) -> None:
     if torch.cuda.is_available() or launcher != 'pytorch' or dist.is_initialized():
         return
     from datetime import timedelta
+
     dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout_s))
 
 
@@ -107,13 +117,17 @@ def reported_rank_failure(runner: Runner) -> Iterator[None]:
     except Exception as error:
         if runner.world_size > 1 and not isinstance(error, ConfigCheckError):
             text = str(error)
-            message = (f'error: rank {runner.rank} of {runner.world_size} stopped at iteration {runner.iter + 1}: '
-                       f'{type(error).__name__}: {text}')
+            message = (
+                f'error: rank {runner.rank} of {runner.world_size} stopped at iteration {runner.iter + 1}: '
+                f'{type(error).__name__}: {text}'
+            )
             if 'timed out' in text.lower() or 'timeout' in text.lower():
                 timeout = runner.cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout', 'the default')
-                message += (f'\n  It waited env_cfg.dist_cfg.timeout ({timeout} s) for another rank, which hung '
-                            f'or died: its log shows why. Raise the timeout (--cfg-options '
-                            f'env_cfg.dist_cfg.timeout=SECONDS) only if single steps really take that long.')
+                message += (
+                    f'\n  It waited env_cfg.dist_cfg.timeout ({timeout} s) for another rank, which hung '
+                    f'or died: its log shows why. Raise the timeout (--cfg-options '
+                    f'env_cfg.dist_cfg.timeout=SECONDS) only if single steps really take that long.'
+                )
             elif 'connection closed' in text.lower() or 'connection reset' in text.lower():
                 message += '\n  Another rank exited: its error is the cause.'
             print(message, file=sys.stderr, flush=True)

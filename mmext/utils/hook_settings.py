@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Hook settings a tool's options change in a config: hooks turned off with ``default_hooks.<name>=None`` and
 the non-finite-loss policy (``--on-nonfinite``)."""
+
 from typing import List
 
 from mmengine.config import Config
@@ -22,6 +24,5 @@ def set_nonfinite_policy(cfg: Config, policy: str) -> None:
     if cfg.get('default_hooks') is None:
         cfg.default_hooks = {}
     cfg.default_hooks.nonfinite = dict(type='NonFiniteLossHook', on_nonfinite=policy)
-    if policy == 'skip' and cfg.optim_wrapper.get('type', 'OptimWrapper') in ('OptimWrapper',
-                                                                             'mmengine.OptimWrapper'):
+    if policy == 'skip' and cfg.optim_wrapper.get('type', 'OptimWrapper') in ('OptimWrapper', 'mmengine.OptimWrapper'):
         cfg.optim_wrapper.type = 'SkipNonFiniteOptimWrapper'

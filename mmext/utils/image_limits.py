@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Limits on the photos a tool accepts: upload bytes and decoded pixels, checked before decoding.
 
 A 770 KB PNG can hold 16000 x 16000 pixels: decoding and segmenting it takes minutes and gigabytes. The
 image header (PNG, JPEG, WebP, BMP, TIFF, ...) gives the size without decoding the pixels (Pillow reads only
 the header when an image is opened), so an oversized photo is refused at once with what the limit is.
 """
+
 import io
 import threading
 from typing import Tuple, Union
@@ -23,15 +25,18 @@ class ImageTooLarge(ValueError):
         self.status = status
 
 
-def check_image_size(source: Union[bytes, str], max_pixels: int = MAX_PIXELS,
-                     max_bytes: int = MAX_UPLOAD_BYTES) -> Tuple[int, int]:
+def check_image_size(
+    source: Union[bytes, str], max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_UPLOAD_BYTES
+) -> Tuple[int, int]:
     """(H, W) of an encoded image (bytes or a path), read from its header; raises :class:`ImageTooLarge` beyond
     ``max_bytes`` or ``max_pixels``. An unreadable header passes (the decoder then reports the problem)."""
     from PIL import Image
+
     if isinstance(source, bytes):
         if len(source) > max_bytes:
-            raise ImageTooLarge(f'the file is {len(source) / 2**20:.1f} MB; at most {max_bytes / 2**20:.0f} MB are '
-                                'accepted', status=413)
+            raise ImageTooLarge(
+                f'the file is {len(source) / 2**20:.1f} MB; at most {max_bytes / 2**20:.0f} MB are accepted', status=413
+            )
         stream = io.BytesIO(source)
     else:
         stream = source
@@ -45,6 +50,9 @@ def check_image_size(source: Union[bytes, str], max_pixels: int = MAX_PIXELS,
         finally:
             Image.MAX_IMAGE_PIXELS = guard
     if width * height > max_pixels:
-        raise ImageTooLarge(f'the image is {width} x {height} pixels ({width * height / 1e6:.3g} MP); at most '
-                            f'{max_pixels / 1e6:.3g} MP are accepted: downscale it first', status=400)
+        raise ImageTooLarge(
+            f'the image is {width} x {height} pixels ({width * height / 1e6:.3g} MP); at most '
+            f'{max_pixels / 1e6:.3g} MP are accepted: downscale it first',
+            status=400,
+        )
     return height, width

@@ -1,8 +1,10 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """What machine and which code a measurement ran on, for the result files the tools write.
 
 Imports only the standard library (torch when :func:`environment` is asked for torch's thread count), so a
 tool may load this file on its own, without importing the ``mmext`` package (``tools/misc/quickstart_summary.py``).
 """
+
 import os.path as osp
 import platform
 import subprocess
@@ -40,6 +42,7 @@ def environment(threads: Optional[int] = None) -> dict:
 
     if threads is None:
         import torch
+
         threads = torch.get_num_threads()
     versions = {}
     for name in VERSIONED:
@@ -52,6 +55,7 @@ def environment(threads: Optional[int] = None) -> dict:
 
 def code_version(repo: str) -> dict:
     """The git commit of ``repo`` and whether tracked files differ from it."""
+
     def git(*args: str) -> str:
         return subprocess.run(['git', '-C', repo, *args], capture_output=True, text=True).stdout.strip()
 
@@ -59,8 +63,9 @@ def code_version(repo: str) -> dict:
     return dict(commit=commit or None, dirty=bool(git('status', '--porcelain', '--untracked-files=no')))
 
 
-def provenance(argv: Optional[Sequence[str]] = None, script: Optional[str] = None, *, repo: str,
-               threads: Optional[int] = None) -> dict:
+def provenance(
+    argv: Optional[Sequence[str]] = None, script: Optional[str] = None, *, repo: str, threads: Optional[int] = None
+) -> dict:
     """What a result file needs to say where it came from: ``machine`` (:func:`environment`: CPU model, threads,
     versions), ``code`` (:func:`code_version` of ``repo``, the working tree of the calling tool: the tool passes
     the folder it lies in, the package does not know it) and ``command`` (the command line: ``sys.argv``, or
@@ -69,6 +74,8 @@ def provenance(argv: Optional[Sequence[str]] = None, script: Optional[str] = Non
     program = sys.argv[0] if argv is None or not script else script
     inside = osp.abspath(program).startswith(osp.abspath(repo) + osp.sep)
     # The program relative to the repository when it is in it, so that a run reads the same from any folder.
-    command = [osp.relpath(osp.abspath(program), repo) if inside else program,
-               *(sys.argv[1:] if argv is None else map(str, argv))]
+    command = [
+        osp.relpath(osp.abspath(program), repo) if inside else program,
+        *(sys.argv[1:] if argv is None else map(str, argv)),
+    ]
     return dict(machine=environment(threads), code=code_version(repo), command=command)

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Loading pretrained weights from local files, with loud failures instead of silent partial loads."""
+
 import os.path as osp
 from collections import OrderedDict
 from typing import Callable, Dict, Optional
@@ -24,7 +26,7 @@ def extract_state_dict(checkpoint: dict, source: str = 'checkpoint') -> Dict[str
     if not tensors:
         raise ValueError(f'{source}: no tensors found (looked under {_STATE_DICT_KEYS} and the top level)')
     if all(k.startswith('module.') for k in tensors):
-        tensors = OrderedDict((k[len('module.'):], v) for k, v in tensors.items())
+        tensors = OrderedDict((k[len('module.') :], v) for k, v in tensors.items())
     return tensors
 
 
@@ -33,15 +35,18 @@ def load_checkpoint_file(path: str, what: str = 'checkpoint') -> dict:
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'{what} not found: {path}. Weights are never downloaded at run time: get the official file '
-            'and pass its local path (see the README section "Pretrained weights").')
+            'and pass its local path (see the README section "Pretrained weights").'
+        )
     return torch.load(path, map_location='cpu')
 
 
-def load_pretrained_backbone(module: nn.Module,
-                             checkpoint: str,
-                             prefix: Optional[str] = None,
-                             min_matched: float = 0.5,
-                             adapt: Optional[Callable[[dict], None]] = None) -> None:
+def load_pretrained_backbone(
+    module: nn.Module,
+    checkpoint: str,
+    prefix: Optional[str] = None,
+    min_matched: float = 0.5,
+    adapt: Optional[Callable[[dict], None]] = None,
+) -> None:
     """Load a backbone's weights from a classification or segmentor checkpoint.
 
     Args:
@@ -61,7 +66,7 @@ def load_pretrained_backbone(module: nn.Module,
     if prefix is None and not any(k in own for k in state):
         prefix = 'backbone.'
     if prefix:
-        state = OrderedDict((k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
+        state = OrderedDict((k[len(prefix) :], v) for k, v in state.items() if k.startswith(prefix))
     adapt = adapt or getattr(module, 'adapt_state_dict', None)
     if adapt is not None:
         adapt(state)
@@ -74,14 +79,16 @@ def load_pretrained_backbone(module: nn.Module,
         raise ValueError(
             f'{checkpoint} fits only {len(matched)} of {len(own)} tensors of {name} '
             f'(prefix={prefix!r}); first missing: {missing[:3]}, first unexpected: {unexpected[:3]}. '
-            'Is it the right checkpoint for this architecture?')
+            'Is it the right checkpoint for this architecture?'
+        )
     module.load_state_dict(matched, strict=False)
     print_log(
         f'Loaded {len(matched)}/{len(own)} tensors of {name} from {checkpoint}'
         + (f'; shape mismatch (kept initialised): {mismatched}' if mismatched else '')
         + (f'; missing: {missing}' if missing else '')
         + (f'; unused: {len(unexpected)} tensors' if unexpected else ''),
-        logger='current')
+        logger='current',
+    )
 
 
 class CheckpointMismatchError(ValueError):
@@ -107,11 +114,15 @@ def load_checkpoint_strictly(model: nn.Module, path: str, config: str = 'the con
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
-    reshaped = [(k, tuple(state[k].shape), tuple(own[k].shape)) for k in own
-                if k in state and state[k].shape != own[k].shape]
+    reshaped = [
+        (k, tuple(state[k].shape), tuple(own[k].shape)) for k in own if k in state and state[k].shape != own[k].shape
+    ]
     if missing or unexpected or reshaped:
-        print_log(f'{path} vs the model of {config}:\n  missing: {missing}\n  unexpected: {unexpected}\n'
-                  f'  shapes (checkpoint, model): {reshaped}', logger='current')
+        print_log(
+            f'{path} vs the model of {config}:\n  missing: {missing}\n  unexpected: {unexpected}\n'
+            f'  shapes (checkpoint, model): {reshaped}',
+            logger='current',
+        )
         raise CheckpointMismatchError(_mismatch_message(path, config, missing, unexpected, reshaped))
     model.load_state_dict(state, strict=True)
     return checkpoint if isinstance(checkpoint, dict) else {}
@@ -122,8 +133,10 @@ def _mismatch_message(path: str, config: str, missing, unexpected, reshaped) -> 
     classifiers = [(k, ckpt, ours) for k, ckpt, ours in reshaped if k.endswith(('conv_seg.weight', 'cls_seg.weight'))]
     if classifiers:
         key, ckpt, ours = classifiers[0]
-        lines.append(f'  it was trained for {ckpt[0]} classes, the config has {ours[0]} ({key}): use the config the '
-                     'checkpoint was trained with, or set num_classes accordingly')
+        lines.append(
+            f'  it was trained for {ckpt[0]} classes, the config has {ours[0]} ({key}): use the config the '
+            'checkpoint was trained with, or set num_classes accordingly'
+        )
     if reshaped:
         key, ckpt, ours = reshaped[0]
         lines.append(f'  {len(reshaped)} tensors differ in shape, e.g. {key}: checkpoint {ckpt}, model {ours}')

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Progress reports that suit where the output goes: a tqdm bar on a terminal, plain lines in a log file.
 
 A tqdm bar redraws itself with carriage returns several times a second; written to a file (``tool 2> log``,
@@ -10,6 +11,7 @@ without breaking a bar.
 The module itself imports only the standard library (tqdm when a terminal asks for a bar); as any
 ``mmext`` module it is reached through the package, so tools import it after parsing their arguments.
 """
+
 import os
 import sys
 import time
@@ -33,8 +35,15 @@ class PlainProgress:
     No carriage returns, no terminal control: each report is a complete line, so a log file stays readable.
     """
 
-    def __init__(self, iterable: Optional[Iterable] = None, total: Optional[int] = None, desc: Optional[str] = None,
-                 unit: str = 'it', file: Optional[TextIO] = None, interval: Optional[float] = None):
+    def __init__(
+        self,
+        iterable: Optional[Iterable] = None,
+        total: Optional[int] = None,
+        desc: Optional[str] = None,
+        unit: str = 'it',
+        file: Optional[TextIO] = None,
+        interval: Optional[float] = None,
+    ):
         self.iterable = iterable
         if total is None and iterable is not None and hasattr(iterable, '__len__'):
             total = len(iterable)
@@ -94,8 +103,15 @@ class PlainProgress:
         print(message, file=file if file is not None else sys.stdout, flush=True)
 
 
-def progress(iterable: Optional[Iterable] = None, *, total: Optional[int] = None, desc: Optional[str] = None,
-             unit: str = 'it', file: Optional[TextIO] = None, interval: Optional[float] = None):
+def progress(
+    iterable: Optional[Iterable] = None,
+    *,
+    total: Optional[int] = None,
+    desc: Optional[str] = None,
+    unit: str = 'it',
+    file: Optional[TextIO] = None,
+    interval: Optional[float] = None,
+):
     """A tqdm bar over ``iterable`` (or counting to ``total``) on a terminal, else a :class:`PlainProgress`.
 
     ``file`` is the stream the reports go to (default ``sys.stderr``, as tqdm's); ``interval`` the seconds
@@ -104,6 +120,7 @@ def progress(iterable: Optional[Iterable] = None, *, total: Optional[int] = None
     stream = file if file is not None else sys.stderr
     if is_terminal(stream):
         from tqdm import tqdm
+
         return tqdm(iterable, total=total, desc=desc, unit=unit, file=stream)
     return PlainProgress(iterable, total=total, desc=desc, unit=unit, file=stream, interval=interval)
 
@@ -113,6 +130,7 @@ def write(message: str, file: Optional[TextIO] = None) -> None:
     stream = file if file is not None else sys.stdout
     if is_terminal(stream) or is_terminal(sys.stderr):
         from tqdm import tqdm
+
         tqdm.write(message, file=stream)
     else:
         print(message, file=stream, flush=True)

@@ -1,14 +1,17 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """What a finished training run leaves behind, gathered into one record: metrics, curves, cost, provenance.
 
 Used by ``tools/analysis_tools/run_result.py`` (which writes the record as JSON) and read back by
 ``tools/analysis_tools/ablation_table.py``.
 """
+
 import glob
 import json
 import os.path as osp
 from typing import Dict, List, Optional
 
 from mmext.engine.hooks.run_summary_hook import SUMMARY_FILE
+
 # The code commit and the provenance of a result file live with the machine description (a module that imports
 # nothing heavy); re-exported here, where the run records use them.
 from mmext.utils.machine import code_version, provenance  # noqa: F401
@@ -56,4 +59,3 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
     with open(path) as f:
         checkpoint = f.read().strip()
     return checkpoint if osp.isfile(checkpoint) else None
-

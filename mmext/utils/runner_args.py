@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The command line every runner tool shares (``--work-dir``, ``--cfg-options``, ``--launcher``, ...) and the
 config it loads.
 
 The package does not know where a repository keeps its configs: a tool that wants a mistyped config name
 answered with the closest existing ones passes its config root and glob patterns to :func:`load_cfg`.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -40,23 +42,38 @@ def add_runner_args(parser: argparse.ArgumentParser, loader: str) -> None:
         '--cfg-options',
         nargs='+',
         action=CfgOptionsAction,
-        help=f'override config keys, e.g. {loader}.dataset.data_root=DIR')
-    parser.add_argument('--threads', type=int,
-                        help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per core). On a machine '
-                        'another job keeps busy, 1 is much faster than fighting over the cores')
-    parser.add_argument('--verbose', action='store_true',
-                        help='also print the environment, the full config and the hook order on the console '
-                        '(they are always in the log file of the work dir)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher (the dist_*.sh scripts use pytorch)')
-    parser.add_argument('--cpu', action='store_true',
-                        help='run on the CPU even where NVIDIA GPUs are visible but unusable (otherwise an error '
-                        'says why torch cannot use them)')
+        help=f'override config keys, e.g. {loader}.dataset.data_root=DIR',
+    )
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='CPU threads of PyTorch (default: OMP_NUM_THREADS, else one per core). On a machine '
+        'another job keeps busy, 1 is much faster than fighting over the cores',
+    )
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='also print the environment, the full config and the hook order on the console '
+        '(they are always in the log file of the work dir)',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (the dist_*.sh scripts use pytorch)',
+    )
+    parser.add_argument(
+        '--cpu',
+        action='store_true',
+        help='run on the CPU even where NVIDIA GPUs are visible but unusable (otherwise an error '
+        'says why torch cannot use them)',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
 
 
-def load_cfg(args: argparse.Namespace, config_root: Optional[str] = None, config_patterns: Sequence[str] = ()
-             ) -> Config:
+def load_cfg(
+    args: argparse.Namespace, config_root: Optional[str] = None, config_patterns: Sequence[str] = ()
+) -> Config:
     """The config of ``args.config`` with ``--cfg-options``, ``--launcher`` and the work dir applied; sets
     ``--threads``.
 
@@ -83,16 +100,23 @@ def load_cfg(args: argparse.Namespace, config_root: Optional[str] = None, config
     return cfg
 
 
-def missing_config_message(path: str, config_root: Optional[str] = None, config_patterns: Sequence[str] = ()
-                           ) -> str:
+def missing_config_message(path: str, config_root: Optional[str] = None, config_patterns: Sequence[str] = ()) -> str:
     """'config X does not exist' with the closest of the configs that ``config_patterns`` (recursive glob
     patterns such as ``'configs/**/*.py'``, relative to ``config_root``) find, ``_base_`` pieces left out;
     without them, where the patterns look."""
     import difflib
     import glob
-    configs = [osp.relpath(p, config_root) for pattern in config_patterns
-               for p in glob.glob(osp.join(config_root, pattern), recursive=True) if '_base_' not in p] \
-        if config_root else []
+
+    configs = (
+        [
+            osp.relpath(p, config_root)
+            for pattern in config_patterns
+            for p in glob.glob(osp.join(config_root, pattern), recursive=True)
+            if '_base_' not in p
+        ]
+        if config_root
+        else []
+    )
     close = difflib.get_close_matches(osp.normpath(path), configs, n=3, cutoff=0.5)
     if not close:
         close = difflib.get_close_matches(osp.basename(path), [osp.basename(c) for c in configs], n=3, cutoff=0.5)

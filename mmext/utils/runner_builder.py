@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Build mmengine's Runner from a loaded config, with every check first, so that a config mistake stops a run
 before its first iteration (used by tools/train.py and tools/test.py)."""
+
 import os
 
 from mmengine.config import Config
@@ -19,6 +21,7 @@ def runner_class(cfg: Config) -> type:
     :class:`~mmext.engine.runner.MMExtRunner`: mmengine's Runner whose loader workers leave SIGTERM to the main
     process and which converts a channels_last model before DDP wraps it."""
     from mmseg.registry import RUNNERS
+
     name = cfg.get('runner_type', 'MMExtRunner')
     found = RUNNERS.get(name) if isinstance(name, str) else name
     if found is None:
@@ -36,7 +39,9 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
             argument name is wrong, or a dataset cannot be built; the message names the config key.
     """
     from mmext.datasets.errors import DatasetError
+
     from .bad_sample_config import apply_bad_sample_policy  # imports mmseg and mmdet: only when needed
+
     check_cuda_usable(allow_cpu=bool(cfg.get('allow_cpu', False)) or os.environ.get('MMEXT_ALLOW_CPU') == '1')
     notes = adapt_cfg_to_device(cfg, cfg.launcher) + apply_bad_sample_policy(cfg)
     notes += drop_disabled_hooks(cfg)
@@ -62,6 +67,7 @@ def build_runner(cfg: Config, stage: str = 'train') -> Runner:
                 raise dataset_problem(loader, error) from error
     if stage == 'train':
         from mmseg.registry import OPTIMIZERS
+
         check_registered(cfg.get('optim_wrapper', {}).get('optimizer'), 'optim_wrapper.optimizer', OPTIMIZERS)
         with explained_build_errors(cfg, 'optim_wrapper'):
             # Runner.train() builds it at this same point of its sequence and keeps a built one.

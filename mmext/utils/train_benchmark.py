@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """One training step of a config (data preprocessor, forward, losses, backward, optimizer) as a callable.
 
 Used to measure training throughput and memory without the Runner's loop: batches come from the config's
 own train dataloader (so multi-task targets are real), are fetched once, and the timed step cycles over
 them -- data loading is excluded, as it overlaps with compute in a real run.
 """
+
 import copy
 import itertools
 from typing import Callable, Tuple
@@ -19,13 +21,15 @@ from .benchmarking import mmengine_log_level
 from .distributed import replace_norm_type
 
 
-def build_train_step(cfg: Config, batch_size: int, device: str = 'cpu', num_batches: int = 2,
-                     seed: int = 0) -> Tuple[nn.Module, Callable[[], dict]]:
+def build_train_step(
+    cfg: Config, batch_size: int, device: str = 'cpu', num_batches: int = 2, seed: int = 0
+) -> Tuple[nn.Module, Callable[[], dict]]:
     """The config's model in train mode and a callable running one optimisation step on a cached batch.
 
     Pretrained initialisation is switched off (it does not change the cost); SyncBN becomes BN on the CPU.
     """
     from mmseg.registry import MODELS
+
     init_default_scope('mmseg')
     cfg = copy.deepcopy(cfg)
     torch.manual_seed(seed)
@@ -55,9 +59,11 @@ def cpu_bf16_speedup(cfg: Config, batch_size: int, steps: int = 4, warmup: int =
     steps of the config's own model and batches (channels_last when the config's hooks ask for it)."""
     import statistics
     import time
+
     model, step = build_train_step(cfg, batch_size)
     if any(hook.get('type') == 'ChannelsLastHook' for hook in cfg.get('custom_hooks') or []):
         from mmext.engine.hooks.channels_last_hook import _inputs_to_channels_last
+
         model.to(memory_format=torch.channels_last)
         model.data_preprocessor.register_forward_hook(_inputs_to_channels_last)
     times = {False: [], True: []}

@@ -1,7 +1,9 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pictures of predictions: colour masks, mask-over-photo overlays with the predicted skeleton, depth maps.
 
 All images are BGR uint8 (OpenCV / OpenMMLab convention); palettes are RGB lists, as in dataset metainfo.
 """
+
 from typing import List, Optional, Sequence, Tuple
 
 import cv2
@@ -19,15 +21,17 @@ def random_palette(num_classes: int, seed: int = 0) -> List[List[int]]:
 def colorize_mask(seg_map: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
     """(H, W) class indices -> (H, W, 3) BGR colour image; indices outside the palette are drawn black."""
     lut = np.zeros((256, 3), np.uint8)
-    lut[:len(palette)] = np.asarray(palette, np.uint8)[:, ::-1]
+    lut[: len(palette)] = np.asarray(palette, np.uint8)[:, ::-1]
     return lut[np.clip(seg_map, 0, 255).astype(np.uint8)]
 
 
-def draw_skeleton(image: np.ndarray,
-                  landmarks: np.ndarray,
-                  score_thr: float = 0.3,
-                  skeleton: Sequence[Tuple[int, int]] = COCO18_SKELETON,
-                  colors: Sequence[Sequence[int]] = COCO18_SKELETON_COLORS) -> np.ndarray:
+def draw_skeleton(
+    image: np.ndarray,
+    landmarks: np.ndarray,
+    score_thr: float = 0.3,
+    skeleton: Sequence[Tuple[int, int]] = COCO18_SKELETON,
+    colors: Sequence[Sequence[int]] = COCO18_SKELETON_COLORS,
+) -> np.ndarray:
     """Draw limbs between joints scoring at least ``score_thr`` (rows of x, y, score), then the joints."""
     out = image.copy()
     scale = max(1, round(max(out.shape[:2]) / 256))
@@ -44,12 +48,14 @@ def draw_skeleton(image: np.ndarray,
     return out
 
 
-def draw_overlay(image: np.ndarray,
-                 seg_map: np.ndarray,
-                 palette: Sequence[Sequence[int]],
-                 opacity: float = 0.5,
-                 landmarks: Optional[np.ndarray] = None,
-                 score_thr: float = 0.3) -> np.ndarray:
+def draw_overlay(
+    image: np.ndarray,
+    seg_map: np.ndarray,
+    palette: Sequence[Sequence[int]],
+    opacity: float = 0.5,
+    landmarks: Optional[np.ndarray] = None,
+    score_thr: float = 0.3,
+) -> np.ndarray:
     """Blend the colour mask over the photo (background, class 0, left untouched); draw the skeleton if given."""
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f'opacity must be in [0, 1], got {opacity}')
@@ -72,12 +78,15 @@ def colorize_depth(depth: np.ndarray) -> np.ndarray:
 
 def keypoint_records(landmarks: np.ndarray, names: Sequence[str] = COCO18_KEYPOINT_NAMES) -> List[dict]:
     """Rows of x, y, score -> JSON records with the joint names (Dress Code's OpenPose order)."""
-    return [dict(name=names[i] if i < len(names) else f'joint_{i}', x=float(x), y=float(y), score=float(s))
-            for i, (x, y, s) in enumerate(landmarks)]
+    return [
+        dict(name=names[i] if i < len(names) else f'joint_{i}', x=float(x), y=float(y), score=float(s))
+        for i, (x, y, s) in enumerate(landmarks)
+    ]
 
 
-def add_legend(image: np.ndarray, seg_map: np.ndarray, classes: Sequence[str],
-               palette: Sequence[Sequence[int]]) -> np.ndarray:
+def add_legend(
+    image: np.ndarray, seg_map: np.ndarray, classes: Sequence[str], palette: Sequence[Sequence[int]]
+) -> np.ndarray:
     """The image with a legend in its lower left corner (on a light box, at the image's size): a colour
     swatch and the name of every class present in ``seg_map``."""
     present = [int(c) for c in np.unique(seg_map) if 0 <= c < len(classes)]
@@ -86,8 +95,13 @@ def add_legend(image: np.ndarray, seg_map: np.ndarray, classes: Sequence[str],
         return out
     scale = max(0.35, min(image.shape[:2]) / 700)
     row_h = max(10, int(20 * scale))
-    width = min(image.shape[1], row_h + 4 + max(cv2.getTextSize(str(classes[c]), cv2.FONT_HERSHEY_SIMPLEX,
-                                                                0.5 * scale, 1)[0][0] for c in present) + 8)
+    width = min(
+        image.shape[1],
+        row_h
+        + 4
+        + max(cv2.getTextSize(str(classes[c]), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, 1)[0][0] for c in present)
+        + 8,
+    )
     height = min(image.shape[0], row_h * len(present) + 6)
     top = image.shape[0] - height
     box = out[top:, :width]
@@ -95,6 +109,14 @@ def add_legend(image: np.ndarray, seg_map: np.ndarray, classes: Sequence[str],
     for i, c in enumerate(present):
         y = top + 3 + i * row_h
         cv2.rectangle(out, (3, y), (3 + row_h - 4, y + row_h - 4), [int(v) for v in palette[c][::-1]], -1)
-        cv2.putText(out, str(classes[c]), (row_h + 3, y + row_h - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            str(classes[c]),
+            (row_h + 3, y + row_h - 6),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * scale,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
     return out

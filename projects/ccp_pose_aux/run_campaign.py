@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The CCP pose campaign: every variant x seed trained, evaluated and written to runs/, resumably.
 
 Each run trains a committed config of projects/ccp_pose_aux/configs/<label set>/ with tools/train.py
@@ -25,6 +26,7 @@ Examples:
     python projects/ccp_pose_aux/run_campaign.py --variants seg_only pose_input --seeds 0 1 2 3 --dry-run
     python projects/ccp_pose_aux/run_campaign.py --label-set pretrained --folds 0 1 2 3 4
 """
+
 import argparse
 import os
 import os.path as osp
@@ -45,8 +47,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--label-set', default='clothing4', help='config folder under configs/ (default: clothing4)')
     parser.add_argument('--variants', nargs='+', help='configs of the label set to run (default: all of them)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--folds', nargs='+', type=int, help='cross-validation folds to run (one seed each: the first '
-                        'of --seeds); default: the seed-0 split with every seed')
+    parser.add_argument(
+        '--folds',
+        nargs='+',
+        type=int,
+        help='cross-validation folds to run (one seed each: the first '
+        'of --seeds); default: the seed-0 split with every seed',
+    )
     parser.add_argument('--parallel', type=int, default=2, help='runs at a time (default: 2)')
     parser.add_argument('--threads', type=int, default=1, help='torch threads per run (default: 1)')
     parser.add_argument('--work-dir', default='work_dirs/ccp_pose_aux', help='where the runs train')
@@ -93,6 +100,7 @@ def result_path(runs_dir: str, label_set: str, variant: str, seed: int, fold: Op
 def fold_options(config: str, fold: int) -> List[str]:
     """--cfg-options that move every dataset split of ``config`` ('train', 'val') to fold ``fold``'s lists."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(config)
     options = []
 
@@ -128,8 +136,9 @@ def prepare_data(args: argparse.Namespace) -> None:
         steps.append(tool('tools/dataset_converters/annotate_pose.py', '--src', root, '--out', root))
     resized = root.rstrip('/') + '_h320'
     if not osp.isfile(osp.join(resized, 'conversion.json')):
-        steps.append(tool('tools/dataset_converters/resize_tree.py', '--src', root, '--out', resized,
-                          '--height', '320'))
+        steps.append(
+            tool('tools/dataset_converters/resize_tree.py', '--src', root, '--out', resized, '--height', '320')
+        )
     for command in steps:
         print('==> ' + ' '.join(command[1:]), flush=True)
         subprocess.run(command, cwd=REPO, check=True)
@@ -140,14 +149,19 @@ def run_one(args: argparse.Namespace, variant: str, seed: int, fold: Optional[in
     config = config_path(args.label_set, variant)
     work_dir = osp.join(args.work_dir, args.label_set, variant, run_name(seed, fold))
     os.makedirs(work_dir, exist_ok=True)
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads),
-               PYTHONUNBUFFERED='1')
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads), PYTHONUNBUFFERED='1')
     options = ['--cfg-options', f'randomness.seed={seed}', *([] if fold is None else fold_options(config, fold))]
     train = tool('tools/train.py', config, '--work-dir', work_dir, *options)
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         train.append('--resume')
-    evaluate = tool('tools/analysis_tools/run_result.py', config, work_dir, '--out',
-                    result_path(args.runs_dir, args.label_set, variant, seed, fold), *options)
+    evaluate = tool(
+        'tools/analysis_tools/run_result.py',
+        config,
+        work_dir,
+        '--out',
+        result_path(args.runs_dir, args.label_set, variant, seed, fold),
+        *options,
+    )
     with open(osp.join(work_dir, 'campaign.log'), 'a') as log:
         for step, command in (('training', train), ('evaluation', evaluate)):
             log.write(f'\n==> {" ".join(command[1:])}\n')
@@ -166,9 +180,11 @@ def main(argv=None) -> int:
         jobs = [(variant, args.seeds[0], fold) for fold in args.folds for variant in args.variants]
         over = f'folds {args.folds}, seed {args.seeds[0]}'
     todo = [job for job in jobs if not osp.isfile(result_path(args.runs_dir, args.label_set, *job))]
-    print(f'{len(jobs)} runs ({args.label_set}: {", ".join(args.variants)} x {over}); '
-          f'{len(jobs) - len(todo)} done, {len(todo)} to do, {args.parallel} at a time with {args.threads} '
-          f'thread(s) each')
+    print(
+        f'{len(jobs)} runs ({args.label_set}: {", ".join(args.variants)} x {over}); '
+        f'{len(jobs) - len(todo)} done, {len(todo)} to do, {args.parallel} at a time with {args.threads} '
+        f'thread(s) each'
+    )
     for variant, seed, fold in todo:
         print(f'  to do: {variant} {run_label(seed, fold)}')
     if args.dry_run or not todo:
@@ -192,18 +208,23 @@ def main(argv=None) -> int:
             with lock:
                 finished[0] += 1
                 status = f'FAILED: {error}' if error else 'done'
-                print(f'[{time.strftime("%H:%M")}] slot {slot}: {variant} {name} {status} in '
-                      f'{(time.time() - began) / 60:.1f} min ({finished[0]}/{len(todo)})', flush=True)
+                print(
+                    f'[{time.strftime("%H:%M")}] slot {slot}: {variant} {name} {status} in '
+                    f'{(time.time() - began) / 60:.1f} min ({finished[0]}/{len(todo)})',
+                    flush=True,
+                )
                 if error:
                     failures.append(f'{variant} {name}: {error}')
 
-    threads = [threading.Thread(target=worker, args=(slot, )) for slot in range(args.parallel)]
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(args.parallel)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    print(f'Campaign: {len(todo) - len(failures)} runs finished in {(time.time() - start) / 3600:.2f} h; results '
-          f'in {osp.join(args.runs_dir, args.label_set)}')
+    print(
+        f'Campaign: {len(todo) - len(failures)} runs finished in {(time.time() - start) / 3600:.2f} h; results '
+        f'in {osp.join(args.runs_dir, args.label_set)}'
+    )
     for failure in failures:
         print(f'  {failure}', file=sys.stderr)
     return 1 if failures else 0

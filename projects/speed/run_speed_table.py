@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Every inference path of TopFormer-B timed side by side in one run, with size and IoU change.
 
 Candidates (batch 1, --shape, fp32 input, the machine's threads for PyTorch and ONNX Runtime alike):
@@ -30,6 +31,7 @@ Example:
         work_dirs/clothing_cpu_budget/topformer_b_lovasz-ft/topformer_b_lovasz-ft.py \\
         work_dirs/clothing_cpu_budget/topformer_b_lovasz-ft/iter_100.pth --out projects/speed/results_topformer_b.json
 """
+
 import argparse
 import copy
 import json
@@ -68,8 +70,11 @@ def build_candidates(args, work: str):
         run = optimize_eager(TensorMode(model), **options)
         candidates[name] = run
         bytes_per_value = PRECISIONS[options.get('precision', 'fp32')].itemsize  # stored at the run's dtype
-        info[name] = dict(params=count_parameters(model), size_MB=state_size_mb(model) * bytes_per_value / 4,
-                          GFLOPs=count_gflops(TensorMode(model), x))
+        info[name] = dict(
+            params=count_parameters(model),
+            size_MB=state_size_mb(model) * bytes_per_value / 4,
+            GFLOPs=count_gflops(TensorMode(model), x),
+        )
         return run
 
     def onnx(name, model, path):
@@ -113,7 +118,8 @@ def build_candidates(args, work: str):
     onnx('multitask_onnx_fp32', multitask, osp.join(work, 'multitask_fp32.onnx'))
     info['multitask_eager']['params_with_aux_heads'] = count_parameters(multitask)
     info['multitask_eager']['params_inference_path'] = count_parameters(
-        torch.nn.ModuleList([multitask.backbone, multitask.decode_head]))
+        torch.nn.ModuleList([multitask.backbone, multitask.decode_head])
+    )
 
     print('==> backbones for the REFERENCE.md peer figures', flush=True)
     mit_cfg = Config.fromfile(osp.join(REPO, MIT_B0)).model.backbone
@@ -127,9 +133,11 @@ def build_candidates(args, work: str):
 
 
 def ours_iou(args, cfg, candidates) -> dict:
+    from mmseg.registry import DATASETS
+
     from mmext.deployment.dataset_inputs import dataset_inputs
     from mmext.deployment.segmentation_eval import evaluate_side_by_side
-    from mmseg.registry import DATASETS
+
     paths = [name for name in candidates if name.startswith('ours_') and 'backbone' not in name]
     models = {name: (lambda t, run=candidates[name]: _numpy(run(t))) for name in paths}
     classes = DATASETS.build(cfg.val_dataloader.dataset).metainfo['classes']
@@ -139,8 +147,9 @@ def ours_iou(args, cfg, candidates) -> dict:
             print(f'    {done} images', flush=True)
 
     print(f'==> IoU of every path of ours on {args.val_num or "all"} validation images', flush=True)
-    return evaluate_side_by_side(models, dataset_inputs(cfg, 'val_dataloader', args.val_num, tuple(args.shape)),
-                                 classes, progress=progress)
+    return evaluate_side_by_side(
+        models, dataset_inputs(cfg, 'val_dataloader', args.val_num, tuple(args.shape)), classes, progress=progress
+    )
 
 
 def _numpy(y):
@@ -150,19 +159,24 @@ def _numpy(y):
 def table(result: dict) -> str:
     t, info, metrics = result['timings'], result['info'], result.get('iou', {})
     base = t['official_eager_fp32']['median_ms']
-    rows = [('TopFormer-B, official weights (150 cl.)', 'eager fp32 (= official)', 'official_eager_fp32'),
-            ('TopFormer-B, ours (CCP, 4 cl.)', 'eager fp32', 'ours_eager_fp32'),
-            ('', 'eager optimised (BN folded, channels_last)', 'ours_eager_optimised'),
-            ('', 'eager optimised, bf16', 'ours_eager_bf16'),
-            ('', 'eager, BN folded, torch.compile (inductor)', 'ours_eager_compiled'),
-            ('', 'ONNX Runtime fp32', 'ours_onnx_fp32'),
-            ('', 'ONNX Runtime INT8 (QDQ)', 'ours_onnx_int8_qdq'),
-            ('', 'ONNX Runtime INT8 (QOperator)', 'ours_onnx_int8_qoperator'),
-            ('TopFormer-B seg-only (18 cl.)', 'eager fp32', 'seg_only_eager'),
-            ('TopFormer-B + landmark & skeleton heads', 'eager fp32', 'multitask_eager'),
-            ('', 'ONNX Runtime fp32', 'multitask_onnx_fp32')]
-    lines = ['| model | path | latency median (ms) | p90 (ms) | x official eager | speed-up | size (MB) | '
-             'mIoU | mIoU change | pixels = fp32 |', '|---|---|---|---|---|---|---|---|---|---|']
+    rows = [
+        ('TopFormer-B, official weights (150 cl.)', 'eager fp32 (= official)', 'official_eager_fp32'),
+        ('TopFormer-B, ours (CCP, 4 cl.)', 'eager fp32', 'ours_eager_fp32'),
+        ('', 'eager optimised (BN folded, channels_last)', 'ours_eager_optimised'),
+        ('', 'eager optimised, bf16', 'ours_eager_bf16'),
+        ('', 'eager, BN folded, torch.compile (inductor)', 'ours_eager_compiled'),
+        ('', 'ONNX Runtime fp32', 'ours_onnx_fp32'),
+        ('', 'ONNX Runtime INT8 (QDQ)', 'ours_onnx_int8_qdq'),
+        ('', 'ONNX Runtime INT8 (QOperator)', 'ours_onnx_int8_qoperator'),
+        ('TopFormer-B seg-only (18 cl.)', 'eager fp32', 'seg_only_eager'),
+        ('TopFormer-B + landmark & skeleton heads', 'eager fp32', 'multitask_eager'),
+        ('', 'ONNX Runtime fp32', 'multitask_onnx_fp32'),
+    ]
+    lines = [
+        '| model | path | latency median (ms) | p90 (ms) | x official eager | speed-up | size (MB) | '
+        'mIoU | mIoU change | pixels = fp32 |',
+        '|---|---|---|---|---|---|---|---|---|---|',
+    ]
     reference = metrics.get('ours_eager_fp32')
     for model, path, key in rows:
         if key not in t:
@@ -172,9 +186,12 @@ def table(result: dict) -> str:
         change = f'{m["mIoU"] - reference["mIoU"]:+.2f}' if m and reference else '-'
         agree = f'{m["pixel_agreement_with_ours_eager_fp32"]:.2f} %' if m and key != 'ours_eager_fp32' else '-'
         size = info[key].get('size_MB')
-        lines.append(f'| {model} | {path} | {t[key]["median_ms"]:.1f} | {t[key]["p90_ms"]:.1f} | '
-                     f'{t[key]["median_ms"] / base:.2f} | x{base / t[key]["median_ms"]:.2f} | '
-                     + (f'{size:.1f}' if size else '-') + f' | {iou} | {change} | {agree} |')
+        lines.append(
+            f'| {model} | {path} | {t[key]["median_ms"]:.1f} | {t[key]["p90_ms"]:.1f} | '
+            f'{t[key]["median_ms"] / base:.2f} | x{base / t[key]["median_ms"]:.2f} | '
+            + (f'{size:.1f}' if size else '-')
+            + f' | {iou} | {change} | {agree} |'
+        )
     return '\n'.join(lines)
 
 
@@ -201,19 +218,33 @@ def main(argv=None) -> int:
     import mmext  # noqa: F401
     from mmext.utils.benchmarking import time_side_by_side
     from mmext.utils.run_records import provenance
+
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
     cfg, x, candidates, info = build_candidates(args, args.work_dir)
-    print(f'==> timing {len(candidates)} candidates at {args.shape[0]}x{args.shape[1]}, {args.warmup} warm-up + '
-          f'{args.repeat} interleaved rounds, {torch.get_num_threads()} threads', flush=True)
+    print(
+        f'==> timing {len(candidates)} candidates at {args.shape[0]}x{args.shape[1]}, {args.warmup} warm-up + '
+        f'{args.repeat} interleaved rounds, {torch.get_num_threads()} threads',
+        flush=True,
+    )
     array = x.numpy()
     timings = time_side_by_side(
         {name: (lambda run=run, name=name: run(array if 'onnx' in name else x)) for name, run in candidates.items()},
-        args.repeat, args.warmup)
-    result = dict(config=args.config, checkpoint=args.checkpoint, official_weights=args.official_weights,
-                  shape=args.shape, threads=torch.get_num_threads(), repeat=args.repeat, warmup=args.warmup,
-                  timings=timings, info=info,
-                  **provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
+        args.repeat,
+        args.warmup,
+    )
+    result = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        official_weights=args.official_weights,
+        shape=args.shape,
+        threads=torch.get_num_threads(),
+        repeat=args.repeat,
+        warmup=args.warmup,
+        timings=timings,
+        info=info,
+        **provenance(argv, __file__, repo=REPO),
+    )  # machine (CPU, threads, versions), code (commit), command
     result['iou'] = ours_iou(args, cfg, candidates)
     official_ms = timings['official_eager_fp32']['median_ms']
     fastest = min((k for k in timings if k.startswith('ours_')), key=lambda k: timings[k]['median_ms'])
@@ -221,12 +252,16 @@ def main(argv=None) -> int:
     reference_ratio = REFERENCE_MS['official_topformer_b_backbone'] / REFERENCE_MS['mit_b0_backbone']
     result['targets'] = dict(
         ours_vs_official_eager=timings['ours_eager_fp32']['median_ms'] / official_ms,
-        backbone_vs_mit_b0_here=backbone_ratio, backbone_vs_mit_b0_reference=reference_ratio,
+        backbone_vs_mit_b0_here=backbone_ratio,
+        backbone_vs_mit_b0_reference=reference_ratio,
         official_backbone_estimated_here_ms=REFERENCE_MS['official_topformer_b_backbone']
-        * timings['peer_mit_b0_backbone']['median_ms'] / REFERENCE_MS['mit_b0_backbone'],
-        fastest_ours_path=fastest, fastest_speedup_vs_official_eager=official_ms / timings[fastest]['median_ms'],
+        * timings['peer_mit_b0_backbone']['median_ms']
+        / REFERENCE_MS['mit_b0_backbone'],
+        fastest_ours_path=fastest,
+        fastest_speedup_vs_official_eager=official_ms / timings[fastest]['median_ms'],
         fastest_mIoU_change=result['iou'][fastest]['mIoU'] - result['iou']['ours_eager_fp32']['mIoU'],
-        multitask_vs_seg_only=timings['multitask_eager']['median_ms'] / timings['seg_only_eager']['median_ms'])
+        multitask_vs_seg_only=timings['multitask_eager']['median_ms'] / timings['seg_only_eager']['median_ms'],
+    )
     result['table'] = table(result)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:

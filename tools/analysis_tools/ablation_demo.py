@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Run the Dress Code auxiliary-task ablation family on a synthetic set, on the CPU, and print the table.
 
 Each config of configs/ablations/dresscode_aux/ is scaled down for a short CPU run: smaller images (the
@@ -10,6 +11,7 @@ Finally tools/analysis_tools/ablation_table.py writes ablation.{md,csv,png}.
 Example (the `make demo` defaults):
     python tools/analysis_tools/ablation_demo.py --data-root data/dresscode_demo --work-dir work_dirs/ablation_demo
 """
+
 import argparse
 import json
 import os
@@ -23,8 +25,16 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATION_DIR = osp.join(REPO, 'configs', 'ablations', 'dresscode_aux')
-VARIANTS = ('seg_only', 'landmarks', 'skeleton', 'landmarks_skeleton', 'depth_aux', 'pose_input', 'depth_input',
-            'pose_input_landmarks')
+VARIANTS = (
+    'seg_only',
+    'landmarks',
+    'skeleton',
+    'landmarks_skeleton',
+    'depth_aux',
+    'pose_input',
+    'depth_input',
+    'pose_input_landmarks',
+)
 # Pixel-sized arguments of transforms, scaled with the image.
 PIXEL_ARGS = {'ConcatExtraChannels': ('sigma', 'limb_width')}
 
@@ -37,10 +47,12 @@ def parse_hw(text: str) -> Tuple[int, int]:
     return height, width
 
 
-def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: int, batch_size: int,
-                 seed: int, lr: float) -> Config:
+def adapt_config(
+    cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: int, batch_size: int, seed: int, lr: float
+) -> Config:
     """Scale a Dress Code ablation config (1024 x 768 photos, 80k iterations) to a short CPU run."""
     from mmext.datasets.transforms.geometry import RESIZE_TYPES
+
     height, width = image_hw
     old_long = max(cfg.get('image_scale', (768, 1024)))
     factor = max(height, width) / old_long
@@ -85,15 +97,31 @@ def adapt_config(cfg: Config, data_root: str, image_hw: Tuple[int, int], iters: 
 
 def ensure_data(data_root: str, num: int, image_hw: Tuple[int, int]) -> None:
     from mmext.testing.synthetic_dresscode import MARKER_FILE
+
     if osp.isfile(osp.join(data_root, MARKER_FILE)):
         print(f'==> synthetic Dress Code already in {data_root}')
         return
     if osp.isdir(data_root) and os.listdir(data_root):
         raise SystemExit(f'error: {data_root} holds data that is not the synthetic set; pass another --data-root')
-    print(f'==> writing a synthetic Dress Code set to {data_root} ({num} per category, '
-          f'{image_hw[0]}x{image_hw[1]})', flush=True)
-    subprocess.run([sys.executable, osp.join(REPO, 'tools/misc/make_synthetic_dresscode.py'), '--out', data_root,
-                    '--num', str(num), '--seed', '0', '--size', f'{image_hw[0]}x{image_hw[1]}'], check=True)
+    print(
+        f'==> writing a synthetic Dress Code set to {data_root} ({num} per category, {image_hw[0]}x{image_hw[1]})',
+        flush=True,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO, 'tools/misc/make_synthetic_dresscode.py'),
+            '--out',
+            data_root,
+            '--num',
+            str(num),
+            '--seed',
+            '0',
+            '--size',
+            f'{image_hw[0]}x{image_hw[1]}',
+        ],
+        check=True,
+    )
 
 
 def finished(work_dir: str) -> bool:
@@ -132,23 +160,42 @@ def main(argv=None) -> int:
         if finished(run_dir):
             print(f'==> [{i}/{len(jobs)}] {variant} (seed {seed}): finished run found in {run_dir}')
             continue
-        cfg = adapt_config(Config.fromfile(osp.join(ABLATION_DIR, f'{variant}.py')), args.data_root,
-                           args.image_size, args.iters, args.batch_size, seed, args.lr)
+        cfg = adapt_config(
+            Config.fromfile(osp.join(ABLATION_DIR, f'{variant}.py')),
+            args.data_root,
+            args.image_size,
+            args.iters,
+            args.batch_size,
+            seed,
+            args.lr,
+        )
         os.makedirs(run_dir, exist_ok=True)
         config_path = osp.join(run_dir, f'{variant}.py')
         cfg.dump(config_path)
-        print(f'==> [{i}/{len(jobs)}] training {variant} (seed {seed}, {args.iters} iterations) in {run_dir}',
-              flush=True)
+        print(
+            f'==> [{i}/{len(jobs)}] training {variant} (seed {seed}, {args.iters} iterations) in {run_dir}', flush=True
+        )
         run_start = time.time()
-        result = subprocess.run([sys.executable, osp.join(REPO, 'tools/train.py'), config_path, '--work-dir',
-                                 run_dir], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, osp.join(REPO, 'tools/train.py'), config_path, '--work-dir', run_dir],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             print(result.stdout[-3000:] + result.stderr[-3000:], file=sys.stderr)
             print(f'error: training {variant} failed; its log is in {run_dir}', file=sys.stderr)
             return 1
         print(f'    done in {time.time() - run_start:.0f} s', flush=True)
-    table_args = [sys.executable, osp.join(REPO, 'tools/analysis_tools/ablation_table.py'), *run_dirs, '--out',
-                  args.work_dir, '--shape', str(args.image_size[0]), str(args.image_size[1])]
+    table_args = [
+        sys.executable,
+        osp.join(REPO, 'tools/analysis_tools/ablation_table.py'),
+        *run_dirs,
+        '--out',
+        args.work_dir,
+        '--shape',
+        str(args.image_size[0]),
+        str(args.image_size[1]),
+    ]
     subprocess.run(table_args, check=True)
     print(f'Ablation demo finished in {time.time() - start:.0f} s; runs and table in {osp.abspath(args.work_dir)}')
     return 0

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Compare training runs: one row per config, mean and spread over the seeds or cross-validation folds given.
 
 Each RUN is a work dir (its ``run_summary.json``, written by ``RunSummaryHook``, and the config mmengine
@@ -29,6 +30,7 @@ Examples:
     python tools/analysis_tools/ablation_table.py projects/ccp_pose_aux/runs/pretrained/{seg_only,pose_input} \
         --baseline seg_only --no-cost --out projects/ccp_pose_aux/results/pretrained
 """
+
 import argparse
 import csv
 import glob
@@ -50,15 +52,42 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # Metric columns in display order (those present in no run are dropped). per_image_iou.*: PerImageIoUMetric's
 # IoU per image, averaged over the images that hold the group.
-METRIC_COLUMNS = ['mIoU', 'per_image_mIoU', 'per_image_iou.upper', 'per_image_iou.lower', 'per_image_iou.whole',
-                  'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'gIoU.clothing', 'gIoU.person', 'gIoU.background',
-                  'PCK@0.05', 'PCK@0.05_mean_pose', 'PCK@0.05_mean_pose_oracle', 'PCK@0.1', 'PCK@0.1_mean_pose',
-                  'PCK@0.1_mean_pose_oracle', 'AbsRel', 'delta1']
+METRIC_COLUMNS = [
+    'mIoU',
+    'per_image_mIoU',
+    'per_image_iou.upper',
+    'per_image_iou.lower',
+    'per_image_iou.whole',
+    'gIoU.upper',
+    'gIoU.lower',
+    'gIoU.whole',
+    'gIoU.clothing',
+    'gIoU.person',
+    'gIoU.background',
+    'PCK@0.05',
+    'PCK@0.05_mean_pose',
+    'PCK@0.05_mean_pose_oracle',
+    'PCK@0.1',
+    'PCK@0.1_mean_pose',
+    'PCK@0.1_mean_pose_oracle',
+    'AbsRel',
+    'delta1',
+]
 COST_COLUMNS = ['params_M', 'GFLOPs', 'latency_ms', 'train_time_s']
 DIFF_METRICS = ['mIoU', 'gIoU.upper', 'gIoU.lower', 'gIoU.whole', 'per_image_mIoU', 'PCK@0.1']
 
-__all__ = ['load_runs', 'inference_costs', 'build_rows', 'paired_differences', 'dataset_miou', 'write_outputs',
-           'write_differences', 'learning_curves', 'main']
+__all__ = [
+    'load_runs',
+    'inference_costs',
+    'build_rows',
+    'paired_differences',
+    'dataset_miou',
+    'write_outputs',
+    'write_differences',
+    'learning_curves',
+    'main',
+]
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Loading: work dirs, result files, folders of seed*.json or fold<k>.json
@@ -66,6 +95,7 @@ __all__ = ['load_runs', 'inference_costs', 'build_rows', 'paired_differences', '
 def dataset_miou(intersection, union):
     """mmext.evaluation.paired_statistics.dataset_miou (imported on first use)."""
     from mmext.evaluation.paired_statistics import dataset_miou as miou
+
     return miou(intersection, union)
 
 
@@ -83,11 +113,14 @@ def load_runs(source: str) -> List[dict]:
     seeds = sorted(glob.glob(osp.join(source, 'seed*.json')))
     folds = sorted(glob.glob(osp.join(source, 'fold*.json')))
     if seeds and folds:
-        raise ValueError(f'{source} holds both seed*.json and fold*.json result files: one folder is one row, '
-                         'either seeds of one split or cross-validation folds')
+        raise ValueError(
+            f'{source} holds both seed*.json and fold*.json result files: one folder is one row, '
+            'either seeds of one split or cross-validation folds'
+        )
     if not seeds and not folds:
-        raise FileNotFoundError(f'{source}: neither a work dir with {SUMMARY_FILE} nor a folder of seed*.json or '
-                                'fold<k>.json result files')
+        raise FileNotFoundError(
+            f'{source}: neither a work dir with {SUMMARY_FILE} nor a folder of seed*.json or fold<k>.json result files'
+        )
     name = osp.basename(osp.normpath(source))
     runs = [load_result_file(path, name) for path in seeds or folds]
     return sorted(runs, key=lambda run: run['fold']) if folds else runs
@@ -105,11 +138,18 @@ def fold_of(path: str, result: dict) -> Optional[int]:
     if not match:
         return None
     fold = int(match.group(1))
-    named = {int(m.group(1)) for value in (result.get('cfg_options') or {}).values()
-             if isinstance(value, str) for m in [FOLD_SPLIT.fullmatch(value)] if m}
+    named = {
+        int(m.group(1))
+        for value in (result.get('cfg_options') or {}).values()
+        if isinstance(value, str)
+        for m in [FOLD_SPLIT.fullmatch(value)]
+        if m
+    }
     if named - {fold}:
-        raise ValueError(f'{path} is fold {fold} by its name, but its run trained or evaluated on the splits of '
-                         f'fold(s) {sorted(named)} (cfg_options)')
+        raise ValueError(
+            f'{path} is fold {fold} by its name, but its run trained or evaluated on the splits of '
+            f'fold(s) {sorted(named)} (cfg_options)'
+        )
     return fold
 
 
@@ -119,17 +159,26 @@ def load_result_file(path: str, name: str) -> dict:
     if not result.get('metrics'):
         raise ValueError(f'{path} holds no metrics (written by tools/analysis_tools/run_result.py?)')
     config = osp.join(REPO, result['config'])
-    return dict(work_dir=path, name=name, seed=result.get('seed'), fold=fold_of(path, result), config=config,
-                metrics=result['metrics'], train_time_s=result.get('train_time_s'),
-                params=result.get('params_inference'), per_image=result.get('per_image'),
-                curve=(result.get('learning_curve') or {}).get('val'))
+    return dict(
+        work_dir=path,
+        name=name,
+        seed=result.get('seed'),
+        fold=fold_of(path, result),
+        config=config,
+        metrics=result['metrics'],
+        train_time_s=result.get('train_time_s'),
+        params=result.get('params_inference'),
+        per_image=result.get('per_image'),
+        curve=(result.get('learning_curve') or {}).get('val'),
+    )
 
 
 def load_run(work_dir: str) -> dict:
     path = osp.join(work_dir, SUMMARY_FILE)
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} not found: train with RunSummaryHook in custom_hooks (the ablation '
-                                'configs have it)')
+        raise FileNotFoundError(
+            f'{path} not found: train with RunSummaryHook in custom_hooks (the ablation configs have it)'
+        )
     with open(path) as f:
         summary = json.load(f)
     metrics = summary.get('test_metrics') or summary.get('val_metrics')
@@ -138,9 +187,17 @@ def load_run(work_dir: str) -> dict:
     config = osp.join(work_dir, summary['config'])
     if not osp.isfile(config):
         raise FileNotFoundError(f'{config} (the config mmengine saves in the work dir) not found')
-    return dict(work_dir=work_dir, name=osp.splitext(summary['config'])[0], seed=summary.get('seed'), fold=None,
-                config=config, metrics=metrics, train_time_s=summary.get('train_time_s'),
-                params=summary.get('params_inference'), per_image=None)
+    return dict(
+        work_dir=work_dir,
+        name=osp.splitext(summary['config'])[0],
+        seed=summary.get('seed'),
+        fold=None,
+        config=config,
+        metrics=metrics,
+        train_time_s=summary.get('train_time_s'),
+        params=summary.get('params_inference'),
+        per_image=None,
+    )
 
 
 def group_by_name(runs: List[dict]) -> Dict[str, List[dict]]:
@@ -159,8 +216,9 @@ def unit_of(runs: List[dict]) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Cost timing: GFLOPs and CPU latency of each config's inference path
 # ---------------------------------------------------------------------------------------------------------------
-def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int,
-                    warmup: int) -> Dict[str, Dict[str, float]]:
+def inference_costs(
+    configs: Dict[str, str], shape: Tuple[int, int], repeat: int, warmup: int
+) -> Dict[str, Dict[str, float]]:
     """GFLOPs and median CPU latency (batch 1) of each config's ``mode='tensor'`` path, by row name.
 
     All models are timed in the same interleaved rounds, so their latencies are comparable within the table.
@@ -168,8 +226,14 @@ def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int
     import torch
     from mmengine.config import Config
 
-    from mmext.utils.benchmarking import (TensorMode, build_inference_segmentor, count_gflops, input_channels,
-                                          time_side_by_side)
+    from mmext.utils.benchmarking import (
+        TensorMode,
+        build_inference_segmentor,
+        count_gflops,
+        input_channels,
+        time_side_by_side,
+    )
+
     models, inputs, costs = {}, {}, {}
     for i, (name, config_path) in enumerate(configs.items(), 1):
         print(f'[{i}/{len(configs)}] building {name}', flush=True)
@@ -178,8 +242,9 @@ def inference_costs(configs: Dict[str, str], shape: Tuple[int, int], repeat: int
         inputs[name] = torch.randn(1, input_channels(cfg), *shape)
         costs[name] = dict(GFLOPs=count_gflops(models[name], inputs[name]))
     print(f'timing {len(models)} models at {shape[0]}x{shape[1]} in {repeat} interleaved rounds', flush=True)
-    timings = time_side_by_side({name: (lambda m=model, x=inputs[name]: m(x)) for name, model in models.items()},
-                                repeat, warmup)
+    timings = time_side_by_side(
+        {name: (lambda m=model, x=inputs[name]: m(x)) for name, model in models.items()}, repeat, warmup
+    )
     for name in models:
         costs[name]['latency_ms'] = timings[name]['median_ms']
     return costs
@@ -227,8 +292,13 @@ def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: in
     bootstrap resamples every held-out photo of the paired folds, pooled. Raises ValueError when the runs
     cannot be paired: seed rows against fold rows, or paired runs evaluated on different photos.
     """
-    from mmext.evaluation.paired_statistics import (PerImageCounts, bootstrap_miou_difference, paired_difference,
-                                                    pool_held_out)
+    from mmext.evaluation.paired_statistics import (
+        PerImageCounts,
+        bootstrap_miou_difference,
+        paired_difference,
+        pool_held_out,
+    )
+
     by_name = OrderedDict((name, pairing_keys(group, name)) for name, group in group_by_name(runs).items())
     if baseline not in by_name:
         raise ValueError(f'--baseline {baseline!r} is not among the rows {list(by_name)}')
@@ -239,19 +309,26 @@ def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: in
         if name == baseline:
             continue
         if row_key != key:
-            raise ValueError(f'row {name!r} holds {row_key} runs and the baseline {baseline!r} {key} runs: pair seed '
-                             'runs with seed runs, fold runs with fold runs')
+            raise ValueError(
+                f'row {name!r} holds {row_key} runs and the baseline {baseline!r} {key} runs: pair seed '
+                'runs with seed runs, fold runs with fold runs'
+            )
         pairs = sorted(set(group) & set(base))
         row = OrderedDict(config=name, **{f'paired_{key}s': len(pairs)})
         for metric in DIFF_METRICS:
             both = [k for k in pairs if metric in group[k]['metrics'] and metric in base[k]['metrics']]
             if not both:
                 continue
-            difference = paired_difference([group[k]['metrics'][metric] for k in both],
-                                           [base[k]['metrics'][metric] for k in both])
-            row[metric] = OrderedDict([
-                ('diff', difference.mean), (f'ci_{key}s', None if difference.interval is None else
-                                            list(difference.interval)), (f'per_{key}', difference.per_pair)])
+            difference = paired_difference(
+                [group[k]['metrics'][metric] for k in both], [base[k]['metrics'][metric] for k in both]
+            )
+            row[metric] = OrderedDict(
+                [
+                    ('diff', difference.mean),
+                    (f'ci_{key}s', None if difference.interval is None else list(difference.interval)),
+                    (f'per_{key}', difference.per_pair),
+                ]
+            )
         if pairs and 'mIoU' in row and all(group[k].get('per_image') and base[k].get('per_image') for k in pairs):
             ours = [PerImageCounts.from_record(group[k]['per_image']) for k in pairs]
             theirs = [PerImageCounts.from_record(base[k]['per_image']) for k in pairs]
@@ -263,8 +340,10 @@ def paired_differences(runs: List[dict], baseline: str, bootstrap: int, seed: in
                 ours, theirs = [pooled[0]], [pooled[1]]
                 row['mIoU']['images'] = len(pooled[0].images)
                 # The statistic the image interval is about: the dataset-level mIoU difference on all pooled photos.
-                row['mIoU']['diff_images'] = float(dataset_miou(pooled[0].intersection, pooled[0].union)
-                                                   - dataset_miou(pooled[1].intersection, pooled[1].union))
+                row['mIoU']['diff_images'] = float(
+                    dataset_miou(pooled[0].intersection, pooled[0].union)
+                    - dataset_miou(pooled[1].intersection, pooled[1].union)
+                )
             row['mIoU']['ci_images'] = list(bootstrap_miou_difference(ours, theirs, bootstrap, rng))
         rows.append(row)
     return rows
@@ -284,9 +363,20 @@ def curve_summaries(runs: List[dict], tail: float = 0.2) -> Dict[str, dict]:
         start = min(steps, key=lambda s: abs(s - (1 - tail) * last))
         gains = [curve[last] - curve[start] for curve in curves if last in curve and start in curve]
         per = 'tail_gain_per_fold' if unit == 'folds' else 'tail_gain_per_seed'
-        summaries[name] = dict(unit=unit, steps=steps, values=values, summary=OrderedDict([
-            ('final_mIoU', float(np.nanmean(values[:, -1]))), ('tail_from', start), ('tail_to', last),
-            ('tail_gain_mean', float(np.mean(gains))), (per, gains)]))
+        summaries[name] = dict(
+            unit=unit,
+            steps=steps,
+            values=values,
+            summary=OrderedDict(
+                [
+                    ('final_mIoU', float(np.nanmean(values[:, -1]))),
+                    ('tail_from', start),
+                    ('tail_to', last),
+                    ('tail_gain_mean', float(np.mean(gains))),
+                    (per, gains),
+                ]
+            ),
+        )
     return summaries
 
 
@@ -309,8 +399,9 @@ def fmt(value: Tuple[Optional[float], Optional[float]], digits: int = 2) -> str:
     return f'{mean:.{digits}f}' + (f' ± {std:.{digits}f}' if std is not None else '')
 
 
-def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: List[dict],
-                  record: Optional[dict] = None) -> List[str]:
+def write_outputs(
+    rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: List[dict], record: Optional[dict] = None
+) -> List[str]:
     """ablation.md, ablation.csv and ablation.png; ``record`` (:func:`mmext.utils.run_records.provenance`) adds the
     machine, the code commit and the command line to the Markdown notes."""
     os.makedirs(out_dir, exist_ok=True)
@@ -327,20 +418,34 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
         import torch
 
         from mmext.utils.machine import cpu_model
-        cost_note = [f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
-                     f'{shape[0]}x{shape[1]}, CPU ({cpu_model()}, '
-                     f'{torch.get_num_threads()} threads), median of interleaved rounds.']
-    fold_note = ['Folds: each run trained on one cross-validation fold and evaluated on its held-out photos, so '
-                 'the spread over folds holds the photos\' variation as well as the training\'s.'
-                 ] if unit == 'folds' else []
-    per_image_note = ['per_image_iou.*: IoU of each photo, averaged over the photos that hold the group '
-                      '(PerImageIoUMetric).'] if any(c.startswith('per_image_iou.') for c in columns) else []
+
+        cost_note = [
+            f'GFLOPs and latency: inference path (auxiliary heads excluded), batch 1, input '
+            f'{shape[0]}x{shape[1]}, CPU ({cpu_model()}, '
+            f'{torch.get_num_threads()} threads), median of interleaved rounds.'
+        ]
+    fold_note = (
+        [
+            'Folds: each run trained on one cross-validation fold and evaluated on its held-out photos, so '
+            'the spread over folds holds the photos\' variation as well as the training\'s.'
+        ]
+        if unit == 'folds'
+        else []
+    )
+    per_image_note = (
+        ['per_image_iou.*: IoU of each photo, averaged over the photos that hold the group (PerImageIoUMetric).']
+        if any(c.startswith('per_image_iou.') for c in columns)
+        else []
+    )
     notes = [
-        '', f'Metrics: final evaluation of each run (mean ± sample std over {unit} when several). IoUs and PCK '
-        'in %.', *fold_note, *per_image_note, *cost_note,
-        'params_M: inference-path parameters (millions). train_time_s: training loop wall time, validation '
-        'excluded.', f'Runs: {", ".join(sorted(r["work_dir"] for r in runs))}',
-        *record_lines(record)
+        '',
+        f'Metrics: final evaluation of each run (mean ± sample std over {unit} when several). IoUs and PCK in %.',
+        *fold_note,
+        *per_image_note,
+        *cost_note,
+        'params_M: inference-path parameters (millions). train_time_s: training loop wall time, validation excluded.',
+        f'Runs: {", ".join(sorted(r["work_dir"] for r in runs))}',
+        *record_lines(record),
     ]
     md_path = osp.join(out_dir, 'ablation.md')
     with open(md_path, 'w') as f:
@@ -350,18 +455,21 @@ def write_outputs(rows: List[dict], out_dir: str, shape: Tuple[int, int], runs: 
         writer = csv.writer(f)
         writer.writerow(['config', unit] + [part for c in columns for part in (c, f'{c}_std')])
         for row in rows:
-            writer.writerow([row['config'], row['runs']] + [
-                '' if v is None else f'{v:.6g}' for c in columns for v in row[c]])
+            writer.writerow(
+                [row['config'], row['runs']] + ['' if v is None else f'{v:.6g}' for c in columns for v in row[c]]
+            )
     png_path = osp.join(out_dir, 'ablation.png')
-    plot(rows, [c for c in columns if c in METRIC_COLUMNS and c not in ('AbsRel', )], png_path)
+    plot(rows, [c for c in columns if c in METRIC_COLUMNS and c not in ('AbsRel',)], png_path)
     return ['\n'.join(lines), md_path, csv_path, png_path]
 
 
 def plot(rows: List[dict], metrics: List[str], path: str) -> None:
     """Grouped bars: one group per metric, one bar per config (error bars = std over seeds or folds)."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(min(16.0, 2.0 + 1.1 * len(metrics)), 5.0))
     width = 0.8 / max(1, len(rows))
     x = np.arange(len(metrics))
@@ -370,15 +478,23 @@ def plot(rows: List[dict], metrics: List[str], path: str) -> None:
         # A metric a config does not have (PCK without a landmark head) gets no bar, not a zero.
         means = [np.nan if row[m][0] is None else row[m][0] for m in metrics]
         errors = [np.nan if row[m][1] is None else row[m][1] for m in metrics]
-        ax.bar(x + (i - (len(rows) - 1) / 2) * width, means, width, label=row['config'],
-               color=colours[i % len(colours)],
-               yerr=None if all(np.isnan(errors)) else np.nan_to_num(errors), capsize=2)
+        ax.bar(
+            x + (i - (len(rows) - 1) / 2) * width,
+            means,
+            width,
+            label=row['config'],
+            color=colours[i % len(colours)],
+            yerr=None if all(np.isnan(errors)) else np.nan_to_num(errors),
+            capsize=2,
+        )
     ax.set_xticks(x)
     ax.set_xticklabels(metrics, rotation=30, ha='right')
     ax.set_ylabel('%')
     ax.set_ylim(0, 100)
-    ax.set_title('Auxiliary-task ablation' + (f' (mean ± std over {table_unit(rows)})'
-                                              if any(r['runs'] > 1 for r in rows) else ''))
+    ax.set_title(
+        'Auxiliary-task ablation'
+        + (f' (mean ± std over {table_unit(rows)})' if any(r['runs'] > 1 for r in rows) else '')
+    )
     ax.legend(fontsize=8, ncol=2, loc='upper left')
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
@@ -396,42 +512,64 @@ def record_lines(record: Optional[dict]) -> List[str]:
     return [f'Written by: {" ".join(record["command"])}', f'Table written on: {machine}; code commit {commit}.']
 
 
-def write_differences(rows: List[dict], baseline: str, out_dir: str, resamples: int,
-                      record: Optional[dict] = None) -> List[str]:
+def write_differences(
+    rows: List[dict], baseline: str, out_dir: str, resamples: int, record: Optional[dict] = None
+) -> List[str]:
     def interval(ci):
         return '-' if ci is None else f'[{ci[0]:+.2f}, {ci[1]:+.2f}]'
 
     key = 'fold' if any('paired_folds' in row for row in rows) else 'seed'
     # Folds: the image interval is about the pooled photos' mIoU difference, shown beside it.
     pooled = ['Δ mIoU (pooled photos)'] if key == 'fold' else []
-    lines = [f'| config | {key}s | ' + ' | '.join([f'Δ {m}' for m in DIFF_METRICS] + pooled)
-             + f' | mIoU 95 % CI ({key}s) | mIoU 95 % CI (images) |',
-             '|' + '---|' * (len(DIFF_METRICS) + len(pooled) + 4)]
+    lines = [
+        f'| config | {key}s | '
+        + ' | '.join([f'Δ {m}' for m in DIFF_METRICS] + pooled)
+        + f' | mIoU 95 % CI ({key}s) | mIoU 95 % CI (images) |',
+        '|' + '---|' * (len(DIFF_METRICS) + len(pooled) + 4),
+    ]
     for row in rows:
         miou = row.get('mIoU', {})
         cells = [f'{row[m]["diff"]:+.2f}' if m in row else '-' for m in DIFF_METRICS]
         cells += [f'{miou["diff_images"]:+.2f}' if 'diff_images' in miou else '-' for _ in pooled]
-        lines.append(f'| {row["config"]} | {row[f"paired_{key}s"]} | ' + ' | '.join(cells)
-                     + f' | {interval(miou.get(f"ci_{key}s"))} | {interval(miou.get("ci_images"))} |')
+        lines.append(
+            f'| {row["config"]} | {row[f"paired_{key}s"]} | '
+            + ' | '.join(cells)
+            + f' | {interval(miou.get(f"ci_{key}s"))} | {interval(miou.get("ci_images"))} |'
+        )
     if key == 'seed':
-        notes = ['', f'Paired differences to {baseline} (same seed), in points. CI (seeds): 95 % t interval of the '
-                 f'per-seed differences. CI (images): 2.5-97.5 percentiles of the difference of the seeds\' mean '
-                 f'dataset-level mIoU over {resamples} resamples of the evaluated images.']
+        notes = [
+            '',
+            f'Paired differences to {baseline} (same seed), in points. CI (seeds): 95 % t interval of the '
+            f'per-seed differences. CI (images): 2.5-97.5 percentiles of the difference of the seeds\' mean '
+            f'dataset-level mIoU over {resamples} resamples of the evaluated images.',
+        ]
     else:
         pooled = sorted({row['mIoU']['images'] for row in rows if 'images' in row.get('mIoU', {})})
         photos = f'the {pooled[0]} photos' if len(pooled) == 1 else 'the photos'
-        notes = ['', f'Paired differences to {baseline} (same fold: the same held-out photos), in points, mean over '
-                 'folds. CI (folds): 95 % t interval of the per-fold differences. Δ mIoU (pooled photos): the '
-                 f'dataset-level mIoU difference on {photos} held out in the paired folds, pooled (each photo is '
-                 'held out in one fold, and its two runs are paired photo by photo); CI (images): its 2.5-97.5 '
-                 f'percentiles over {resamples} resamples of those photos.']
+        notes = [
+            '',
+            f'Paired differences to {baseline} (same fold: the same held-out photos), in points, mean over '
+            'folds. CI (folds): 95 % t interval of the per-fold differences. Δ mIoU (pooled photos): the '
+            f'dataset-level mIoU difference on {photos} held out in the paired folds, pooled (each photo is '
+            'held out in one fold, and its two runs are paired photo by photo); CI (images): its 2.5-97.5 '
+            f'percentiles over {resamples} resamples of those photos.',
+        ]
     md_path = osp.join(out_dir, 'ablation_diff.md')
     with open(md_path, 'w') as f:
         f.write('\n'.join(lines + notes + record_lines(record)) + '\n')
     json_path = osp.join(out_dir, 'ablation_diff.json')
     with open(json_path, 'w') as f:
-        json.dump(dict(baseline=baseline, **({'paired_by': 'fold'} if key == 'fold' else {}),
-                       bootstrap_resamples=resamples, rows=rows, **(record or {})), f, indent=1)
+        json.dump(
+            dict(
+                baseline=baseline,
+                **({'paired_by': 'fold'} if key == 'fold' else {}),
+                bootstrap_resamples=resamples,
+                rows=rows,
+                **(record or {}),
+            ),
+            f,
+            indent=1,
+        )
     png_path = osp.join(out_dir, 'ablation_diff.png')
     plot_differences(rows, baseline, png_path, key)
     return ['\n'.join(lines), md_path, json_path, png_path]
@@ -441,8 +579,10 @@ def plot_differences(rows: List[dict], baseline: str, path: str, key: str = 'see
     """mIoU difference to the baseline per row: seed or fold interval (thick) and image-bootstrap interval
     (thin)."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     rows = [r for r in rows if 'mIoU' in r]
     fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(rows) + 1.6))
     for y, row in enumerate(rows):
@@ -450,8 +590,14 @@ def plot_differences(rows: List[dict], baseline: str, path: str, key: str = 'see
         if miou.get('ci_images'):
             ax.plot(miou['ci_images'], [y, y], color='0.6', linewidth=1.5, label='95 % CI, images' if y == 0 else None)
         if miou.get(f'ci_{key}s'):
-            ax.plot(miou[f'ci_{key}s'], [y, y], color='tab:blue', linewidth=5, alpha=0.5,
-                    label=f'95 % CI, {key}s' if y == 0 else None)
+            ax.plot(
+                miou[f'ci_{key}s'],
+                [y, y],
+                color='tab:blue',
+                linewidth=5,
+                alpha=0.5,
+                label=f'95 % CI, {key}s' if y == 0 else None,
+            )
         ax.plot(miou[f'per_{key}'], [y] * len(miou[f'per_{key}']), 'o', color='tab:blue', markersize=3)
         ax.plot([miou['diff']], [y], 'D', color='black')
     ax.axvline(0, color='black', linewidth=0.8)
@@ -466,15 +612,18 @@ def plot_differences(rows: List[dict], baseline: str, path: str, key: str = 'see
     plt.close(fig)
 
 
-def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: Optional[dict] = None,
-                    baseline: Optional[str] = None) -> List[str]:
+def learning_curves(
+    runs: List[dict], out_dir: str, tail: float = 0.2, record: Optional[dict] = None, baseline: Optional[str] = None
+) -> List[str]:
     """Validation mIoU against the iteration per row (mean over seeds or folds, each run as a thin line) ->
     learning_curves.png; and per row what the last ``tail`` of the schedule added, per run and mean, and with a
     ``baseline`` each row's paired gap to it at every logged iteration (:func:`curve_gaps`) ->
     learning_curves.json."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     summaries = curve_summaries(runs, tail)
     if not summaries:
         return []
@@ -483,8 +632,12 @@ def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: O
     for i, (name, curves) in enumerate(summaries.items()):
         for row in curves['values']:
             ax.plot(curves['steps'], row, color=colours[i % 10], alpha=0.25, linewidth=0.8)
-        ax.plot(curves['steps'], np.nanmean(curves['values'], 0), color=colours[i % 10],
-                label=f'{name} ({len(curves["values"])} {curves["unit"]})')
+        ax.plot(
+            curves['steps'],
+            np.nanmean(curves['values'], 0),
+            color=colours[i % 10],
+            label=f'{name} ({len(curves["values"])} {curves["unit"]})',
+        )
     ax.set_xlabel('iteration')
     ax.set_ylabel('validation mIoU (%)')
     ax.grid(alpha=0.3)
@@ -496,8 +649,13 @@ def learning_curves(runs: List[dict], out_dir: str, tail: float = 0.2, record: O
     json_path = osp.join(out_dir, 'learning_curves.json')
     with open(json_path, 'w') as f:
         gaps = {'gap_to_baseline': dict(baseline=baseline, rows=curve_gaps(runs, baseline))} if baseline else {}
-        json.dump(dict(tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()}, **gaps,
-                       **(record or {})), f, indent=1)
+        json.dump(
+            dict(
+                tail_fraction=tail, rows={name: c['summary'] for name, c in summaries.items()}, **gaps, **(record or {})
+            ),
+            f,
+            indent=1,
+        )
     return [png_path, json_path]
 
 
@@ -518,9 +676,11 @@ def curve_gaps(runs: List[dict], baseline: str) -> Dict[str, dict]:
             continue
         steps = sorted(set.intersection(*[set(a) & set(b) for a, b in pairs]))
         gaps[name] = OrderedDict(
-            paired_by=key, pairs=len(pairs),
+            paired_by=key,
+            pairs=len(pairs),
             mean_gap={str(step): float(np.mean([a[step] - b[step] for a, b in pairs])) for step in steps},
-            gap_per_pair={str(step): [float(a[step] - b[step]) for a, b in pairs] for step in steps})
+            gap_per_pair={str(step): [float(a[step] - b[step]) for a, b in pairs] for step in steps},
+        )
     return gaps
 
 
@@ -530,9 +690,11 @@ def tail_lines(runs: List[dict], tail: float = 0.2) -> List[str]:
     for name, curves in curve_summaries(runs, tail).items():
         s = curves['summary']
         gains = s.get('tail_gain_per_fold', s.get('tail_gain_per_seed'))
-        lines.append(f'{name}: the last {tail:.0%} ({s["tail_from"]} -> {s["tail_to"]} it.) adds '
-                     f'{s["tail_gain_mean"]:+.2f} mIoU, mean over {len(gains)} {curves["unit"]} '
-                     f'({", ".join(f"{g:+.2f}" for g in gains)})')
+        lines.append(
+            f'{name}: the last {tail:.0%} ({s["tail_from"]} -> {s["tail_to"]} it.) adds '
+            f'{s["tail_gain_mean"]:+.2f} mIoU, mean over {len(gains)} {curves["unit"]} '
+            f'({", ".join(f"{g:+.2f}" for g in gains)})'
+        )
     return lines
 
 
@@ -541,11 +703,21 @@ def tail_lines(runs: List[dict], tail: float = 0.2) -> List[str]:
 # ---------------------------------------------------------------------------------------------------------------
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('runs', nargs='+', help='work dirs of finished runs, result files, or folders of result '
-                        'files (seed*.json or fold<k>.json; the runs of one config are averaged)')
+    parser.add_argument(
+        'runs',
+        nargs='+',
+        help='work dirs of finished runs, result files, or folders of result '
+        'files (seed*.json or fold<k>.json; the runs of one config are averaged)',
+    )
     parser.add_argument('--out', required=True, help='output folder for ablation.{md,csv,png}')
-    parser.add_argument('--shape', type=int, nargs=2, default=(512, 384), metavar=('H', 'W'),
-                        help='input shape for GFLOPs and latency (default: 512 384)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=(512, 384),
+        metavar=('H', 'W'),
+        help='input shape for GFLOPs and latency (default: 512 384)',
+    )
     parser.add_argument('--repeat', type=int, default=10, help='timed forward passes per config (default: 10)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed forward passes first (default: 2)')
     parser.add_argument('--no-cost', action='store_true', help='skip GFLOPs and latency')
@@ -557,6 +729,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmext.utils.run_records import provenance
+
     record = provenance(argv, __file__, repo=REPO)  # machine (CPU, threads, versions), code (commit), command
     runs = []
     for source in args.runs:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Cost of a segmentor: parameters, GFLOPs, latency (median, p90), throughput and peak memory.
 
 Inference (default) times the segmentation path (``mode='tensor'``: image batch -> logits; auxiliary task
@@ -38,6 +39,7 @@ Examples:
     python tools/analysis_tools/benchmark.py CONFIG CKPT --backend onnxruntime --onnx person.onnx \\
         --peer mediapipe_selfie --photo data/ccp/photos/0001.jpg
 """
+
 import argparse
 import json
 import os
@@ -61,21 +63,41 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='model config')
     parser.add_argument('checkpoint', nargs='?', help='weights (optional: latency does not depend on them)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 512], metavar=('H', 'W'),
-                        help='inference input size (default: 512 512); --train uses the pipeline crop')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[512, 512],
+        metavar=('H', 'W'),
+        help='inference input size (default: 512 512); --train uses the pipeline crop',
+    )
     parser.add_argument('--batch-size', type=int, default=1, help='images per call (default: 1)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N] (default: cpu)')
     parser.add_argument('--backend', default='pytorch', choices=['pytorch', 'onnxruntime'])
     parser.add_argument('--onnx', help='onnxruntime: time this .onnx (e.g. INT8) instead of exporting CONFIG')
-    parser.add_argument('--providers', nargs='+', default=['CPUExecutionProvider'], metavar='PROVIDER',
-                        help='onnxruntime: execution providers in order, e.g. CUDAExecutionProvider '
-                        'CPUExecutionProvider (needs onnxruntime-gpu; default: the CPU)')
-    parser.add_argument('--precision', default='fp32', choices=['fp32', 'fp16', 'bf16'],
-                        help='pytorch: inference dtype (fp16 needs CUDA)')
+    parser.add_argument(
+        '--providers',
+        nargs='+',
+        default=['CPUExecutionProvider'],
+        metavar='PROVIDER',
+        help='onnxruntime: execution providers in order, e.g. CUDAExecutionProvider '
+        'CPUExecutionProvider (needs onnxruntime-gpu; default: the CPU)',
+    )
+    parser.add_argument(
+        '--precision',
+        default='fp32',
+        choices=['fp32', 'fp16', 'bf16'],
+        help='pytorch: inference dtype (fp16 needs CUDA)',
+    )
     parser.add_argument('--fuse-bn', action='store_true', help='pytorch: fold BatchNorm into the convolutions')
     parser.add_argument('--channels-last', action='store_true', help='pytorch: NHWC memory format')
-    parser.add_argument('--compile', nargs='?', const='default', metavar='MODE',
-                        help='pytorch: torch.compile the model (mode: default, reduce-overhead, max-autotune)')
+    parser.add_argument(
+        '--compile',
+        nargs='?',
+        const='default',
+        metavar='MODE',
+        help='pytorch: torch.compile the model (mode: default, reduce-overhead, max-autotune)',
+    )
     parser.add_argument('--threads', type=int, help='CPU threads (default: torch default)')
     parser.add_argument('--train', action='store_true', help='time training steps instead of inference')
     parser.add_argument('--repeat', type=int, default=20, help='timed rounds (default: 20)')
@@ -86,11 +108,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compare-onnx', metavar='ONNX2', help='onnxruntime: .onnx of the second model')
     parser.add_argument('--peer', choices=PEER_NAMES, help='a model from outside the project, timed alongside')
     parser.add_argument('--photo', help='--peer mediapipe_selfie: the photo both models segment')
-    parser.add_argument('--official-topformer', default=OFFICIAL_TOPFORMER, metavar='DIR',
-                        help='--peer official_topformer: the folder of the official TopFormer code (topformer.py; '
-                        'default: %(default)s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override settings of both configs, e.g. train_dataloader.dataset.data_root=DIR')
+    parser.add_argument(
+        '--official-topformer',
+        default=OFFICIAL_TOPFORMER,
+        metavar='DIR',
+        help='--peer official_topformer: the folder of the official TopFormer code (topformer.py; '
+        'default: %(default)s)',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override settings of both configs, e.g. train_dataloader.dataset.data_root=DIR',
+    )
     parser.add_argument('--out', help='write the measurements as JSON here')
     args = parser.parse_args(argv)
     if args.train and args.backend != 'pytorch':
@@ -107,6 +138,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     import torch
 
     from mmext.deployment import check_precision
+
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(f'--device {args.device}: no CUDA device is available')
     try:
@@ -124,14 +156,20 @@ def inference_candidate(args, config: str, checkpoint: Optional[str], onnx_path:
     from mmext.deployment.eager import PRECISIONS
     from mmext.deployment.loading import load_segmentor
     from mmext.utils.benchmarking import TensorMode, count_gflops, count_parameters, input_channels, state_size_mb
+
     cfg, segmentor = load_segmentor(config, checkpoint, args.cfg_options)
     shape = (args.batch_size, input_channels(cfg), *args.shape)
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
-    info = dict(config=config, checkpoint=checkpoint, params=count_parameters(segmentor),
-                GFLOPs_per_image=count_gflops(TensorMode(segmentor), x[:1]))
+    info = dict(
+        config=config,
+        checkpoint=checkpoint,
+        params=count_parameters(segmentor),
+        GFLOPs_per_image=count_gflops(TensorMode(segmentor), x[:1]),
+    )
     if args.backend == 'pytorch':
-        run_model = optimize_eager(TensorMode(segmentor), args.device, args.fuse_bn, args.channels_last,
-                                   args.precision, args.compile)
+        run_model = optimize_eager(
+            TensorMode(segmentor), args.device, args.fuse_bn, args.channels_last, args.precision, args.compile
+        )
         x = x.to(args.device)
         info['size_MB'] = state_size_mb(segmentor) * PRECISIONS[args.precision].itemsize / 4  # stored as fp32
         if args.peer == 'mediapipe_selfie':
@@ -153,6 +191,7 @@ def photo_candidate(args, cfg, info: dict, logits) -> dict:
     import torch
 
     from mmext.deployment.photo_segmenter import PhotoSegmenter
+
     segmenter = PhotoSegmenter.from_config(cfg, lambda a: torch.as_tensor(logits(a)).float().cpu().numpy())
     photo = cv2.imread(args.photo, cv2.IMREAD_COLOR)
     info.update(end_to_end=True, photo=args.photo, input_hw=list(segmenter.preprocess(photo).shape[2:]))
@@ -165,16 +204,23 @@ def peer_candidates(args, main_candidate: dict) -> dict:
 
     from mmext.deployment.loading import load_segmentor
     from mmext.utils.benchmarking import count_parameters
+
     if args.peer == 'mediapipe_selfie':
         import cv2
 
         from mmext.models.pose import MediaPipeSelfieSegmentation
+
         segmenter = MediaPipeSelfieSegmentation()
         rgb = cv2.cvtColor(cv2.imread(args.photo, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        info = dict(model='MediaPipe Selfie Segmentation (model_selection=0)', end_to_end=True, photo=args.photo,
-                    size_MB=osp.getsize(segmenter.model_file()) / 2**20)
+        info = dict(
+            model='MediaPipe Selfie Segmentation (model_selection=0)',
+            end_to_end=True,
+            photo=args.photo,
+            size_MB=osp.getsize(segmenter.model_file()) / 2**20,
+        )
         return {'mediapipe_selfie': dict(info=info, run=lambda: segmenter.predict(rgb))}
     from mmext.utils.peers import official_backbone_pair
+
     _, segmentor = load_segmentor(args.config, args.checkpoint, args.cfg_options)
     official, ours = official_backbone_pair(segmentor.backbone, args.official_topformer)
     x = torch.randn(1, 3, *args.shape, generator=torch.Generator().manual_seed(0))
@@ -182,8 +228,11 @@ def peer_candidates(args, main_candidate: dict) -> dict:
         differences = [(a - b).abs().max().item() for a, b in zip(ours(x), official(x))]
     main_candidate['run'] = lambda: ours(x)  # backbone against backbone
     main_candidate['info'].update(timed='backbone', max_abs_diff_to_official=max(differences))
-    info = dict(model='official TopFormer backbone (hustvl/TopFormer), same weights', timed='backbone',
-                params=count_parameters(official))
+    info = dict(
+        model='official TopFormer backbone (hustvl/TopFormer), same weights',
+        timed='backbone',
+        params=count_parameters(official),
+    )
     return {'official_topformer': dict(info=info, run=lambda: official(x))}
 
 
@@ -193,6 +242,7 @@ def train_candidate(args, config: str) -> dict:
 
     from mmext.utils.benchmarking import TensorMode, count_gflops, count_parameters, input_channels
     from mmext.utils.train_benchmark import build_train_step
+
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(args.cfg_options)
     model, step = build_train_step(cfg, args.batch_size, args.device)
@@ -207,10 +257,12 @@ def train_candidate(args, config: str) -> dict:
 def summary_line(name: str, result: dict, args) -> str:
     unit = 'train img/s' if args.train else 'img/s'
     memory = result.get('peak_memory_MB')
-    return (f'{name}: {result["params"] / 1e6:.2f} M params, {result["GFLOPs_per_image"]:.2f} GFLOPs/img, '
-            f'median {result["latency"]["median_ms"]:.1f} ms (p90 {result["latency"]["p90_ms"]:.1f}), '
-            f'{result["throughput_img_s"]:.1f} {unit}, peak memory '
-            + (f'+{memory:.0f} MB' if memory is not None else 'n/a'))
+    return (
+        f'{name}: {result["params"] / 1e6:.2f} M params, {result["GFLOPs_per_image"]:.2f} GFLOPs/img, '
+        f'median {result["latency"]["median_ms"]:.1f} ms (p90 {result["latency"]["p90_ms"]:.1f}), '
+        f'{result["throughput_img_s"]:.1f} {unit}, peak memory '
+        + (f'+{memory:.0f} MB' if memory is not None else 'n/a')
+    )
 
 
 def main(argv=None) -> int:
@@ -221,6 +273,7 @@ def main(argv=None) -> int:
     from mmext.utils.benchmarking import peak_memory_mb, time_side_by_side
     from mmext.utils.peers import PeerUnavailable
     from mmext.utils.run_records import provenance
+
     if args.threads:
         torch.set_num_threads(args.threads)
     mode = 'training steps' if args.train else f'{args.backend} inference'
@@ -231,8 +284,11 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name, config, checkpoint, onnx_path in models:
             print(f'Building {name}: {config} ...', flush=True)
-            candidates[name] = (train_candidate(args, config) if args.train else
-                                inference_candidate(args, config, checkpoint, onnx_path, tmp))
+            candidates[name] = (
+                train_candidate(args, config)
+                if args.train
+                else inference_candidate(args, config, checkpoint, onnx_path, tmp)
+            )
         if args.peer:
             print(f'Building peer {args.peer} ...', flush=True)
             try:
@@ -240,11 +296,13 @@ def main(argv=None) -> int:
             except (PeerUnavailable, ImportError) as error:
                 print(f'skipped peer {args.peer}: {error}', file=sys.stderr)
                 args.peer = None
-        print(f'Timing {mode} of {len(candidates)} model(s), batch {args.batch_size}, {args.warmup} warm-up + '
-              f'{args.repeat} rounds, {torch.get_num_threads()} threads, {args.device} ...', flush=True)
+        print(
+            f'Timing {mode} of {len(candidates)} model(s), batch {args.batch_size}, {args.warmup} warm-up + '
+            f'{args.repeat} rounds, {torch.get_num_threads()} threads, {args.device} ...',
+            flush=True,
+        )
         sync = torch.cuda.synchronize if args.device.startswith('cuda') else None
-        timings = time_side_by_side({name: c['run'] for name, c in candidates.items()}, args.repeat, args.warmup,
-                                    sync)
+        timings = time_side_by_side({name: c['run'] for name, c in candidates.items()}, args.repeat, args.warmup, sync)
         results = {}
         for name, candidate in candidates.items():
             result = dict(candidate['info'], latency=timings[name])
@@ -258,25 +316,38 @@ def main(argv=None) -> int:
             results[name] = result
     report = dict(
         mode='train' if args.train else 'inference',
-        settings=dict(shape=args.shape, batch_size=args.batch_size, device=args.device, backend=args.backend,
-                      precision=args.precision, fuse_bn=args.fuse_bn, channels_last=args.channels_last,
-                      compile=args.compile, threads=torch.get_num_threads(), repeat=args.repeat,
-                      warmup=args.warmup),
-        config=args.config, cfg_options=args.cfg_options,
+        settings=dict(
+            shape=args.shape,
+            batch_size=args.batch_size,
+            device=args.device,
+            backend=args.backend,
+            precision=args.precision,
+            fuse_bn=args.fuse_bn,
+            channels_last=args.channels_last,
+            compile=args.compile,
+            threads=torch.get_num_threads(),
+            repeat=args.repeat,
+            warmup=args.warmup,
+        ),
+        config=args.config,
+        cfg_options=args.cfg_options,
         **provenance(argv, __file__, repo=REPO),  # machine (CPU, threads, versions), code (commit), command
-        models=results)
+        models=results,
+    )
     if 'compare' in results:
         main_result, other = results['main'], results['compare']
         report['ratio'] = dict(
             latency=other['latency']['median_ms'] / main_result['latency']['median_ms'],
             throughput=other['throughput_img_s'] / main_result['throughput_img_s'],
             params=other['params'] / main_result['params'],
-            GFLOPs=other['GFLOPs_per_image'] / main_result['GFLOPs_per_image'])
+            GFLOPs=other['GFLOPs_per_image'] / main_result['GFLOPs_per_image'],
+        )
         if other.get('peak_memory_MB') and main_result.get('peak_memory_MB'):
             report['ratio']['peak_memory'] = other['peak_memory_MB'] / main_result['peak_memory_MB']
     if args.peer:
         report['ratio_to_peer'] = dict(
-            latency=results['main']['latency']['median_ms'] / results[args.peer]['latency']['median_ms'])
+            latency=results['main']['latency']['median_ms'] / results[args.peer]['latency']['median_ms']
+        )
     for name, result in results.items():
         if name == args.peer:
             print(f'{name}: median {result["latency"]["median_ms"]:.2f} ms (p90 {result["latency"]["p90_ms"]:.2f})')

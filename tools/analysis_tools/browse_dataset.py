@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Draw what the network is trained on: each sample after the config's augmentations.
 
 Runs the config's train (or --split val/test) pipeline on the first --num samples, stopping before the
@@ -11,6 +12,7 @@ Example:
     python tools/analysis_tools/browse_dataset.py projects/ccp_pose_aux/configs/clothing4/landmarks_skeleton.py \\
         --num 8 --out work_dirs/browse
 """
+
 import argparse
 import os
 import os.path as osp
@@ -45,11 +47,18 @@ def heat(maps: np.ndarray, size_hw) -> np.ndarray:
 
 def draw_pose(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray) -> np.ndarray:
     from mmext.structures import COCO18_KEYPOINT_NAMES, COCO18_SKELETON
+
     out = image.copy()
     for a, b in COCO18_SKELETON:
         if visible[a] and visible[b]:
-            cv2.line(out, tuple(int(v) for v in keypoints[a]), tuple(int(v) for v in keypoints[b]), (255, 255, 255), 1,
-                     cv2.LINE_AA)
+            cv2.line(
+                out,
+                tuple(int(v) for v in keypoints[a]),
+                tuple(int(v) for v in keypoints[b]),
+                (255, 255, 255),
+                1,
+                cv2.LINE_AA,
+            )
     for index, name in enumerate(COCO18_KEYPOINT_NAMES):
         if not visible[index]:
             continue
@@ -62,6 +71,7 @@ def draw_pose(image: np.ndarray, keypoints: np.ndarray, visible: np.ndarray) -> 
 
 def panel(results: dict, palette) -> np.ndarray:
     from mmext.visualization import colorize_mask
+
     image = np.asarray(results['img'])
     photo = np.clip(image[..., :3], 0, 255).astype(np.uint8)
     size = photo.shape[:2]
@@ -69,8 +79,12 @@ def panel(results: dict, palette) -> np.ndarray:
     if results.get('gt_seg_map') is not None:
         tiles.append(('label map', colorize_mask(results['gt_seg_map'], palette)))
     if results.get('gt_keypoints') is not None:
-        tiles.append(('keypoints (left green, right red)',
-                      draw_pose(photo, results['gt_keypoints'][0], results['gt_keypoints_visible'][0] > 0)))
+        tiles.append(
+            (
+                'keypoints (left green, right red)',
+                draw_pose(photo, results['gt_keypoints'][0], results['gt_keypoints_visible'][0] > 0),
+            )
+        )
     if results.get('gt_limb_maps') is not None:
         tiles.append(('limb maps (max)', heat(results['gt_limb_maps'], size)))
     if results.get('gt_heatmaps') is not None:
@@ -95,6 +109,7 @@ def main(argv=None) -> int:
 
     import mmext  # noqa: F401
     from mmext.visualization import random_palette
+
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))

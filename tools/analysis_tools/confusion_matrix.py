@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Confusion matrix of saved predictions against a config's test labels (mmseg's offline tool).
 
 PREDICTION_DIR holds one label map PNG per test image, named after the photo (``tools/test.py CONFIG CKPT
@@ -10,6 +11,7 @@ Example:
     python tools/test.py CONFIG CHECKPOINT --out work_dirs/preds
     python tools/analysis_tools/confusion_matrix.py CONFIG work_dirs/preds --out work_dirs/confusion
 """
+
 import argparse
 import json
 import os
@@ -46,6 +48,7 @@ def main(argv=None) -> int:
     import mmext  # noqa: F401
     from mmext.evaluation.confusion import confusion_matrix, scores
     from mmext.utils.run_records import provenance
+
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -63,25 +66,40 @@ def main(argv=None) -> int:
             continue
         label = info['gt_seg_map']
         if prediction.shape != label.shape:
-            print(f'error: {name}: prediction {prediction.shape} and label {label.shape} differ in size',
-                  file=sys.stderr)
+            print(
+                f'error: {name}: prediction {prediction.shape} and label {label.shape} differ in size', file=sys.stderr
+            )
             return 1
         matrix += confusion_matrix(label, prediction, num, dataset.ignore_index)
     if missing:
-        print(f'warning: {len(missing)} test images have no prediction in {args.prediction_dir} (e.g. {missing[0]})',
-              file=sys.stderr)
+        print(
+            f'warning: {len(missing)} test images have no prediction in {args.prediction_dir} (e.g. {missing[0]})',
+            file=sys.stderr,
+        )
     score = scores(matrix)
     recall, precision = score['recall'], score['precision']
     os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'confusion_matrix.json'), 'w') as f:
-        json.dump(dict(classes=classes, matrix=matrix.tolist(), recall=dict(zip(classes, recall.round(4).tolist())),
-                       precision=dict(zip(classes, precision.round(4).tolist())), images=len(dataset) - len(missing),
-                       config=args.config, cfg_options=args.cfg_options, prediction_dir=args.prediction_dir,
-                       **provenance(argv, __file__, repo=REPO)),  # machine (CPU, threads, versions), code, command
-                  f, indent=1)
+        json.dump(
+            dict(
+                classes=classes,
+                matrix=matrix.tolist(),
+                recall=dict(zip(classes, recall.round(4).tolist())),
+                precision=dict(zip(classes, precision.round(4).tolist())),
+                images=len(dataset) - len(missing),
+                config=args.config,
+                cfg_options=args.cfg_options,
+                prediction_dir=args.prediction_dir,
+                **provenance(argv, __file__, repo=REPO),
+            ),  # machine (CPU, threads, versions), code, command
+            f,
+            indent=1,
+        )
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     share = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
     size = max(4.0, 0.45 * num + 2)
     fig, ax = plt.subplots(figsize=(size, size))
@@ -93,8 +111,15 @@ def main(argv=None) -> int:
     if num <= 20:
         for i in range(num):
             for j in range(num):
-                ax.text(j, i, f'{100 * share[i, j]:.0f}', ha='center', va='center', fontsize=7,
-                        color='white' if share[i, j] > 0.5 else 'black')
+                ax.text(
+                    j,
+                    i,
+                    f'{100 * share[i, j]:.0f}',
+                    ha='center',
+                    va='center',
+                    fontsize=7,
+                    color='white' if share[i, j] > 0.5 else 'black',
+                )
     fig.tight_layout()
     fig.savefig(osp.join(args.out, 'confusion_matrix.png'), dpi=120)
     print('class recall: ' + ', '.join(f'{c} {100 * r:.1f}' for c, r in zip(classes, recall)))

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """What does a depth input channel cost at inference? Measured side by side in one run (batch 1, CPU).
 
 Times, in interleaved rounds:
@@ -14,6 +15,7 @@ Example:
     python tools/analysis_tools/depth_cost.py configs/ablations/dresscode_aux/depth_input.py \\
         --shape 512 512 --out work_dirs/depth_cost.json
 """
+
 import argparse
 import copy
 import json
@@ -47,10 +49,13 @@ def measure(config: str, shape, repeat: int, warmup: int, midas_weights=None) ->
     from mmext.models.depth import MiDaSSmall
     from mmext.utils.benchmarking import TensorMode, build_inference_segmentor, input_channels, time_side_by_side
     from mmext.utils.machine import cpu_model
+
     cfg = Config.fromfile(config)
     if input_channels(cfg) != 4:
-        raise ValueError(f'{config}: expected an RGB + depth model (4 input channels), '
-                         f'its data preprocessor has {input_channels(cfg)}')
+        raise ValueError(
+            f'{config}: expected an RGB + depth model (4 input channels), '
+            f'its data preprocessor has {input_channels(cfg)}'
+        )
     seg_rgb = TensorMode(build_inference_segmentor(rgb_peer(cfg)))
     seg_rgbd = TensorMode(build_inference_segmentor(cfg))
     midas = MiDaSSmall(weights=midas_weights).eval()
@@ -73,19 +78,35 @@ def measure(config: str, shape, repeat: int, warmup: int, midas_weights=None) ->
             'midas_small_256': lambda: midas(midas_input),
             'seg_rgbd_precomputed': lambda: seg_rgbd(rgbd),
             'depth_and_seg': depth_and_seg,
-        }, repeat, warmup)
+        },
+        repeat,
+        warmup,
+    )
     base = timings['seg_rgb']['median_ms']
     for timing in timings.values():
         timing['ratio_to_seg_rgb'] = timing['median_ms'] / base
-    return dict(config=config, shape=list(shape), threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=cpu_model(), midas_weights=midas_weights, timings=timings)
+    return dict(
+        config=config,
+        shape=list(shape),
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        cpu=cpu_model(),
+        midas_weights=midas_weights,
+        timings=timings,
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='an RGB + depth segmentation config (4 input channels)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 512], metavar=('H', 'W'),
-                        help='segmentation input / photo size (default: 512 512)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[512, 512],
+        metavar=('H', 'W'),
+        help='segmentation input / photo size (default: 512 512)',
+    )
     parser.add_argument('--midas-weights', help='local midas_v21_small_256.pt (optional: random weights)')
     parser.add_argument('--repeat', type=int, default=20, help='timed rounds (default: 20)')
     parser.add_argument('--warmup', type=int, default=3, help='untimed rounds first (default: 3)')
@@ -94,8 +115,12 @@ def main(argv=None) -> int:
     import torch
 
     from mmext.utils.run_records import provenance
-    print(f'Timing 4 paths at {args.shape[0]}x{args.shape[1]}, {args.warmup} warm-up + {args.repeat} rounds, '
-          f'{torch.get_num_threads()} threads ...', flush=True)
+
+    print(
+        f'Timing 4 paths at {args.shape[0]}x{args.shape[1]}, {args.warmup} warm-up + {args.repeat} rounds, '
+        f'{torch.get_num_threads()} threads ...',
+        flush=True,
+    )
     result = measure(args.config, tuple(args.shape), args.repeat, args.warmup, args.midas_weights)
     result.update(provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     print(f'{"path":<22} {"median ms":>10} {"p90 ms":>8} {"x seg_rgb":>10}')

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Person IoU and latency of peers and of the project's deployed models, side by side on one dataset.
 
 Every model takes each photo of CONFIG's test split as a user would give it (the BGR photo at its size) and
@@ -33,6 +34,7 @@ Example:
         --onnx ours_fp32=work_dirs/person.onnx ours_int8=work_dirs/person_int8.onnx \\
         --out projects/fast_person_segmentation/results_vs_mediapipe.json
 """
+
 import argparse
 import copy
 import json
@@ -40,7 +42,6 @@ import os
 import os.path as osp
 import sys
 import time
-
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # The reference data beside the repository (docs/data.md): the official TopFormer code is in peers/ there.
@@ -51,17 +52,33 @@ PEERS = ('mediapipe_selfie', 'mediapipe_selfie:1', 'official_topformer')
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='config whose test split and label mode are evaluated (and whose test '
-                        'resize and normalisation the --onnx models use)')
+    parser.add_argument(
+        'config',
+        help='config whose test split and label mode are evaluated (and whose test '
+        'resize and normalisation the --onnx models use)',
+    )
     parser.add_argument('--peers', nargs='*', default=['mediapipe_selfie'], choices=PEERS)
     parser.add_argument('--onnx', nargs='*', default=[], metavar='NAME=PATH', help='project models to evaluate')
-    parser.add_argument('--official-topformer', default=OFFICIAL_TOPFORMER, metavar='DIR',
-                        help='--peers official_topformer: the folder of the official TopFormer code (topformer.py; '
-                        'default: %(default)s)')
-    parser.add_argument('--checkpoint', help='CONFIG\'s weights, run in eager PyTorch (and in the official '
-                        'TopFormer code with --peers official_topformer)')
-    parser.add_argument('--model', nargs=3, action='append', default=[], metavar=('NAME', 'CFG', 'WEIGHTS'),
-                        help='another model with its own config: WEIGHTS .pth (eager PyTorch) or .onnx (repeatable)')
+    parser.add_argument(
+        '--official-topformer',
+        default=OFFICIAL_TOPFORMER,
+        metavar='DIR',
+        help='--peers official_topformer: the folder of the official TopFormer code (topformer.py; '
+        'default: %(default)s)',
+    )
+    parser.add_argument(
+        '--checkpoint',
+        help='CONFIG\'s weights, run in eager PyTorch (and in the official '
+        'TopFormer code with --peers official_topformer)',
+    )
+    parser.add_argument(
+        '--model',
+        nargs=3,
+        action='append',
+        default=[],
+        metavar=('NAME', 'CFG', 'WEIGHTS'),
+        help='another model with its own config: WEIGHTS .pth (eager PyTorch) or .onnx (repeatable)',
+    )
     parser.add_argument('--num', type=int, help='only the first N photos')
     parser.add_argument('--threads', type=int, help='threads of the ONNX Runtime models (default: torch\'s)')
     parser.add_argument('--out', help='write the results as JSON here')
@@ -72,8 +89,10 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f'--onnx {item!r}: expected NAME=PATH with an existing .onnx file')
     for name, config, weights in args.model:
         if not osp.isfile(config) or not osp.isfile(weights) or not weights.endswith(('.pth', '.onnx')):
-            parser.error(f'--model {name}: expected an existing config and an existing .pth or .onnx file, got '
-                         f'{config} {weights}')
+            parser.error(
+                f'--model {name}: expected an existing config and an existing .pth or .onnx file, got '
+                f'{config} {weights}'
+            )
     if args.checkpoint and not osp.isfile(args.checkpoint):
         parser.error(f'--checkpoint {args.checkpoint}: no such file')
     if 'official_topformer' in args.peers and not args.checkpoint:
@@ -103,10 +122,14 @@ def pytorch_models(args, first_photo) -> dict:
     from mmext.deployment.loading import load_segmentor
     from mmext.utils.benchmarking import state_size_mb
     from mmext.utils.peers import official_backbone_pair
+
     cfg, segmentor = load_segmentor(args.config, args.checkpoint)
     size_MB = state_size_mb(segmentor)
-    models = dict(ours_pytorch=dict(run=pytorch_segmenter(cfg, segmentor), size_MB=size_MB, kind='pytorch',
-                                    checkpoint=args.checkpoint))
+    models = dict(
+        ours_pytorch=dict(
+            run=pytorch_segmenter(cfg, segmentor), size_MB=size_MB, kind='pytorch', checkpoint=args.checkpoint
+        )
+    )
     if 'official_topformer' in args.peers:
         official_segmentor = copy.deepcopy(segmentor)
         official_segmentor.backbone, _ = official_backbone_pair(official_segmentor.backbone, args.official_topformer)
@@ -115,9 +138,14 @@ def pytorch_models(args, first_photo) -> dict:
         with torch.no_grad():
             difference = (official_segmentor(x, mode='tensor') - segmentor(x, mode='tensor')).abs().max().item()
         models['official_topformer'] = dict(
-            run=official, size_MB=size_MB, kind='peer', checkpoint=args.checkpoint,
+            run=official,
+            size_MB=size_MB,
+            kind='peer',
+            checkpoint=args.checkpoint,
             model='official TopFormer backbone code (hustvl/TopFormer) with the checkpoint\'s weights, '
-                  'the config\'s head', max_abs_logit_diff_to_ours=difference)
+            'the config\'s head',
+            max_abs_logit_diff_to_ours=difference,
+        )
     return models
 
 
@@ -129,15 +157,19 @@ def build_models(args, cfg, first_photo) -> dict:
     from mmext.deployment.photo_segmenter import PhotoSegmenter
     from mmext.models.pose import MediaPipeSelfieSegmentation
     from mmext.utils.benchmarking import state_size_mb
+
     models = pytorch_models(args, first_photo) if args.checkpoint else {}
     for peer in args.peers:
         if peer == 'official_topformer':
             continue  # built with ours_pytorch
         selection = int(peer.split(':')[1]) if ':' in peer else 0
         segmenter = MediaPipeSelfieSegmentation(model_selection=selection)
-        models[peer] = dict(run=lambda bgr, s=segmenter: s.predict(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)),
-                            size_MB=osp.getsize(segmenter.model_file()) / 2**20, kind='peer',
-                            model_file=segmenter.model_file())
+        models[peer] = dict(
+            run=lambda bgr, s=segmenter: s.predict(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)),
+            size_MB=osp.getsize(segmenter.model_file()) / 2**20,
+            kind='peer',
+            model_file=segmenter.model_file(),
+        )
     for item in args.onnx:
         name, _, path = item.partition('=')
         segmenter = PhotoSegmenter.from_onnx(cfg, path, threads=args.threads)
@@ -145,31 +177,50 @@ def build_models(args, cfg, first_photo) -> dict:
     for name, config, weights in args.model:
         if weights.endswith('.onnx'):
             segmenter = PhotoSegmenter.from_onnx(Config.fromfile(config), weights, threads=args.threads)
-            models[name] = dict(run=segmenter, size_MB=osp.getsize(weights) / 2**20, kind='onnxruntime',
-                                config=config, onnx=weights)
+            models[name] = dict(
+                run=segmenter, size_MB=osp.getsize(weights) / 2**20, kind='onnxruntime', config=config, onnx=weights
+            )
         else:
             model_cfg, segmentor = load_segmentor(config, weights)
-            models[name] = dict(run=pytorch_segmenter(model_cfg, segmentor), size_MB=state_size_mb(segmentor),
-                                kind='pytorch', config=config, checkpoint=weights)
+            models[name] = dict(
+                run=pytorch_segmenter(model_cfg, segmentor),
+                size_MB=state_size_mb(segmentor),
+                kind='pytorch',
+                config=config,
+                checkpoint=weights,
+            )
     return models
 
 
 def markdown_table(report: dict) -> str:
     """The report as a Markdown table: one row per model, IoUs of the foreground classes, latency, size."""
     foreground = report['dataset']['classes'][1:]
-    header = (['model', 'kind'] + [f'{c} IoU' for c in foreground] + [f'per-image {c} IoU' for c in foreground]
-              + ['median ms / photo', 'p90 ms / photo', 'size (MB)'])
+    header = (
+        ['model', 'kind']
+        + [f'{c} IoU' for c in foreground]
+        + [f'per-image {c} IoU' for c in foreground]
+        + ['median ms / photo', 'p90 ms / photo', 'size (MB)']
+    )
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for name, result in report['models'].items():
-        cells = ([name, result['kind']] + [f'{result["IoU"][c]:.2f}' for c in foreground]
-                 + [f'{result["per_image_IoU"][c]:.2f}' for c in foreground]
-                 + [f'{result["latency"]["median_ms"]:.2f}', f'{result["latency"]["p90_ms"]:.2f}',
-                    f'{result["size_MB"]:.2f}'])
+        cells = (
+            [name, result['kind']]
+            + [f'{result["IoU"][c]:.2f}' for c in foreground]
+            + [f'{result["per_image_IoU"][c]:.2f}' for c in foreground]
+            + [
+                f'{result["latency"]["median_ms"]:.2f}',
+                f'{result["latency"]["p90_ms"]:.2f}',
+                f'{result["size_MB"]:.2f}',
+            ]
+        )
         lines.append('| ' + ' | '.join(cells) + ' |')
     machine = report['machine']
-    lines += ['', f'{report["dataset"]["photos"]} photos of {report["dataset"]["type"]} '
-              f'({report["dataset"]["split"]} split), {machine["cpu"]}, {machine["threads"]} threads; written by '
-              'tools/analysis_tools/peer_eval.py.']
+    lines += [
+        '',
+        f'{report["dataset"]["photos"]} photos of {report["dataset"]["type"]} '
+        f'({report["dataset"]["split"]} split), {machine["cpu"]}, {machine["threads"]} threads; written by '
+        'tools/analysis_tools/peer_eval.py.',
+    ]
     return '\n'.join(lines) + '\n'
 
 
@@ -198,8 +249,11 @@ def main(argv=None) -> int:
     first = cv2.imread(dataset[0]['img_path'], cv2.IMREAD_COLOR)
     models = build_models(args, cfg, first)
     count = len(dataset) if args.num is None else min(args.num, len(dataset))
-    print(f'{len(models)} models on {count} photos of {type(dataset).__name__} ({", ".join(classes)}), '
-          f'{torch.get_num_threads()} threads', flush=True)
+    print(
+        f'{len(models)} models on {count} photos of {type(dataset).__name__} ({", ".join(classes)}), '
+        f'{torch.get_num_threads()} threads',
+        flush=True,
+    )
     totals = {name: np.zeros((len(classes), len(classes)), np.int64) for name in models}
     per_image = {name: [] for name in models}
     times = {name: [] for name in models}
@@ -210,7 +264,7 @@ def main(argv=None) -> int:
         info = dataset[index]
         bgr = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
         label = info['gt_seg_map']
-        for name in names[index % len(names):] + names[:index % len(names)]:
+        for name in names[index % len(names) :] + names[: index % len(names)]:
             start = time.perf_counter()
             pred = models[name]['run'](bgr)
             times[name].append(1000 * (time.perf_counter() - start))
@@ -223,18 +277,32 @@ def main(argv=None) -> int:
         image_iou = 100 * np.nanmean(np.stack(per_image[name]), axis=0)
         results[name] = dict(
             {k: v for k, v in model.items() if k != 'run'},
-            IoU={c: round(float(v), 3) for c, v in zip(classes, iou)}, mIoU=round(float(iou.mean()), 3),
+            IoU={c: round(float(v), 3) for c, v in zip(classes, iou)},
+            mIoU=round(float(iou.mean()), 3),
             per_image_IoU={c: round(float(v), 3) for c, v in zip(classes[1:], image_iou[1:])},
-            latency=latency_stats(times[name]))
-    report = dict(config=args.config, dataset=dict(type=type(dataset).__name__, photos=count,
-                                                   data_root=dataset_cfg.get('data_root'),
-                                                   split=dataset_cfg.get('split'), classes=classes),
-                  machine=environment(), code=code_version(REPO), command=sys.argv,
-                  models=results)
+            latency=latency_stats(times[name]),
+        )
+    report = dict(
+        config=args.config,
+        dataset=dict(
+            type=type(dataset).__name__,
+            photos=count,
+            data_root=dataset_cfg.get('data_root'),
+            split=dataset_cfg.get('split'),
+            classes=classes,
+        ),
+        machine=environment(),
+        code=code_version(REPO),
+        command=sys.argv,
+        models=results,
+    )
     print(f'{"model":<22} {"mIoU":>7} ' + ' '.join(f'{c[:10]:>10}' for c in classes) + f' {"ms/photo":>9} {"MB":>6}')
     for name, result in results.items():
-        print(f'{name:<22} {result["mIoU"]:>7.2f} ' + ' '.join(f'{v:>10.2f}' for v in result['IoU'].values())
-              + f' {result["latency"]["median_ms"]:>9.2f} {result["size_MB"]:>6.2f}')
+        print(
+            f'{name:<22} {result["mIoU"]:>7.2f} '
+            + ' '.join(f'{v:>10.2f}' for v in result['IoU'].values())
+            + f' {result["latency"]["median_ms"]:>9.2f} {result["size_MB"]:>6.2f}'
+        )
     if args.out:
         atomic_write(args.out, json.dumps(report, indent=1))
         table = osp.splitext(args.out)[0] + '.md'

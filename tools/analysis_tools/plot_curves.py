@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Plot training curves (loss, learning rate, mIoU, PCK, ...) of one or more runs from their scalars.json.
 
 Reads every ``<work_dir>/<timestamp>/vis_data/scalars.json`` that mmengine's LocalVisBackend wrote (a resumed
@@ -9,6 +10,7 @@ Example:
     python tools/analysis_tools/plot_curves.py work_dirs/ccp_pose_aux/clothing4/*/seed0 \\
         --keys loss mIoU PCK@0.1 --out work_dirs/curves.png
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -28,10 +30,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmext.utils.run_records import read_scalars  # after parsing: importing mmext takes seconds
     import matplotlib
+
+    from mmext.utils.run_records import read_scalars  # after parsing: importing mmext takes seconds
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     labels = args.labels or [osp.relpath(d) for d in args.work_dirs]
     fig, axes = plt.subplots(1, len(args.keys), figsize=(4.5 * len(args.keys), 3.6), squeeze=False)
     found = 0

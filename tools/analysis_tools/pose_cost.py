@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """What does pose as an input cost at inference? Measured side by side in one run (batch 1, CPU).
 
 Times, in interleaved rounds, the whole inference path of the API (test pipeline, model, resizing the
@@ -16,6 +17,7 @@ Example:
         --photo data/ccp/photos/0001.jpg --keypoints data/ccp/keypoints/0001.json \\
         --out projects/ccp_pose_aux/results_pose_cost.json
 """
+
 import argparse
 import json
 import os.path as osp
@@ -37,6 +39,7 @@ def measure(config: str, rgb_config: str, photo_path: str, keypoints: str, repea
     from mmext.models.pose import BlazePose
     from mmext.utils.benchmarking import time_side_by_side
     from mmext.utils.machine import cpu_model
+
     photo = cv2.imread(photo_path, cv2.IMREAD_COLOR)
     if photo is None:
         raise FileNotFoundError(f'--photo {photo_path} cannot be read as an image')
@@ -53,13 +56,24 @@ def measure(config: str, rgb_config: str, photo_path: str, keypoints: str, repea
             'blazepose': lambda: blazepose.estimate([rgb]),
             'seg_pose_precomputed': lambda: inference_model(seg_pose, dict(img=photo, keypoints_path=keypoints)),
             'pose_and_seg': lambda: inference_model(seg_pose, photo),
-        }, repeat, warmup)
+        },
+        repeat,
+        warmup,
+    )
     base = timings['seg_rgb']['median_ms']
     for timing in timings.values():
         timing['ratio_to_seg_rgb'] = timing['median_ms'] / base
-    return dict(config=config, rgb_config=rgb_config, photo=photo_path, photo_hw=list(photo.shape[:2]),
-                person_found=estimate is not None, threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=cpu_model(), timings=timings)
+    return dict(
+        config=config,
+        rgb_config=rgb_config,
+        photo=photo_path,
+        photo_hw=list(photo.shape[:2]),
+        person_found=estimate is not None,
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        cpu=cpu_model(),
+        timings=timings,
+    )
 
 
 def main(argv=None) -> int:
@@ -76,8 +90,12 @@ def main(argv=None) -> int:
 
     from mmext.utils.atomic_io import atomic_write
     from mmext.utils.run_records import provenance
-    print(f'Timing 4 paths on {args.photo}, {args.warmup} warm-up + {args.repeat} rounds, '
-          f'{torch.get_num_threads()} threads ...', flush=True)
+
+    print(
+        f'Timing 4 paths on {args.photo}, {args.warmup} warm-up + {args.repeat} rounds, '
+        f'{torch.get_num_threads()} threads ...',
+        flush=True,
+    )
     result = measure(args.config, args.rgb_config, args.photo, args.keypoints, args.repeat, args.warmup)
     result.update(provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
     print(f'{"path":<22} {"median ms":>10} {"p90 ms":>8} {"x seg_rgb":>10}')

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Effect of test-time post-processing on mIoU and latency: dense CRF, small-region removal, superpixel voting.
 
 Runs the model of CONFIG (weights from CHECKPOINT; random weights without it, for a smoke run) once per image of
@@ -22,6 +23,7 @@ Example:
         projects/fashion_pixel/configs/topformer_b_8xb2-80k_ccp-person-512x512.py work_dirs/person/iter_80000.pth \\
         --steps crf small_regions superpixel --num 100 --out work_dirs/postprocess_effect.json
 """
+
 import argparse
 import ast
 import copy
@@ -48,21 +50,32 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='segmentation config (its test_dataloader is used)')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint (omit for random weights: a smoke run)')
-    parser.add_argument('--steps', nargs='+', choices=list(STEP_TYPES), default=list(STEP_TYPES),
-                        help='post-processing steps, alone and chained in this order (default: all three)')
+    parser.add_argument(
+        '--steps',
+        nargs='+',
+        choices=list(STEP_TYPES),
+        default=list(STEP_TYPES),
+        help='post-processing steps, alone and chained in this order (default: all three)',
+    )
     parser.add_argument('--num', type=int, help='evaluate only the first N images of the test set')
-    parser.add_argument('--out', help='JSON file for the results (default: work_dirs/postprocess_effect/'
-                        '<config name>.json)')
-    parser.add_argument('--step-options', nargs='+', default=[], metavar='STEP.KEY=VALUE',
-                        help='override step settings, e.g. crf.num_iters=10 small_regions.min_area=0.001')
-    parser.add_argument('--device', help='device for the model and the steps (default: cuda when available, '
-                        'else cpu)')
+    parser.add_argument(
+        '--out', help='JSON file for the results (default: work_dirs/postprocess_effect/<config name>.json)'
+    )
+    parser.add_argument(
+        '--step-options',
+        nargs='+',
+        default=[],
+        metavar='STEP.KEY=VALUE',
+        help='override step settings, e.g. crf.num_iters=10 small_regions.min_area=0.001',
+    )
+    parser.add_argument('--device', help='device for the model and the steps (default: cuda when available, else cpu)')
     parser.add_argument('--num-workers', type=int, help="data loading workers (default: the config's)")
     args = parser.parse_args(argv)
     if args.num is not None and args.num < 1:
         parser.error('--num must be >= 1')
     if args.device is None:
         import torch
+
         args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     return args
 
@@ -113,6 +126,7 @@ def synchronize(device) -> None:
     """Wait for ``device`` (a torch.device) to finish its queued work (CUDA only)."""
     if device.type == 'cuda':
         import torch
+
         torch.cuda.synchronize(device)
 
 
@@ -126,17 +140,20 @@ def timed(run: Callable, device):
 
 def summarize(areas: list, class_names) -> dict:
     from mmseg.evaluation import IoUMetric
+
     intersect, union, pred, label = (sum(a[k] for a in areas) for k in range(4))
     metrics = IoUMetric.total_area_to_metrics(intersect, union, pred, label, ['mIoU'])
     iou = np.asarray(metrics['IoU'], dtype=float)
-    return dict(mIoU=float(np.round(np.nanmean(iou) * 100, 2)),
-                aAcc=float(np.round(np.asarray(metrics['aAcc'], dtype=float) * 100, 2)),
-                IoU={str(name): (None if np.isnan(v) else float(np.round(v * 100, 2)))
-                     for name, v in zip(class_names, iou)})
+    return dict(
+        mIoU=float(np.round(np.nanmean(iou) * 100, 2)),
+        aAcc=float(np.round(np.asarray(metrics['aAcc'], dtype=float) * 100, 2)),
+        IoU={str(name): (None if np.isnan(v) else float(np.round(v * 100, 2))) for name, v in zip(class_names, iou)},
+    )
 
 
 def measure(args: argparse.Namespace) -> dict:
     import torch
+
     with torch.no_grad():
         return _measure(args)
 
@@ -152,6 +169,7 @@ def _measure(args: argparse.Namespace) -> dict:
     from mmext.utils.benchmarking import build_inference_segmentor
     from mmext.utils.machine import cpu_model
     from mmext.utils.pretrained import load_checkpoint_strictly
+
     cfg = Config.fromfile(args.config)
     device = torch.device(args.device)
     steps_cfg = step_configs(cfg, args.steps, args.step_options)
@@ -173,8 +191,9 @@ def _measure(args: argparse.Namespace) -> dict:
     print(f'Evaluating {total} image(s) on {device}: model, then {", ".join(variants[1:])} ...', flush=True)
 
     def chain(names, logits, inputs):
-        return apply_postprocess_steps([steps[name] for name in names], logits, inputs, model.data_preprocessor,
-                                       channel_order, model.align_corners)
+        return apply_postprocess_steps(
+            [steps[name] for name in names], logits, inputs, model.data_preprocessor, channel_order, model.align_corners
+        )
 
     for index, data in enumerate(loader):
         if index >= total:
@@ -196,8 +215,11 @@ def _measure(args: argparse.Namespace) -> dict:
             pred = result.pred_sem_seg.data.squeeze()
             label = result.gt_sem_seg.data.squeeze().to(pred)
             areas[variant].append(IoUMetric.intersect_and_union(pred, label, len(class_names), ignore_index))
-        print(f'[{index + 1}/{total}] {osp.basename(metas[0].get("img_path", ""))}: '
-              + ', '.join(f'{name} {times[-1]:.1f} ms' for name, times in latency.items()), flush=True)
+        print(
+            f'[{index + 1}/{total}] {osp.basename(metas[0].get("img_path", ""))}: '
+            + ', '.join(f'{name} {times[-1]:.1f} ms' for name, times in latency.items()),
+            flush=True,
+        )
 
     results = {}
     base = summarize(areas['none'], class_names)
@@ -206,26 +228,38 @@ def _measure(args: argparse.Namespace) -> dict:
         summary['delta_mIoU'] = round(summary['mIoU'] - base['mIoU'], 2)
         summary['added_latency_ms'] = 0.0 if variant == 'none' else float(np.median(latency[variant]))
         results[variant] = summary
-    return dict(config=args.config, checkpoint=args.checkpoint, num_images=total, device=str(device),
-                threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=cpu_model(),
-                steps={name: dict(steps_cfg[name]) for name in args.steps}, chain=list(args.steps),
-                model_latency_ms=float(np.median(latency['model'])), results=results)
+    return dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        num_images=total,
+        device=str(device),
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        cpu=cpu_model(),
+        steps={name: dict(steps_cfg[name]) for name in args.steps},
+        chain=list(args.steps),
+        model_latency_ms=float(np.median(latency['model'])),
+        results=results,
+    )
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = args.out or osp.join('work_dirs', 'postprocess_effect',
-                               osp.splitext(osp.basename(args.config))[0] + '.json')
+    out = args.out or osp.join('work_dirs', 'postprocess_effect', osp.splitext(osp.basename(args.config))[0] + '.json')
     report = measure(args)
     from mmext.utils.run_records import provenance
+
     report.update(provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
-    print(f'\nModel: {report["model_latency_ms"]:.1f} ms per image (median); {report["num_images"]} image(s), '
-          f'{report["device"]}')
+    print(
+        f'\nModel: {report["model_latency_ms"]:.1f} ms per image (median); {report["num_images"]} image(s), '
+        f'{report["device"]}'
+    )
     print(f'{"variant":<15} {"mIoU":>7} {"delta":>7} {"aAcc":>7} {"added ms":>9}')
     for variant, result in report['results'].items():
-        print(f'{variant:<15} {result["mIoU"]:>7.2f} {result["delta_mIoU"]:>+7.2f} {result["aAcc"]:>7.2f} '
-              f'{result["added_latency_ms"]:>9.1f}')
+        print(
+            f'{variant:<15} {result["mIoU"]:>7.2f} {result["delta_mIoU"]:>+7.2f} {result["aAcc"]:>7.2f} '
+            f'{result["added_latency_ms"]:>9.1f}'
+        )
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     with open(out, 'w') as f:
         json.dump(report, f, indent=2)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Evaluate a finished training run and write its result file (one JSON per run).
 
 Loads the run's last checkpoint strictly into CONFIG's model, runs the config's test loop (every test
@@ -12,6 +13,7 @@ Example:
         work_dirs/ccp_pose_aux/clothing4/seg_only/seed0 --cfg-options randomness.seed=0 \\
         --out projects/ccp_pose_aux/runs/clothing4/seg_only/seed0.json
 """
+
 import argparse
 import json
 import os
@@ -40,6 +42,7 @@ def evaluate(cfg: Config, checkpoint: str) -> tuple:
     """(metrics, per-image counts or None, seconds) of the config's test loop on ``checkpoint``."""
     from mmext.utils.pretrained import load_checkpoint_strictly
     from mmext.utils.runner_builder import build_runner
+
     cfg.load_from = None
     cfg.resume = False
     runner = build_runner(cfg, stage='test')
@@ -64,10 +67,12 @@ def main(argv=None) -> int:
     from mmext.utils.machine import cpu_model
     from mmext.utils.pretrained import CheckpointMismatchError
     from mmext.utils.run_records import last_checkpoint, learning_curves, provenance, run_summary
+
     checkpoint = args.checkpoint or last_checkpoint(args.work_dir)
     if checkpoint is None:
-        print(f'error: no checkpoint in {args.work_dir} (last_checkpoint missing): has the run finished?',
-              file=sys.stderr)
+        print(
+            f'error: no checkpoint in {args.work_dir} (last_checkpoint missing): has the run finished?', file=sys.stderr
+        )
         return 1
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -93,8 +98,9 @@ def main(argv=None) -> int:
         metrics=metrics,
         learning_curve=learning_curves(args.work_dir),
         per_image=per_image,
-        evaluation=dict(seconds=round(eval_seconds, 1), threads=torch.get_num_threads(),
-                        cpu=cpu_model(), torch=torch.__version__),
+        evaluation=dict(
+            seconds=round(eval_seconds, 1), threads=torch.get_num_threads(), cpu=cpu_model(), torch=torch.__version__
+        ),
         machine=record['machine'],  # the machine of the evaluation (CPU, threads, versions)
         code=record['code'],
         command=record['command'],

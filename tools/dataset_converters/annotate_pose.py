@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Keypoints and skeleton images for every photo of a data set, from a pose estimator that runs offline.
 
 Writes, per photo, Dress Code-format keypoints (``{"keypoints": [[x, y, score, id], ...]}``: 18 COCO-18
@@ -26,6 +27,7 @@ Examples:
     python tools/dataset_converters/annotate_pose.py --src data/EasyPortrait --out data/EasyPortrait
     python tools/dataset_converters/annotate_pose.py --src my_photos/ --out my_pose/
 """
+
 import argparse
 import glob
 import json
@@ -56,15 +58,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--src', required=True, help='data set root (CCP tree, EasyPortrait) or a folder of photos')
     parser.add_argument('--out', required=True, help='where keypoints/ and skeletons/ go (may equal --src)')
-    parser.add_argument('--visibility-threshold', type=float, default=DEFAULT_VISIBILITY_THRESHOLD,
-                        help=f'joints under this BlazePose visibility are missing (default: '
-                             f'{DEFAULT_VISIBILITY_THRESHOLD})')
-    parser.add_argument('--model-complexity', type=int, default=1, choices=[0, 1],
-                        help='BlazePose lite (0) or full (1, default); both ship in the mediapipe wheel')
+    parser.add_argument(
+        '--visibility-threshold',
+        type=float,
+        default=DEFAULT_VISIBILITY_THRESHOLD,
+        help=f'joints under this BlazePose visibility are missing (default: {DEFAULT_VISIBILITY_THRESHOLD})',
+    )
+    parser.add_argument(
+        '--model-complexity',
+        type=int,
+        default=1,
+        choices=[0, 1],
+        help='BlazePose lite (0) or full (1, default); both ship in the mediapipe wheel',
+    )
     parser.add_argument('--overwrite', action='store_true', help='re-estimate photos whose files exist')
-    parser.add_argument('--all-photos', action='store_true',
-                        help='a tree with split lists (splits/*.txt): estimate every photo of photos/, not only '
-                        'the listed ones')
+    parser.add_argument(
+        '--all-photos',
+        action='store_true',
+        help='a tree with split lists (splits/*.txt): estimate every photo of photos/, not only the listed ones',
+    )
     args = parser.parse_args(argv)
     if not osp.isdir(args.src):
         parser.error(f'--src {args.src} is not a folder')
@@ -89,6 +101,7 @@ def discover(src: str, out: str) -> Tuple[str, List[Tuple[str, str, str]], Optio
     """(layout name, [(photo, keypoints path, skeleton path)], CCP label folder or None)."""
     from mmext.datasets.depth_maps import LAYOUTS, detect_layout, find_photos
     from mmext.datasets.pose_files import keypoints_path_for, skeleton_path_for
+
     try:
         layout = detect_layout(src)
     except FileNotFoundError:
@@ -101,8 +114,11 @@ def discover(src: str, out: str) -> Tuple[str, List[Tuple[str, str, str]], Optio
             jobs = [(p, osp.join(out, osp.relpath(k, src)), osp.join(out, osp.relpath(s, src))) for p, k, s in jobs]
         labels = osp.join(src, LABELS_DIR) if layout == 'ccp' and osp.isfile(osp.join(src, MANIFEST_FILE)) else None
         return layout, jobs, labels
-    photos = sorted(p for p in glob.glob(osp.join(src, '**', '*'), recursive=True)
-                    if p.lower().endswith(PHOTO_SUFFIXES) and not _inside(p, out))
+    photos = sorted(
+        p
+        for p in glob.glob(osp.join(src, '**', '*'), recursive=True)
+        if p.lower().endswith(PHOTO_SUFFIXES) and not _inside(p, out)
+    )
     jobs = []
     for photo in photos:
         stem = osp.splitext(osp.relpath(photo, src))[0]
@@ -126,6 +142,7 @@ def main(argv=None) -> int:
     from mmext.utils.atomic_io import atomic_write, atomic_write_image
     from mmext.utils.progress import progress
     from mmext.utils.run_records import provenance
+
     layout, jobs, label_dir = discover(args.src, args.out)
     if not jobs:
         print(f'No photos ({", ".join(PHOTO_SUFFIXES)}) under {args.src}', file=sys.stderr)
@@ -134,15 +151,19 @@ def main(argv=None) -> int:
     stems = None if args.all_photos or layout != 'ccp' else listed_stems(args.src)
     if stems is not None:
         jobs = [job for job in jobs if osp.splitext(osp.basename(job[0]))[0] in stems]
-        print(f'{len(jobs)} of the {in_folder} photos are named in {osp.join(args.src, SPLITS_DIR)}/*.txt: only '
-              'those are estimated (--all-photos: every photo)')
+        print(
+            f'{len(jobs)} of the {in_folder} photos are named in {osp.join(args.src, SPLITS_DIR)}/*.txt: only '
+            'those are estimated (--all-photos: every photo)'
+        )
         if not jobs:
             print(f'No photo of {args.src} is named in its split lists', file=sys.stderr)
             return 1
     todo = [job for job in jobs if args.overwrite or not (osp.exists(job[1]) and osp.exists(job[2]))]
-    print(f'{len(jobs)} photos ({layout}) under {args.src}: {len(jobs) - len(todo)} already annotated, '
-          f'{len(todo)} to estimate with BlazePose (model_complexity={args.model_complexity}, visibility >= '
-          f'{args.visibility_threshold})' + (f'; checking against the labels in {label_dir}' if label_dir else ''))
+    print(
+        f'{len(jobs)} photos ({layout}) under {args.src}: {len(jobs) - len(todo)} already annotated, '
+        f'{len(todo)} to estimate with BlazePose (model_complexity={args.model_complexity}, visibility >= '
+        f'{args.visibility_threshold})' + (f'; checking against the labels in {label_dir}' if label_dir else '')
+    )
 
     provider = BlazePose(visibility_threshold=args.visibility_threshold, model_complexity=args.model_complexity)
     agreement, calibration = PoseLabelAgreement(), VisibilityCalibration()
@@ -164,8 +185,9 @@ def main(argv=None) -> int:
         atomic_write_image(skeleton_file, cv2.cvtColor(skeleton, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
         written += 1
         if label_dir:
-            labels = cv2.imread(osp.join(label_dir, osp.splitext(osp.basename(photo))[0] + '.png'),
-                                cv2.IMREAD_UNCHANGED)
+            labels = cv2.imread(
+                osp.join(label_dir, osp.splitext(osp.basename(photo))[0] + '.png'), cv2.IMREAD_UNCHANGED
+            )
             if labels is not None and labels.shape == bgr.shape[:2]:
                 checked += 1
                 agreement.add(labels, pose.keypoints, pose.visible)
@@ -174,23 +196,37 @@ def main(argv=None) -> int:
     provider.close()
     elapsed = time.perf_counter() - start
 
-    report = dict(src=osp.abspath(args.src), layout=layout, photos=len(jobs), photos_in_folder=in_folder,
-                  selection='split lists' if stems is not None else 'all photos',
-                  estimated=written,
-                  already_annotated=len(jobs) - len(todo), no_person=no_person, unreadable=unreadable,
-                  estimator=dict(type='BlazePose', model_complexity=args.model_complexity,
-                                 visibility_threshold=args.visibility_threshold),
-                  seconds=round(elapsed, 1), ms_per_photo=round(1000 * elapsed / max(1, len(todo)), 1),
-                  **provenance(argv, __file__, repo=REPO))  # machine (CPU, threads, versions), code (commit), command
+    report = dict(
+        src=osp.abspath(args.src),
+        layout=layout,
+        photos=len(jobs),
+        photos_in_folder=in_folder,
+        selection='split lists' if stems is not None else 'all photos',
+        estimated=written,
+        already_annotated=len(jobs) - len(todo),
+        no_person=no_person,
+        unreadable=unreadable,
+        estimator=dict(
+            type='BlazePose', model_complexity=args.model_complexity, visibility_threshold=args.visibility_threshold
+        ),
+        seconds=round(elapsed, 1),
+        ms_per_photo=round(1000 * elapsed / max(1, len(todo)), 1),
+        **provenance(argv, __file__, repo=REPO),
+    )  # machine (CPU, threads, versions), code (commit), command
     if label_dir and checked:
         # Only the photos with a label map of their size: the others cannot be checked.
-        report['checked_against_labels'] = dict(photos=checked, estimated_without_labels=written - checked,
-                                                per_joint=agreement.summary(),
-                                                on_person_by_score=calibration.summary())
+        report['checked_against_labels'] = dict(
+            photos=checked,
+            estimated_without_labels=written - checked,
+            per_joint=agreement.summary(),
+            on_person_by_score=calibration.summary(),
+        )
     atomic_write(osp.join(args.out, REPORT_FILE), json.dumps(report, indent=1))
     print_report(report)
-    print(f'Keypoints in {osp.join(args.out, KEYPOINTS_DIR)}, skeletons in {osp.join(args.out, SKELETONS_DIR)}, '
-          f'report in {osp.join(args.out, REPORT_FILE)}')
+    print(
+        f'Keypoints in {osp.join(args.out, KEYPOINTS_DIR)}, skeletons in {osp.join(args.out, SKELETONS_DIR)}, '
+        f'report in {osp.join(args.out, REPORT_FILE)}'
+    )
     for photo in no_person:
         print(f'  no person found: {photo}', file=sys.stderr)
     for photo in unreadable:
@@ -199,15 +235,19 @@ def main(argv=None) -> int:
 
 
 def print_report(report: dict) -> None:
-    print(f'Estimated {report["estimated"]} photos in {report["seconds"]} s ({report["ms_per_photo"]} ms each); '
-          f'no person in {len(report["no_person"])}, unreadable {len(report["unreadable"])}.')
+    print(
+        f'Estimated {report["estimated"]} photos in {report["seconds"]} s ({report["ms_per_photo"]} ms each); '
+        f'no person in {len(report["no_person"])}, unreadable {len(report["unreadable"])}.'
+    )
     checked = report.get('checked_against_labels')
     if not checked:
         return
     without = checked.get('estimated_without_labels', 0)
-    print(f'Agreement with the human labels, over the {checked["photos"]} estimated photos that have a label map'
-          + (f' ({without} of the estimated photos have none and are not counted)' if without else '')
-          + '; joints within 8 px of the label:')
+    print(
+        f'Agreement with the human labels, over the {checked["photos"]} estimated photos that have a label map'
+        + (f' ({without} of the estimated photos have none and are not counted)' if without else '')
+        + '; joints within 8 px of the label:'
+    )
     print(f'  {"joint":<11} {"visible":>8} {"on person":>10}  other check')
     for name, row in checked['per_joint'].items():
         if name == 'hips_to_waist_line':
@@ -219,11 +259,18 @@ def print_report(report: dict) -> None:
         print(f'  {name:<11} {row["visible_pct"]:>7} % {row.get("on_person_pct", "-"):>8} %  {extra}')
     hips = checked['per_joint'].get('hips_to_waist_line')
     if hips:
-        print(f'  hips to the upper/lower garment boundary: median {hips["median_pct_of_person_height"]} % of the '
-              f'person height; within 5 %: {hips["within_5pct"]} %, within 10 %: {hips["within_10pct"]} %')
-    print('  on-person share of all joints by BlazePose visibility: ' + ', '.join(
-        f'[{b["score_from"]:.1f}, {b["score_to"]:.1f}) {b["on_person_pct"]} % of {b["joints"]}'
-        for b in checked['on_person_by_score'] if b['joints']))
+        print(
+            f'  hips to the upper/lower garment boundary: median {hips["median_pct_of_person_height"]} % of the '
+            f'person height; within 5 %: {hips["within_5pct"]} %, within 10 %: {hips["within_10pct"]} %'
+        )
+    print(
+        '  on-person share of all joints by BlazePose visibility: '
+        + ', '.join(
+            f'[{b["score_from"]:.1f}, {b["score_to"]:.1f}) {b["on_person_pct"]} % of {b["joints"]}'
+            for b in checked['on_person_by_score']
+            if b['joints']
+        )
+    )
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Convert Clothing Co-Parsing (CCP) to the layout CCPDataset reads: PNG label maps, photos, split lists.
 
 Reads <src>/annotations/pixel-level/NNNN.mat (`groundtruth`: uint8 H x W, values 0..58), <src>/photos/NNNN.jpg
@@ -24,6 +25,7 @@ is then 1 (2: nothing converted because the arguments or files were refused).
 Example:
     python tools/dataset_converters/ccp.py --src ../shared/data/ccp --out data/ccp --val-fraction 0.2 --seed 0
 """
+
 import argparse
 import os
 import os.path as osp
@@ -43,18 +45,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--src', required=True, help='the CCP folder (photos/, annotations/pixel-level/)')
     parser.add_argument('--out', required=True, help='output folder (the data_root of CCPDataset)')
-    parser.add_argument('--val-fraction', type=float, default=0.2,
-                        help='share of the images in the val split (default: 0.2)')
+    parser.add_argument(
+        '--val-fraction', type=float, default=0.2, help='share of the images in the val split (default: 0.2)'
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--seed', type=int, default=0, help='seed of the random split (default: 0)')
     group.add_argument('--val-list', help='file of val stems, one per line (NNNN or NNNN.<ext>); the rest is train')
-    parser.add_argument('--folds', type=int, default=5,
-                        help='also write this many cross-validation folds, splits/fold<k>_{train,val}.txt, seeded '
-                        'by --seed (default: 5; 0: none)')
-    parser.add_argument('--copy-photos', action='store_true',
-                        help='copy the photos into <out>/photos instead of linking to the source')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace files whose content would change and convert every label map again')
+    parser.add_argument(
+        '--folds',
+        type=int,
+        default=5,
+        help='also write this many cross-validation folds, splits/fold<k>_{train,val}.txt, seeded '
+        'by --seed (default: 5; 0: none)',
+    )
+    parser.add_argument(
+        '--copy-photos', action='store_true', help='copy the photos into <out>/photos instead of linking to the source'
+    )
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace files whose content would change and convert every label map again',
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.val_fraction < 1:
         parser.error(f'--val-fraction must be in [0, 1), got {args.val_fraction}')
@@ -75,6 +86,7 @@ def load_ccp_label(sample) -> np.ndarray:
     from scipy.io import loadmat
 
     from mmext.datasets.conversion import BadSample, check_label
+
     try:
         content = loadmat(sample.annotation)
     except Exception as error:  # scipy raises many types for broken files
@@ -88,10 +100,12 @@ def read_ccp_label_names(src: str) -> Tuple[List[str], str]:
     """(59 names, where they came from) from <src>/label_list.mat, or the known CCP names without it."""
     from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS
     from mmext.datasets.conversion import Refused
+
     path = osp.join(src, 'label_list.mat')
     if not osp.isfile(path):
         return list(CCP_CLASSES), f'the CCP names ({path} is missing)'
     from scipy.io import loadmat
+
     try:
         cells = np.asarray(loadmat(path)['label_list']).ravel()
         names = [str(np.asarray(cell).ravel()[0]) if np.asarray(cell).size else '' for cell in cells]
@@ -105,29 +119,41 @@ def read_ccp_label_names(src: str) -> Tuple[List[str], str]:
 def find_ccp_samples(src: str) -> list:
     """A :class:`mmext.datasets.conversion.SourceSample` per annotation ``annotations/pixel-level/NNNN.mat``."""
     from mmext.datasets.conversion import Refused, SourceSample
+
     annotations = osp.join(src, 'annotations', 'pixel-level')
     photos = osp.join(src, 'photos')
     for folder in (annotations, photos):
         if not osp.isdir(folder):
             raise Refused(f'{folder} is missing: --src must be the CCP folder (photos/, annotations/pixel-level/)')
-    stems = sorted(name[:-len('.mat')] for name in os.listdir(annotations) if name.endswith('.mat'))
+    stems = sorted(name[: -len('.mat')] for name in os.listdir(annotations) if name.endswith('.mat'))
     if not stems:
         raise Refused(f'{annotations} holds no .mat files')
-    return [SourceSample(stem=stem, photo=osp.join(photos, stem + '.jpg'),
-                         annotation=osp.join(annotations, stem + '.mat')) for stem in stems]
+    return [
+        SourceSample(stem=stem, photo=osp.join(photos, stem + '.jpg'), annotation=osp.join(annotations, stem + '.mat'))
+        for stem in stems
+    ]
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmext.datasets.clothing_meta import CCP_CLASSES
     from mmext.datasets.conversion import EXIT_REFUSED, Refused, convert
+
     try:
         samples = find_ccp_samples(args.src)
         names, names_from = read_ccp_label_names(args.src)
         if names != list(CCP_CLASSES):
             print(f'warning: the label names of {names_from} differ from the CCP names mmext uses', file=sys.stderr)
-        return convert(samples, load_ccp_label, args, name='ccp', photo_suffix='.jpg', label_names=names,
-                       names_from=names_from, photos_dir_link=osp.join(args.src, 'photos'))
+        return convert(
+            samples,
+            load_ccp_label,
+            args,
+            name='ccp',
+            photo_suffix='.jpg',
+            label_names=names,
+            names_from=names_from,
+            photos_dir_link=osp.join(args.src, 'photos'),
+        )
     except Refused as error:
         print(f'error: {error}', file=sys.stderr)
         return EXIT_REFUSED

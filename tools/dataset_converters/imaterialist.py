@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Convert iMaterialist (Fashion) 2019 (Kaggle FGVC6) to PNG label maps that IMaterialistDataset reads.
 
 Reads <src>/train/<ImageId>.jpg, <src>/train.csv (ImageId, EncodedPixels, Height, Width, ClassId; one mask per
@@ -33,6 +34,7 @@ of train.csv are held in memory while converting (about the size of the file).
 Example:
     python tools/dataset_converters/imaterialist.py --src data/imaterialist_raw --out data/imaterialist
 """
+
 import argparse
 import csv
 import io
@@ -51,13 +53,17 @@ from PIL import Image
 # helpers shared with the CCP converters are mmext.datasets.conversion.
 
 CSV_COLUMNS = ('ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId')
-MODES = {'fine': ('fine', ), 'grouped4': ('grouped4', ), 'both': ('fine', 'grouped4')}
-FINE_RULE = ('value = category id + 1, 0 background; overlaps: the smallest mask (fewest pixels) wins, ties to '
-             'the smaller category id, then to the earlier train.csv row')
+MODES = {'fine': ('fine',), 'grouped4': ('grouped4',), 'both': ('fine', 'grouped4')}
+FINE_RULE = (
+    'value = category id + 1, 0 background; overlaps: the smallest mask (fewest pixels) wins, ties to '
+    'the smaller category id, then to the earlier train.csv row'
+)
 # Recorded in conversion.json as written (a re-run compares the file): "study 1" is the TopFormer-vs-U2Net clothing
 # study (docs/studies.md).
-GROUPED4_RULE = ('categories 0-5 upper (1), 6-8 lower (2), 9-12 whole (3), others background (0); overlaps: '
-                 'upper > lower > whole (upper as in study 1); ungrouped categories never cover a garment')
+GROUPED4_RULE = (
+    'categories 0-5 upper (1), 6-8 lower (2), 9-12 whole (3), others background (0); overlaps: '
+    'upper > lower > whole (upper as in study 1); ungrouped categories never cover a garment'
+)
 
 
 @dataclass(frozen=True)
@@ -72,20 +78,31 @@ class Row:
 # ----------------------------------------------------------------------------------------------- arguments
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--src', required=True, help='the iMaterialist folder (train/, train.csv, '
-                        'label_descriptions.json)')
+    parser.add_argument(
+        '--src', required=True, help='the iMaterialist folder (train/, train.csv, label_descriptions.json)'
+    )
     parser.add_argument('--out', required=True, help='output folder (the data_root of IMaterialistDataset)')
-    parser.add_argument('--mode', choices=sorted(MODES), default='both',
-                        help='label maps to write: fine (46 categories), grouped4 (upper / lower / whole) or both '
-                        '(default)')
-    parser.add_argument('--val-fraction', type=float, default=0.1,
-                        help='share of the images in the val split (default: 0.1)')
+    parser.add_argument(
+        '--mode',
+        choices=sorted(MODES),
+        default='both',
+        help='label maps to write: fine (46 categories), grouped4 (upper / lower / whole) or both (default)',
+    )
+    parser.add_argument(
+        '--val-fraction', type=float, default=0.1, help='share of the images in the val split (default: 0.1)'
+    )
     parser.add_argument('--seed', type=int, default=0, help='seed of the random split (default: 0)')
-    parser.add_argument('--copy-images', action='store_true',
-                        help='copy the used images into <out>/images instead of linking to <src>/train')
+    parser.add_argument(
+        '--copy-images',
+        action='store_true',
+        help='copy the used images into <out>/images instead of linking to <src>/train',
+    )
     parser.add_argument('--limit', type=int, help='convert only the first N ImageIds of train.csv')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace files whose content would change and convert every image again')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace files whose content would change and convert every image again',
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.val_fraction < 1:
         parser.error(f'--val-fraction must be in [0, 1), got {args.val_fraction}')
@@ -104,6 +121,7 @@ def read_category_names(src: str) -> Tuple[List[str], str]:
     (with a warning) when the file is missing."""
     from mmext.datasets.conversion import Refused
     from mmext.datasets.imaterialist import IMAT_WHOLE, NUM_IMAT_CATEGORIES, generic_category_names
+
     path = osp.join(src, 'label_descriptions.json')
     if not osp.isfile(path):
         print(f'warning: {path} is missing: the categories get generic names category_<id>', file=sys.stderr)
@@ -113,19 +131,24 @@ def read_category_names(src: str) -> Tuple[List[str], str]:
             categories = json.load(f)['categories']
         by_id = {int(c['id']): str(c['name']).strip() for c in categories}
     except (ValueError, KeyError, TypeError) as error:
-        raise Refused(f'{path}: expected {{"categories": [{{"id": ..., "name": ...}}, ...]}} '
-                      f'({type(error).__name__}: {error})') from None
+        raise Refused(
+            f'{path}: expected {{"categories": [{{"id": ..., "name": ...}}, ...]}} ({type(error).__name__}: {error})'
+        ) from None
     if sorted(by_id) != list(range(len(by_id))) or len(by_id) != len(categories):
         raise Refused(f'{path}: category ids must be 0..N-1, each once; found {sorted(by_id)}')
     names = [by_id[i] for i in range(len(by_id))]
     if len(set(names)) != len(names) or not all(names) or 'background' in names:
         raise Refused(f'{path}: category names must be distinct, non-empty and other than "background"')
     if len(names) <= max(IMAT_WHOLE) or len(names) > 254:
-        raise Refused(f'{path}: {len(names)} categories; the grouping needs at least {max(IMAT_WHOLE) + 1} and '
-                      'uint8 label maps hold at most 254')
+        raise Refused(
+            f'{path}: {len(names)} categories; the grouping needs at least {max(IMAT_WHOLE) + 1} and '
+            'uint8 label maps hold at most 254'
+        )
     if len(names) != NUM_IMAT_CATEGORIES:
-        print(f'warning: {path} lists {len(names)} categories, iMaterialist-2019 has {NUM_IMAT_CATEGORIES}',
-              file=sys.stderr)
+        print(
+            f'warning: {path} lists {len(names)} categories, iMaterialist-2019 has {NUM_IMAT_CATEGORIES}',
+            file=sys.stderr,
+        )
     return names, path
 
 
@@ -134,6 +157,7 @@ def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str
     ``limit`` distinct ImageIds only."""
     from mmext.datasets.conversion import Refused
     from mmext.utils.progress import progress
+
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # EncodedPixels of a large mask is a long field
     rows: Dict[str, List[Row]] = {}
     orphans = []
@@ -142,21 +166,31 @@ def read_rows(csv_path: str, limit=None) -> Tuple[Dict[str, List[Row]], List[str
             reader = csv.DictReader(f)
             missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
-                raise Refused(f'{csv_path}: column(s) {", ".join(missing)} missing (has: '
-                              f'{", ".join(reader.fieldnames or [])}); expected {", ".join(CSV_COLUMNS)}')
+                raise Refused(
+                    f'{csv_path}: column(s) {", ".join(missing)} missing (has: '
+                    f'{", ".join(reader.fieldnames or [])}); expected {", ".join(CSV_COLUMNS)}'
+                )
             for record in progress(reader, desc='train.csv', unit='row', file=sys.stderr):
                 image_id = (record['ImageId'] or '').strip()
                 if not image_id or None in record.values():
-                    orphans.append(f'{csv_path} line {reader.line_num}: '
-                                   f'{"no ImageId" if not image_id else "fewer columns than the header"}')
+                    orphans.append(
+                        f'{csv_path} line {reader.line_num}: '
+                        f'{"no ImageId" if not image_id else "fewer columns than the header"}'
+                    )
                     continue
                 if image_id not in rows:
                     if limit is not None and len(rows) >= limit:
                         continue
                     rows[image_id] = []
-                rows[image_id].append(Row(line=reader.line_num, encoded=record['EncodedPixels'] or '',
-                                          height=record['Height'], width=record['Width'],
-                                          class_id=record['ClassId'] or ''))
+                rows[image_id].append(
+                    Row(
+                        line=reader.line_num,
+                        encoded=record['EncodedPixels'] or '',
+                        height=record['Height'],
+                        width=record['Width'],
+                        class_id=record['ClassId'] or '',
+                    )
+                )
     except (UnicodeDecodeError, csv.Error) as error:  # not text, or not csv
         raise Refused(f'{csv_path}: not readable as UTF-8 csv ({error})') from None
     return rows, orphans
@@ -179,6 +213,7 @@ def image_size_hw(path: str) -> Tuple[int, int]:
     from mmext.datasets.conversion import BadSample
     from mmext.datasets.errors import DatasetError
     from mmext.datasets.sample_checks import check_image_file
+
     try:
         data = check_image_file(path, 'image')
     except DatasetError as error:
@@ -192,11 +227,11 @@ def image_size_hw(path: str) -> Tuple[int, int]:
 
 
 # ------------------------------------------------------------------------------------------- rasterising
-def decode_rows(rows: Sequence[Row], height: int, width: int,
-                num_categories: int) -> List[Tuple[np.ndarray, int]]:
+def decode_rows(rows: Sequence[Row], height: int, width: int, num_categories: int) -> List[Tuple[np.ndarray, int]]:
     """[(mask, category)] of the rows of one image; BadSample naming every bad row."""
     from mmext.datasets.conversion import BadSample
     from mmext.datasets.rle import decode_rle
+
     decoded, problems = [], []
     for row in rows:
         try:
@@ -219,6 +254,7 @@ def fine_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) 
     """uint8 map, category id + 1 where a mask lies, 0 elsewhere; overlaps: smallest mask, then smallest
     category id, then earliest row."""
     from mmext.datasets.imaterialist import fine_value
+
     areas = [int(mask.sum()) for mask, _ in masks]
     # Paint the winners last: largest area first, and among equal areas larger ids and later rows first.
     order = sorted(range(len(masks)), key=lambda i: (-areas[i], -masks[i][1], -i))
@@ -232,6 +268,7 @@ def fine_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) 
 def grouped4_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, int]) -> np.ndarray:
     """uint8 map of the grouped4 groups; overlaps go to the group first in GROUPED4_PRIORITY (upper)."""
     from mmext.datasets.imaterialist import GROUPED4_PRIORITY, grouped4_of_category
+
     label = np.zeros(shape, np.uint8)
     for group in reversed(GROUPED4_PRIORITY):  # highest priority painted last
         for mask, category in masks:
@@ -243,8 +280,9 @@ def grouped4_label(masks: Sequence[Tuple[np.ndarray, int]], shape: Tuple[int, in
 LABEL_MAKERS = {'fine': fine_label, 'grouped4': grouped4_label}
 
 
-def convert_image(rows: Sequence[Row], image_path: str, num_categories: int,
-                  modes: Sequence[str]) -> Dict[str, np.ndarray]:
+def convert_image(
+    rows: Sequence[Row], image_path: str, num_categories: int, modes: Sequence[str]
+) -> Dict[str, np.ndarray]:
     """{mode: label map} of one image; BadSample when the image or a row is bad."""
     height, width = image_size_hw(image_path)
     masks = decode_rows(rows, height, width, num_categories)
@@ -261,22 +299,46 @@ def read_label(path: str):
 
 # -------------------------------------------------------------------------------------------- the converter
 def convert(args: argparse.Namespace) -> int:
-    from mmext.datasets.conversion import (EXIT_BAD_FILES, EXIT_OK, EXIT_REFUSED, BadSample, Refused, photo_state,
-                                           place_photo, read_lines, read_text, remove_path, same_target,
-                                           split_stems, write_split_lists)
+    from mmext.datasets.conversion import (
+        EXIT_BAD_FILES,
+        EXIT_OK,
+        EXIT_REFUSED,
+        BadSample,
+        Refused,
+        photo_state,
+        place_photo,
+        read_lines,
+        read_text,
+        remove_path,
+        same_target,
+        split_stems,
+        write_split_lists,
+    )
     from mmext.datasets.depth_maps import write_png_atomic
-    from mmext.datasets.imaterialist import (GROUPED4_CLASSES, IMAGE_SUFFIX, IMAGES_DIR, IMAT_LOWER, IMAT_UPPER,
-                                             IMAT_WHOLE, LABEL_DIRS, MANIFEST_FILE, SPLITS_DIR)
+    from mmext.datasets.imaterialist import (
+        GROUPED4_CLASSES,
+        IMAGE_SUFFIX,
+        IMAGES_DIR,
+        IMAT_LOWER,
+        IMAT_UPPER,
+        IMAT_WHOLE,
+        LABEL_DIRS,
+        MANIFEST_FILE,
+        SPLITS_DIR,
+    )
     from mmext.utils.atomic_io import atomic_write
     from mmext.utils.progress import progress, write
+
     start = time.time()
     src, out, overwrite, copy = args.src, args.out, args.overwrite, args.copy_images
     modes = MODES[args.mode]
     train_dir, csv_path = osp.join(src, 'train'), osp.join(src, 'train.csv')
     for path, what in ((train_dir, 'folder of images'), (csv_path, 'mask table')):
         if not osp.exists(path):
-            raise Refused(f'{path} ({what}) is missing: --src must be the iMaterialist folder (train/, train.csv, '
-                          'label_descriptions.json)')
+            raise Refused(
+                f'{path} ({what}) is missing: --src must be the iMaterialist folder (train/, train.csv, '
+                'label_descriptions.json)'
+            )
     names, names_from = read_category_names(src)
     rows, orphans = read_rows(csv_path, args.limit)
     if not rows:
@@ -285,12 +347,30 @@ def convert(args: argparse.Namespace) -> int:
     train_all, val_all = split_stems(image_ids, args.val_fraction, args.seed)
     split_text = f'seed {args.seed}, val fraction {args.val_fraction}'
 
-    manifest = json.dumps(dict(
-        converter='imaterialist', source=osp.realpath(src), modes=list(modes), limit=args.limit,
-        images='copy' if copy else 'folder link', image_suffix=IMAGE_SUFFIX, categories=names,
-        categories_from=names_from, fine=FINE_RULE,
-        grouped4=dict(classes=list(GROUPED4_CLASSES), upper=list(IMAT_UPPER), lower=list(IMAT_LOWER),
-                      whole=list(IMAT_WHOLE), rule=GROUPED4_RULE)), indent=2) + '\n'
+    manifest = (
+        json.dumps(
+            dict(
+                converter='imaterialist',
+                source=osp.realpath(src),
+                modes=list(modes),
+                limit=args.limit,
+                images='copy' if copy else 'folder link',
+                image_suffix=IMAGE_SUFFIX,
+                categories=names,
+                categories_from=names_from,
+                fine=FINE_RULE,
+                grouped4=dict(
+                    classes=list(GROUPED4_CLASSES),
+                    upper=list(IMAT_UPPER),
+                    lower=list(IMAT_LOWER),
+                    whole=list(IMAT_WHOLE),
+                    rule=GROUPED4_RULE,
+                ),
+            ),
+            indent=2,
+        )
+        + '\n'
+    )
     planned_splits = {osp.join(SPLITS_DIR, 'train.txt'): train_all, osp.join(SPLITS_DIR, 'val.txt'): val_all}
     label_dirs = {mode: osp.join(out, LABEL_DIRS[mode]) for mode in modes}
 
@@ -322,9 +402,12 @@ def convert(args: argparse.Namespace) -> int:
                 conflicts.append(f'{destination} is {state}, not a copy of the source image')
     if conflicts and not overwrite:
         shown = '\n  '.join(conflicts[:10]) + (f'\n  ... and {len(conflicts) - 10} more' if len(conflicts) > 10 else '')
-        print(f'error: {out} was written by an earlier conversion with other arguments or another source; these '
-              f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
-              'another --out.', file=sys.stderr)
+        print(
+            f'error: {out} was written by an earlier conversion with other arguments or another source; these '
+            f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
+            'another --out.',
+            file=sys.stderr,
+        )
         return EXIT_REFUSED
     for conflict in conflicts:
         print(f'--overwrite: replacing {conflict.split(" ")[0]}', file=sys.stderr)
@@ -344,8 +427,11 @@ def convert(args: argparse.Namespace) -> int:
         os.makedirs(folder, exist_ok=True)
     for mode, folder in LABEL_DIRS.items():
         if mode not in modes and osp.isdir(osp.join(out, folder)):
-            print(f'warning: {osp.join(out, folder)} is left from an earlier conversion with another --mode; it is '
-                  'not updated and may not match the split lists any more', file=sys.stderr)
+            print(
+                f'warning: {osp.join(out, folder)} is left from an earlier conversion with another --mode; it is '
+                'not updated and may not match the split lists any more',
+                file=sys.stderr,
+            )
 
     # 3. Label maps (and copied images).
     converted, skipped, bad, changed = 0, 0, [], []
@@ -375,8 +461,11 @@ def convert(args: argparse.Namespace) -> int:
             if photo_state(image_path, destination, True) != 'same':
                 place_photo(image_path, destination, True)
     if changed:
-        print(f'error: {len(changed)} label map(s) would change and were left as they were (e.g. {changed[0]}); '
-              'pass --overwrite to replace them.', file=sys.stderr)
+        print(
+            f'error: {len(changed)} label map(s) would change and were left as they were (e.g. {changed[0]}); '
+            'pass --overwrite to replace them.',
+            file=sys.stderr,
+        )
 
     # 4. Split lists without the bad images.
     final_splits, split_conflicts = write_split_lists(out, planned_splits, bad, overwrite, 'convertible images')
@@ -385,20 +474,23 @@ def convert(args: argparse.Namespace) -> int:
     for problem in orphans:
         print(f'bad: {problem} -- row ignored', file=sys.stderr)
     num_train, num_val = (len(v) for v in final_splits.values())
-    print(f'imaterialist: {len(image_ids)} images in train.csv{f" (--limit {args.limit})" if args.limit else ""}: '
-          f'converted {converted}, skipped existing {skipped}, bad {len(bad)}; rows without an image '
-          f'{len(orphans)} ({time.time() - start:.1f} s)')
+    print(
+        f'imaterialist: {len(image_ids)} images in train.csv{f" (--limit {args.limit})" if args.limit else ""}: '
+        f'converted {converted}, skipped existing {skipped}, bad {len(bad)}; rows without an image '
+        f'{len(orphans)} ({time.time() - start:.1f} s)'
+    )
     if bad:
         print(f'bad images (left out of the splits): {", ".join(bad[:20])}{" ..." if len(bad) > 20 else ""}')
-    written = [(f'{IMAGES_DIR}/<ImageId>{IMAGE_SUFFIX}',
-                'copies' if copy else f'link to {osp.realpath(train_dir)}')]
+    written = [(f'{IMAGES_DIR}/<ImageId>{IMAGE_SUFFIX}', 'copies' if copy else f'link to {osp.realpath(train_dir)}')]
     if 'fine' in modes:
         written.append((f'{LABEL_DIRS["fine"]}/<ImageId>.png', f'0 background, category id + 1 (1..{len(names)})'))
     if 'grouped4' in modes:
         written.append((f'{LABEL_DIRS["grouped4"]}/<ImageId>.png', '0 background, 1 upper, 2 lower, 3 whole'))
-    written += [(f'{SPLITS_DIR}/train.txt', f'{num_train} ImageIds ({split_text})'),
-                (f'{SPLITS_DIR}/val.txt', f'{num_val} ImageIds'),
-                (MANIFEST_FILE, f'category names from {names_from}, grouping and overlap rules')]
+    written += [
+        (f'{SPLITS_DIR}/train.txt', f'{num_train} ImageIds ({split_text})'),
+        (f'{SPLITS_DIR}/val.txt', f'{num_val} ImageIds'),
+        (MANIFEST_FILE, f'category names from {names_from}, grouping and overlap rules'),
+    ]
     print(f'Wrote {osp.abspath(out)}:')
     for relative, what in written:
         print(f'  {relative:<32} {what}')
@@ -412,6 +504,7 @@ def convert(args: argparse.Namespace) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmext.datasets.conversion import EXIT_REFUSED, Refused
+
     try:
         return convert(args)
     except Refused as error:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Convert Kaggle's "People Clothing Segmentation" (CCP as PNGs) to the layout CCPDataset reads.
 
 Reads <src>/png_images/IMAGES/img_NNNN.png, <src>/png_masks/MASKS/seg_NNNN.png (values 0..58, the CCP labels)
@@ -18,6 +19,7 @@ a colour image, size other than the photo's) is reported and skipped; the exit s
 Example:
     python tools/dataset_converters/people_clothing.py --src data/people_clothing_kaggle --out data/people_clothing
 """
+
 import argparse
 import csv
 import os
@@ -37,9 +39,11 @@ JPEG_MASKS_DIR = 'jpeg_masks'
 CLASS_CSV = 'labels_class_dict.csv'
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 JPEG_SIGNATURE = b'\xff\xd8\xff'
-JPEG_EXPLANATION = ('JPEG masks are lossy: compression changes label values along class borders and creates values '
-                    'that are no label, so they must not be used. Use the PNG masks (png_masks/MASKS/seg_NNNN.png) '
-                    'of the Kaggle download.')
+JPEG_EXPLANATION = (
+    'JPEG masks are lossy: compression changes label values along class borders and creates values '
+    'that are no label, so they must not be used. Use the PNG masks (png_masks/MASKS/seg_NNNN.png) '
+    'of the Kaggle download.'
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -47,18 +51,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--src', required=True, help='the Kaggle folder (png_images/IMAGES, png_masks/MASKS)')
     parser.add_argument('--out', required=True, help='output folder (the data_root of CCPDataset)')
-    parser.add_argument('--val-fraction', type=float, default=0.2,
-                        help='share of the images in the val split (default: 0.2)')
+    parser.add_argument(
+        '--val-fraction', type=float, default=0.2, help='share of the images in the val split (default: 0.2)'
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--seed', type=int, default=0, help='seed of the random split (default: 0)')
     group.add_argument('--val-list', help='file of val stems, one per line (NNNN or NNNN.<ext>); the rest is train')
-    parser.add_argument('--folds', type=int, default=5,
-                        help='also write this many cross-validation folds, splits/fold<k>_{train,val}.txt, seeded '
-                        'by --seed (default: 5; 0: none)')
-    parser.add_argument('--copy-photos', action='store_true',
-                        help='copy the photos into <out>/photos instead of linking to the source')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace files whose content would change and convert every label map again')
+    parser.add_argument(
+        '--folds',
+        type=int,
+        default=5,
+        help='also write this many cross-validation folds, splits/fold<k>_{train,val}.txt, seeded '
+        'by --seed (default: 5; 0: none)',
+    )
+    parser.add_argument(
+        '--copy-photos', action='store_true', help='copy the photos into <out>/photos instead of linking to the source'
+    )
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace files whose content would change and convert every label map again',
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.val_fraction < 1:
         parser.error(f'--val-fraction must be in [0, 1), got {args.val_fraction}')
@@ -77,20 +90,26 @@ def find_samples(src: str) -> list:
     """A :class:`mmext.datasets.conversion.SourceSample` per mask ``seg_NNNN.*``; refuses when any mask is not a
     PNG file."""
     from mmext.datasets.conversion import Refused, SourceSample
+
     masks = osp.join(src, MASKS_DIR)
     if not osp.isdir(masks):
         if osp.isdir(osp.join(src, JPEG_MASKS_DIR)):
             raise Refused(f'{src} has {JPEG_MASKS_DIR}/ but no {MASKS_DIR}/. {JPEG_EXPLANATION}')
-        raise Refused(f'{masks} is missing: --src must be the People Clothing folder ({IMAGES_DIR}/img_NNNN.png, '
-                      f'{MASKS_DIR}/seg_NNNN.png)')
+        raise Refused(
+            f'{masks} is missing: --src must be the People Clothing folder ({IMAGES_DIR}/img_NNNN.png, '
+            f'{MASKS_DIR}/seg_NNNN.png)'
+        )
     names = sorted(name for name in os.listdir(masks) if name.startswith('seg_'))
     not_png = []
     for name in names:
         with open(osp.join(masks, name), 'rb') as f:
             head = f.read(len(PNG_SIGNATURE))
         if not name.lower().endswith('.png') or head != PNG_SIGNATURE:
-            kind = 'a JPEG file' if head.startswith(JPEG_SIGNATURE) or name.lower().endswith(('.jpg', '.jpeg')) \
+            kind = (
+                'a JPEG file'
+                if head.startswith(JPEG_SIGNATURE) or name.lower().endswith(('.jpg', '.jpeg'))
                 else 'not a PNG file'
+            )
             not_png.append(f'{osp.join(masks, name)} is {kind}')
     if not_png:
         listed = '\n  '.join(not_png[:10]) + (f'\n  ... and {len(not_png) - 10} more' if len(not_png) > 10 else '')
@@ -98,13 +117,20 @@ def find_samples(src: str) -> list:
     if not names:
         raise Refused(f'{masks} holds no seg_NNNN.png masks')
     images = osp.join(src, IMAGES_DIR)
-    return [SourceSample(stem=name[len('seg_'):-len('.png')], photo=osp.join(images, 'img_' + name[len('seg_'):]),
-                         annotation=osp.join(masks, name)) for name in names]
+    return [
+        SourceSample(
+            stem=name[len('seg_') : -len('.png')],
+            photo=osp.join(images, 'img_' + name[len('seg_') :]),
+            annotation=osp.join(masks, name),
+        )
+        for name in names
+    ]
 
 
 def load_mask(sample) -> np.ndarray:
     """The label map of a sample's mask PNG, checked (:func:`mmext.datasets.conversion.check_label`)."""
     from mmext.datasets.conversion import BadSample, check_label
+
     try:
         with Image.open(sample.annotation) as image:
             image.load()
@@ -124,6 +150,7 @@ def read_label_names(src: str) -> Tuple[List[str], str]:
     """(59 names, where they came from): the first column (or `class_name`) of labels_class_dict.csv."""
     from mmext.datasets.clothing_meta import CCP_CLASSES, NUM_CCP_LABELS
     from mmext.datasets.conversion import Refused
+
     path = osp.join(src, CLASS_CSV)
     if not osp.isfile(path):
         return list(CCP_CLASSES), f'the CCP names ({path} is missing)'
@@ -143,13 +170,21 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmext.datasets.clothing_meta import CCP_CLASSES
     from mmext.datasets.conversion import EXIT_REFUSED, Refused, convert
+
     try:
         samples = find_samples(args.src)
         names, names_from = read_label_names(args.src)
         if names != list(CCP_CLASSES):
             print(f'warning: the label names of {names_from} differ from the CCP names mmext uses', file=sys.stderr)
-        return convert(samples, load_mask, args, name='people_clothing', photo_suffix='.png', label_names=names,
-                       names_from=names_from)
+        return convert(
+            samples,
+            load_mask,
+            args,
+            name='people_clothing',
+            photo_suffix='.png',
+            label_names=names,
+            names_from=names_from,
+        )
     except Refused as error:
         print(f'error: {error}', file=sys.stderr)
         return EXIT_REFUSED

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """A pre-resized copy of a converted CCP / People Clothing tree, for fast data loading on CPUs.
 
 Decoding and resizing 550 x 832 photos costs a training process on 2 cores a large share of its time when
@@ -14,6 +15,7 @@ Files already in --out are kept unless --overwrite is given; every file is writt
 Example:
     python tools/dataset_converters/resize_tree.py --src data/ccp --out data/ccp_h320 --height 320
 """
+
 import argparse
 import json
 import os
@@ -27,7 +29,12 @@ import cv2
 # mmext (and torch with it) is imported once the arguments are parsed (--help stays instant). The folder names
 # equal mmext.datasets.clothing's, DEPTH_DIR and the pose files' (tests/test_tool_help.py checks).
 LABEL_LIST_FILE, LABELS_DIR, MANIFEST_FILE, PHOTOS_DIR, SPLITS_DIR = (
-    'label_list.txt', 'labels', 'conversion.json', 'photos', 'splits')
+    'label_list.txt',
+    'labels',
+    'conversion.json',
+    'photos',
+    'splits',
+)
 DEPTH_DIR, KEYPOINTS_DIR, SKELETONS_DIR = 'depth', 'keypoints', 'skeletons'
 
 # folder -> (OpenCV interpolation, encoding parameters); None: copied as is.
@@ -65,13 +72,16 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmext.utils.atomic_io import atomic_write, atomic_write_image
     from mmext.utils.progress import progress
+
     jobs = []
     for folder in FOLDERS:
         source = osp.join(args.src, folder)
         if osp.isdir(source):
             jobs += [(folder, name) for name in sorted(os.listdir(source)) if not name.startswith('.')]
-    print(f'{len(jobs)} files in {", ".join(sorted({f for f, _ in jobs}))} of {args.src} -> {args.out} '
-          f'at height {args.height}')
+    print(
+        f'{len(jobs)} files in {", ".join(sorted({f for f, _ in jobs}))} of {args.src} -> {args.out} '
+        f'at height {args.height}'
+    )
     failed, written, start = [], 0, time.perf_counter()
     for folder, name in progress(jobs, unit='file', desc='resize'):
         source, target = osp.join(args.src, folder, name), osp.join(args.out, folder, name)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Check that every measured number the documentation states is backed by a committed result file.
 
 Reads Markdown files (default: README.md, projects/*/README.md, docs/*.md) and collects the numbers of
@@ -37,6 +38,7 @@ Examples:
     python tools/misc/check_claims.py --summary                        # flagged numbers per file only
     python tools/misc/check_claims.py --list-sources                   # the result files of each Markdown file
 """
+
 import argparse
 import bisect
 import csv
@@ -67,7 +69,8 @@ NUMBER = re.compile(
     r'(?:(?<![\w.@/\\])|(?<=\bx)|(?<=\b×))(?<![A-Za-z_]-)'
     r'(?P<version>\d+(?:\.\d+){2,})?'
     r'(?(version)|(?P<sign>[-+−])?(?P<body>\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?P<frac>\.\d+)?(?P<exp>[eE][-+]?\d+)?)'
-    r'(?![\d.]\d)')
+    r'(?![\d.]\d)'
+)
 # What may follow a number directly (no space): a unit or a ratio mark; anything else glued on is a name (80k, 4th).
 GLUED = re.compile(r'(?:ms|s|h|min|%|x|×|M|MB|GB|GFLOPs?)(?![A-Za-z])')
 APPROXIMATE = re.compile(r'(?:\babout|\baround|\broughly|\bapproximately|\bnearly|\balmost|~|≈)\s*$')
@@ -75,7 +78,8 @@ UNIT_AFTER = re.compile(r'\s*(?P<unit>%|ms\b|s\b|min\b|minutes?\b|h\b|hours?\b|M
 MEASURED = re.compile(
     r'\d\s*(?:%|ms\b|s\b|min\b|minutes?\b|hours?\b|MB\b|GB\b|GFLOPs\b|M\b)|\bx\d|\d(?:\.\d+)?x\b|[×]\d'
     r'|\b(?:m?IoU|gIoU|PCK|GFLOPs|parameters?|params|latency|faster|slower|speed-up|throughput|AbsRel|delta1)\b'
-    r'|\|diff\||\d(?:\.\d+)?e-\d')
+    r'|\|diff\||\d(?:\.\d+)?e-\d'
+)
 YEAR = re.compile(r'^(19[9]\d|20[0-3]\d)$')
 CODE_SPAN = re.compile(r'`+[^`]*`+')
 LINK_TARGET = re.compile(r'\]\([^)]*\)')
@@ -102,6 +106,7 @@ class Claim:
 @dataclass
 class Context:
     """A sentence or a table row, with the numbers in it."""
+
     raw: str  # as written (for the report)
     text: str  # code, links and comments blanked (what the allow-list is searched in)
     claims: List[Claim]
@@ -218,14 +223,17 @@ def candidates(claim: Claim) -> List[Tuple[float, float]]:
     """(value, tolerance) pairs any of which a result file may hold for ``claim``: the number rounded as written,
     and its scaled forms (a percentage as a fraction or a relative change, millions, minutes and hours as
     seconds)."""
-    tolerance = 0.5 * 10 ** -claim.decimals * (1 + 1e-9) + 1e-12
+    tolerance = 0.5 * 10**-claim.decimals * (1 + 1e-9) + 1e-12
     value = abs(claim.value)
     if claim.approximate:  # "about 280 ms": within 10 %, or the rounding of its last non-zero digit if wider
         tolerance = max(tolerance, 0.1 * value)
     pairs = [(value, tolerance)]
     if claim.percent:
-        pairs += [(value / 100, tolerance / 100), (1 + value / 100, tolerance / 100),
-                  (1 - value / 100, tolerance / 100)]
+        pairs += [
+            (value / 100, tolerance / 100),
+            (1 + value / 100, tolerance / 100),
+            (1 - value / 100, tolerance / 100),
+        ]
     scale = {'M': 1e6, 'k': 1e3, 'min': 60, 'h': 3600}.get(claim.unit)  # units as make_claim names them
     if scale:
         pairs.append((value * scale, tolerance * scale))
@@ -264,13 +272,14 @@ def numbers_of(text: str) -> Iterable[re.Match]:
         end = match.end()
         if end < len(text) and text[end].isalpha() and not GLUED.match(text, end):
             continue  # glued to a word: a name (80k, 4th, 2D)
-        if re.match(r'-[A-Za-z]', text[end:end + 2]):
+        if re.match(r'-[A-Za-z]', text[end : end + 2]):
             continue  # a compound adjective names a setting: 64-channel, 16-bit, 18-class
         yield match
 
 
-def make_claim(path: str, line_no: int, match: re.Match, text: str, percent_context: bool, offset: int = 0
-               ) -> Optional[Claim]:
+def make_claim(
+    path: str, line_no: int, match: re.Match, text: str, percent_context: bool, offset: int = 0
+) -> Optional[Claim]:
     """The claim of a number ``match`` in ``text`` (a sentence or a table cell that starts at ``offset`` of its
     row); None for a year."""
     body = match.group('body').replace(',', '')
@@ -284,22 +293,36 @@ def make_claim(path: str, line_no: int, match: re.Match, text: str, percent_cont
     # The precision as written: digits after the point, shifted by an exponent (7.5e-3: 4 decimals); "about 40"
     # is precise to its last non-zero digit (tens).
     decimals = len(frac[1:]) - (int(exp[1:]) if exp else 0)
-    approximate = bool(APPROXIMATE.search(text[:match.start()]))
+    approximate = bool(APPROXIMATE.search(text[: match.start()]))
     if approximate and not frac and not exp:
         decimals = -(len(body) - len(body.rstrip('0'))) if body.strip('0') else 0
     value = float(body + frac + exp)
     if match.group('sign') in ('-', '−'):
         value = -value
-    before, after = text[max(0, match.start() - 1):match.start()], text[match.end():match.end() + 24]
-    if before in ('x', '×') or re.match(r'[x×](?![A-Za-z])', after) or re.match(
-            r'\s*%\s*(?:more|less|faster|slower|smaller|larger|longer|shorter)\b', after):
+    before, after = text[max(0, match.start() - 1) : match.start()], text[match.end() : match.end() + 24]
+    if (
+        before in ('x', '×')
+        or re.match(r'[x×](?![A-Za-z])', after)
+        or re.match(r'\s*%\s*(?:more|less|faster|slower|smaller|larger|longer|shorter)\b', after)
+    ):
         relative = 'ratio'
     elif match.group('sign'):
         relative = 'difference'
     else:
         relative = ''
-    return Claim(path, line_no, written, value, decimals, unit, unit == '%' or percent_context, relative,
-                 approximate, offset + match.start(), offset + match.end())
+    return Claim(
+        path,
+        line_no,
+        written,
+        value,
+        decimals,
+        unit,
+        unit == '%' or percent_context,
+        relative,
+        approximate,
+        offset + match.start(),
+        offset + match.end(),
+    )
 
 
 def sentence_spans(text: str) -> List[Tuple[int, int]]:
@@ -427,15 +450,15 @@ def derived(claim: Claim) -> bool:
     row), within the rounding of all three."""
     if not claim.relative:
         return False
-    low_target = abs(claim.value) - 0.5 * 10 ** -claim.decimals
-    high_target = abs(claim.value) + 0.5 * 10 ** -claim.decimals
+    low_target = abs(claim.value) - 0.5 * 10**-claim.decimals
+    high_target = abs(claim.value) + 0.5 * 10**-claim.decimals
     contexts = claim.group.table if claim.group.table is not None else [claim.group]
     others = [c for context in contexts for c in context.claims if c is not claim and not c.relative]
     for a in others:
         for b in others:
             if a is b:
                 continue
-            ta, tb = 0.5 * 10 ** -a.decimals, 0.5 * 10 ** -b.decimals
+            ta, tb = 0.5 * 10**-a.decimals, 0.5 * 10**-b.decimals
             x, y = abs(a.value), abs(b.value)
             if claim.relative == 'difference':
                 low, high = x - y - ta - tb, x - y + ta + tb
@@ -454,8 +477,11 @@ def derived(claim: Claim) -> bool:
 def expand(root: str, patterns: Sequence[str]) -> List[str]:
     files = []
     for pattern in patterns:
-        matched = sorted(glob.glob(osp.join(root, pattern))) if any(c in pattern for c in '*?[') else [
-            osp.join(root, pattern)]
+        matched = (
+            sorted(glob.glob(osp.join(root, pattern)))
+            if any(c in pattern for c in '*?[')
+            else [osp.join(root, pattern)]
+        )
         if not matched:
             raise SystemExit(f'error: {pattern} matches no file under {root}')
         for path in matched:
@@ -471,8 +497,11 @@ def expand_braces(text: str) -> List[str]:
     match = re.search(r'\{([^{}]*,[^{}]*)\}', text)
     if not match:
         return [text]
-    return [expanded for option in match.group(1).split(',')
-            for expanded in expand_braces(text[:match.start()] + option + text[match.end():])]
+    return [
+        expanded
+        for option in match.group(1).split(',')
+        for expanded in expand_braces(text[: match.start()] + option + text[match.end() :])
+    ]
 
 
 def mentioned_results(doc: str, root: str, result_paths: Sequence[str]) -> List[str]:
@@ -513,8 +542,9 @@ def scope_of(doc: str, root: str, result_paths: Sequence[str]) -> List[str]:
     return sorted(scope)
 
 
-def check(root: str, docs: Sequence[str], result_paths: Sequence[str], entries: Sequence[AllowEntry],
-          scoped: bool = True):
+def check(
+    root: str, docs: Sequence[str], result_paths: Sequence[str], entries: Sequence[AllowEntry], scoped: bool = True
+):
     """(flagged claims, number of claims checked, [(claim, the allow-list entry that accepted it)]). ``scoped``:
     each file's numbers are looked up in the result files of :func:`scope_of`, else in all ``result_paths``."""
     cache = {path: list(numbers_in_file(path)) for path in result_paths}
@@ -536,31 +566,43 @@ def check(root: str, docs: Sequence[str], result_paths: Sequence[str], entries: 
 
 def shorten(text: str, width: int = 200) -> str:
     text = re.sub(r'\s+', ' ', text)
-    return text if len(text) <= width else text[:width - 3] + '...'
+    return text if len(text) <= width else text[: width - 3] + '...'
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('files', nargs='*', help=f'Markdown files or globs, relative to --root (default: '
-                        f'{" ".join(DEFAULT_DOCS)})')
+    parser.add_argument(
+        'files', nargs='*', help=f'Markdown files or globs, relative to --root (default: {" ".join(DEFAULT_DOCS)})'
+    )
     parser.add_argument('--root', default=REPO, help='repository root (default: this repository)')
     parser.add_argument('--allowlist', help=f'allow-list file (default: <root>/{DEFAULT_ALLOWLIST})')
-    parser.add_argument('--results', nargs='+', metavar='GLOB',
-                        help='result files to search instead of the committed ones (globs relative to --root); '
-                        'every Markdown file is then checked against all of them')
+    parser.add_argument(
+        '--results',
+        nargs='+',
+        metavar='GLOB',
+        help='result files to search instead of the committed ones (globs relative to --root); '
+        'every Markdown file is then checked against all of them',
+    )
     parser.add_argument('--summary', action='store_true', help='print only the number of flagged claims per file')
-    parser.add_argument('--show-allowed', action='store_true',
-                        help='also list the numbers the allow-list accepted, with the entry\'s line and reason')
-    parser.add_argument('--list-sources', action='store_true',
-                        help='print, for each Markdown file, the result files its numbers are looked up in, and exit')
+    parser.add_argument(
+        '--show-allowed',
+        action='store_true',
+        help='also list the numbers the allow-list accepted, with the entry\'s line and reason',
+    )
+    parser.add_argument(
+        '--list-sources',
+        action='store_true',
+        help='print, for each Markdown file, the result files its numbers are looked up in, and exit',
+    )
     args = parser.parse_args(argv)
 
     root = osp.abspath(args.root)
     if args.results:
         result_paths = expand(root, args.results)
     else:
-        result_paths = [osp.join(root, p) for p in tracked_files(root) if is_result_file(p)
-                        and osp.isfile(osp.join(root, p))]
+        result_paths = [
+            osp.join(root, p) for p in tracked_files(root) if is_result_file(p) and osp.isfile(osp.join(root, p))
+        ]
     docs = expand(root, args.files or DEFAULT_DOCS)
     if args.list_sources:
         for doc in docs:
@@ -574,8 +616,10 @@ def main(argv=None) -> int:
     flagged, total, by_list = check(root, docs, result_paths, entries, scoped=not args.results)
     if args.show_allowed:
         for claim, entry in by_list:
-            print(f'{claim.path}:{claim.line}: {claim.text} accepted by {osp.basename(allowlist)}:{entry.line} '
-                  f'({entry.reason})  "{shorten(claim.group.raw, 120)}"')
+            print(
+                f'{claim.path}:{claim.line}: {claim.text} accepted by {osp.basename(allowlist)}:{entry.line} '
+                f'({entry.reason})  "{shorten(claim.group.raw, 120)}"'
+            )
         print()
 
     per_file = {osp.relpath(p, root): 0 for p in docs}
@@ -589,8 +633,10 @@ def main(argv=None) -> int:
             print()
     for path, count in per_file.items():
         print(f'{count:5d}  {path}')
-    print(f'{len(flagged)} of {total} numbers in {len(docs)} file(s) are in no result file of theirs '
-          f'({len(result_paths)} result files in all) and not on the allow-list ({len(by_list)} accepted by it).')
+    print(
+        f'{len(flagged)} of {total} numbers in {len(docs)} file(s) are in no result file of theirs '
+        f'({len(result_paths)} result files in all) and not on the allow-list ({len(by_list)} accepted by it).'
+    )
     return 1 if flagged else 0
 
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Scan the datasets of a config up front, without training: every sample through the loading steps.
 
 For each data loader of the config (train, val, test; a loader identical to one already scanned is skipped)
@@ -23,6 +24,7 @@ Examples:
         --cfg-options train_dataloader.dataset.data_root=data/dresscode_synthetic
     python tools/misc/check_dataset.py projects/ccp_pose_aux/configs/clothing4/seg_only.py --limit 200
 """
+
 import argparse
 import copy
 import json
@@ -46,12 +48,20 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='config file whose data loaders to scan')
-    parser.add_argument('--split', choices=SPLITS, action='append',
-                        help='scan only this data loader (repeatable; default: train, val and test)')
+    parser.add_argument(
+        '--split',
+        choices=SPLITS,
+        action='append',
+        help='scan only this data loader (repeatable; default: train, val and test)',
+    )
     parser.add_argument('--out', help='also write the report to this JSON file')
     parser.add_argument('--limit', type=int, help='scan only the first N samples of each dataset')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. train_dataloader.dataset.data_root=DIR')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. train_dataloader.dataset.data_root=DIR',
+    )
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error(f'--limit must be at least 1, got {args.limit}')
@@ -65,14 +75,17 @@ def loading_only(dataset_cfg: Any, bad_sample_dir: str) -> Any:
         return [loading_only(d, bad_sample_dir) for d in dataset_cfg]
     if not isinstance(dataset_cfg, dict):
         return dataset_cfg
-    result = {key: loading_only(value, bad_sample_dir) if key in ('dataset', 'datasets') else value
-              for key, value in dataset_cfg.items()}
+    result = {
+        key: loading_only(value, bad_sample_dir) if key in ('dataset', 'datasets') else value
+        for key, value in dataset_cfg.items()
+    }
     if 'pipeline' in result:
         result['pipeline'] = [t for t in result['pipeline'] if str(t.get('type', '')).startswith('Load')]
     from mmengine.dataset import BaseDataset
 
     from mmext.datasets.bad_sample_policy import BadSamplePolicyMixin
     from mmext.utils.bad_sample_config import dataset_class
+
     cls = dataset_class(result.get('type'))
     if isinstance(cls, type) and issubclass(cls, BadSamplePolicyMixin):
         result.update(on_bad_sample='skip', bad_sample_dir=bad_sample_dir)
@@ -86,6 +99,7 @@ class Statistics:
 
     def __init__(self, classes: Optional[List[str]], ignore_index: int):
         from mmext.structures import COCO18_KEYPOINT_NAMES
+
         self.keypoint_names = COCO18_KEYPOINT_NAMES
         self.classes = list(classes or [])
         self.ignore_index = ignore_index
@@ -127,13 +141,16 @@ class Statistics:
         if self.label_maps:
             total = int(self.pixels.sum()) + self.ignored_pixels
             report['classes'] = {
-                name: dict(pixels=int(self.pixels[i]), share=self.pixels[i] / max(total, 1),
-                           images=int(self.images_with[i]))
-                for i, name in enumerate(self.classes)}
+                name: dict(
+                    pixels=int(self.pixels[i]), share=self.pixels[i] / max(total, 1), images=int(self.images_with[i])
+                )
+                for i, name in enumerate(self.classes)
+            }
             report['ignored_pixels'] = self.ignored_pixels
         if self.keypoint_samples:
-            report['keypoint_visibility'] = {name: int(self.visible[i]) / self.keypoint_samples
-                                             for i, name in enumerate(self.keypoint_names)}
+            report['keypoint_visibility'] = {
+                name: int(self.visible[i]) / self.keypoint_samples for i, name in enumerate(self.keypoint_names)
+            }
             report['keypoint_samples'] = self.keypoint_samples
             report['keypoints_out_of_frame'] = dict(joints=self.out_of_frame_joints, samples=self.out_of_frame_samples)
         if self.instances:
@@ -151,21 +168,32 @@ def scan_dataset(name: str, dataset_cfg: dict, limit: Optional[int]) -> dict:
     from mmext.datasets.errors import DatasetError
     from mmext.engine.hooks.bad_sample_hook import policy_datasets
     from mmext.utils.progress import progress
+
     """Build one dataset (loading steps only) and read every sample; the report of :func:`main`."""
     problems: List[dict] = []
     with tempfile.TemporaryDirectory(prefix='check_dataset_') as bad_dir:
         try:
             dataset = DATASETS.build(loading_only(copy.deepcopy(dataset_cfg), bad_dir))
         except (DatasetError, FileNotFoundError) as error:  # the split as a whole is unusable
-            problem = (dict(path=error.path, problem=error.problem) if isinstance(error, DatasetError) else
-                       dict(path=str(error.filename or dataset_cfg.get('data_root')), problem=str(error)))
-            return dict(loader=name, type=dataset_cfg.get('type'), built=False, listed=0, loaded=0,
-                        problems=[dict(problem, when='index')])
+            problem = (
+                dict(path=error.path, problem=error.problem)
+                if isinstance(error, DatasetError)
+                else dict(path=str(error.filename or dataset_cfg.get('data_root')), problem=str(error))
+            )
+            return dict(
+                loader=name,
+                type=dataset_cfg.get('type'),
+                built=False,
+                listed=0,
+                loaded=0,
+                problems=[dict(problem, when='index')],
+            )
         for part in policy_datasets(dataset):
             if part.bad_sample_log is not None:
                 part.bad_sample_log.quiet = True
-                problems += [dict(path=e['path'], problem=e['problem'], when='index')
-                             for e in part.bad_sample_log.entries()]
+                problems += [
+                    dict(path=e['path'], problem=e['problem'], when='index') for e in part.bad_sample_log.entries()
+                ]
         # A wrapper (ConcatDataset, RepeatDataset) has no pipeline of its own: scan the datasets inside it.
         parts = list(policy_datasets(dataset)) or [dataset]
         metainfo = getattr(parts[0], 'metainfo', {}) or {}
@@ -175,8 +203,7 @@ def scan_dataset(name: str, dataset_cfg: dict, limit: Optional[int]) -> dict:
         for part in parts:
             total = len(part) if limit is None else min(limit, len(part))
             listed, scanned = listed + len(part), scanned + total
-            for index in progress(range(total), desc=f'{name} ({type(part).__name__})', unit='sample',
-                                  file=sys.stderr):
+            for index in progress(range(total), desc=f'{name} ({type(part).__name__})', unit='sample', file=sys.stderr):
                 info = part.get_data_info(index)
                 try:
                     results = run_checked_pipeline(part.pipeline, info, num_classes, stats.ignore_index)
@@ -184,14 +211,27 @@ def scan_dataset(name: str, dataset_cfg: dict, limit: Optional[int]) -> dict:
                     problems.append(dict(path=error.path, problem=error.problem, when='load'))
                     continue
                 except Exception as error:  # a checker reports and goes on; this is no data fault we know
-                    problems.append(dict(path=info.get('img_path', f'sample {index}'), when='load',
-                                         problem=f'unexpected {type(error).__name__} while loading: {error}'))
+                    problems.append(
+                        dict(
+                            path=info.get('img_path', f'sample {index}'),
+                            when='load',
+                            problem=f'unexpected {type(error).__name__} while loading: {error}',
+                        )
+                    )
                     continue
                 if results is not None:
                     stats.add(results)
                     loaded += 1
-    return dict(loader=name, type=type(dataset).__name__, built=True, listed=listed, scanned=scanned, loaded=loaded,
-                problems=problems, **stats.as_dict())
+    return dict(
+        loader=name,
+        type=type(dataset).__name__,
+        built=True,
+        listed=listed,
+        scanned=scanned,
+        loaded=loaded,
+        problems=problems,
+        **stats.as_dict(),
+    )
 
 
 def print_report(report: dict) -> None:
@@ -199,8 +239,10 @@ def print_report(report: dict) -> None:
     if not report['built']:
         print('  the dataset cannot be built')
     else:
-        print(f'  samples: {report["listed"]} listed (after index-time skips), {report["scanned"]} scanned, '
-              f'{report["loaded"]} loaded, {len(report["problems"])} problem(s)')
+        print(
+            f'  samples: {report["listed"]} listed (after index-time skips), {report["scanned"]} scanned, '
+            f'{report["loaded"]} loaded, {len(report["problems"])} problem(s)'
+        )
         sizes = report.get('image_sizes', {})
         if sizes:
             shown = ', '.join(f'{size}: {n}' for size, n in list(sizes.items())[:5])
@@ -213,11 +255,13 @@ def print_report(report: dict) -> None:
             print(f'  keypoint visibility (share of {report["keypoint_samples"]} samples):')
             items = list(report['keypoint_visibility'].items())
             for start in range(0, len(items), 6):
-                print('    ' + '  '.join(f'{k} {100 * v:.0f}%' for k, v in items[start:start + 6]))
+                print('    ' + '  '.join(f'{k} {100 * v:.0f}%' for k, v in items[start : start + 6]))
             outside = report['keypoints_out_of_frame']
             if outside['joints']:
-                print(f'  {outside["joints"]} joints in {outside["samples"]} keypoint files lie outside the 384 x 512 '
-                      'frame: read as missing')
+                print(
+                    f'  {outside["joints"]} joints in {outside["samples"]} keypoint files lie outside the 384 x 512 '
+                    'frame: read as missing'
+                )
         if 'instances' in report:
             print('  instances per class: ' + ', '.join(f'{k} {n}' for k, n in report['instances'].items()))
     for problem in report['problems']:
@@ -229,6 +273,7 @@ def main(argv=None) -> int:
     from mmengine.registry import init_default_scope
 
     import mmext  # noqa: F401  (registers mmext's datasets and transforms)
+
     start = time.time()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -246,8 +291,10 @@ def main(argv=None) -> int:
         seen.append(dataset_cfg)
         reports.append(scan_dataset(f'{split}_dataloader', dataset_cfg, args.limit))
     if not reports:
-        print(f'error: {args.config} has no {", ".join(f"{s}_dataloader" for s in args.split or SPLITS)} with a '
-              'dataset', file=sys.stderr)
+        print(
+            f'error: {args.config} has no {", ".join(f"{s}_dataloader" for s in args.split or SPLITS)} with a dataset',
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     for report in reports:
         print_report(report)

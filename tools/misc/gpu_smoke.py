@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The five-minute check of a GPU node, before a long job: does the cluster path work here?
 
 Run it as ``bash tools/misc/gpu_smoke.sh`` (the repository's venv). On synthetic Dress Code data with the
@@ -19,6 +20,7 @@ One line per step, PASSED / FAILED / SKIPPED, each step's output in OUT/<step>.l
 Exit status 1 if a step failed. On a machine without a usable CUDA GPU it says so, runs the CPU subset (data,
 the SIGTERM run on the CPU, --resume, test, export) and exits 0 when that passes.
 """
+
 import argparse
 import contextlib
 import importlib.util
@@ -40,8 +42,9 @@ QUICKSTART = osp.join(REPO, 'configs/quickstart/topformer_b_dresscode_cpu.py')
 
 
 def load_tool(relative: str):
-    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(relative))[0] + '_tool',
-                                                  osp.join(REPO, relative))
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(relative))[0] + '_tool', osp.join(REPO, relative)
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -75,8 +78,9 @@ class Smoke:
         except Exception as error:  # noqa: BLE001 -- every failure is reported, the next steps still run
             detail, status = f'{type(error).__name__}: {error}', 'FAILED'
         seconds = time.time() - start
-        self.steps.append(dict(name=name, status=status, seconds=round(seconds, 1), detail=detail,
-                               log=self.log_path(name)))
+        self.steps.append(
+            dict(name=name, status=status, seconds=round(seconds, 1), detail=detail, log=self.log_path(name))
+        )
         print(f'[{status}] {name} ({seconds:.0f} s){": " + detail if detail else ""}', flush=True)
         return status == 'PASSED'
 
@@ -97,8 +101,14 @@ def command(log: str, args: List[str], env: Optional[dict] = None, timeout: floa
     with open(log, 'a') as f:
         f.write('$ ' + ' '.join(args) + '\n')
         f.flush()
-        return subprocess.run(args, cwd=REPO, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
-                              env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))).returncode
+        return subprocess.run(
+            args,
+            cwd=REPO,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})),
+        ).returncode
 
 
 def read(path: str) -> str:
@@ -139,20 +149,34 @@ def main(argv=None) -> int:
     started = time.time()
 
     import torch
+
     cuda = torch.cuda.is_available()
     gpus = (args.gpus or torch.cuda.device_count()) if cuda else 0
     iters = args.iters or (20 if cuda else 4)
-    machine = dict(host=platform.node(), python=platform.python_version(), torch=torch.__version__,
-                   torch_cuda=torch.version.cuda, cuda_available=cuda, gpus=gpus,
-                   gpu_names=[torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if cuda else [])
-    print(f'gpu_smoke: {"%d GPU(s): %s" % (gpus, ", ".join(machine["gpu_names"])) if cuda else "no CUDA GPU here"};'
-          f' torch {torch.__version__}; work folder {out}', flush=True)
+    machine = dict(
+        host=platform.node(),
+        python=platform.python_version(),
+        torch=torch.__version__,
+        torch_cuda=torch.version.cuda,
+        cuda_available=cuda,
+        gpus=gpus,
+        gpu_names=[torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if cuda else [],
+    )
+    print(
+        f'gpu_smoke: {"%d GPU(s): %s" % (gpus, ", ".join(machine["gpu_names"])) if cuda else "no CUDA GPU here"};'
+        f' torch {torch.__version__}; work folder {out}',
+        flush=True,
+    )
     if not cuda:
-        print('gpu_smoke: running the CPU subset (data, SIGTERM to a training process group, --resume, '
-              'tools/test.py, ONNX export); the GPU steps are SKIPPED', flush=True)
+        print(
+            'gpu_smoke: running the CPU subset (data, SIGTERM to a training process group, --resume, '
+            'tools/test.py, ONNX export); the GPU steps are SKIPPED',
+            flush=True,
+        )
 
     def environment(log):
         from mmext.utils.gpu_check import check_cuda_usable, visible_nvidia_gpus
+
         sys_argv, sys.argv = sys.argv, ['print_env.py']
         try:
             in_process(log, load_tool('tools/misc/print_env.py').main)
@@ -163,8 +187,11 @@ def main(argv=None) -> int:
             machine['arch_list'] = torch.cuda.get_arch_list()
             machine['capabilities'] = [list(torch.cuda.get_device_capability(i)) for i in range(gpus)]
         check_cuda_usable(allow_cpu=False)  # GPUs visible but unusable, or without kernels in this build: fails
-        return (f'{gpus} GPU(s), arch list {" ".join(machine["arch_list"])}' if cuda else
-                f'CPU only{"; NVIDIA GPUs visible: " + machine["nvidia"] if machine["nvidia"] else ""}')
+        return (
+            f'{gpus} GPU(s), arch list {" ".join(machine["arch_list"])}'
+            if cuda
+            else f'CPU only{"; NVIDIA GPUs visible: " + machine["nvidia"] if machine["nvidia"] else ""}'
+        )
 
     smoke.run('environment', environment)
 
@@ -175,8 +202,15 @@ def main(argv=None) -> int:
         if not osp.isdir(data_root):
             generator = load_tool('tools/misc/make_synthetic_dresscode.py')
             size = '256x192' if cuda else '128x96'
-            assert in_process(log, lambda: generator.main(['--out', data_root, '--num', '8' if cuda else '4',
-                                                             '--size', size, '--seed', '0'])) == 0, f'see {log}'
+            assert (
+                in_process(
+                    log,
+                    lambda: generator.main(
+                        ['--out', data_root, '--num', '8' if cuda else '4', '--size', size, '--seed', '0']
+                    ),
+                )
+                == 0
+            ), f'see {log}'
         write_config(config, data_root, iters, batch_size=2)
         return f'{data_root}; config {config}'
 
@@ -188,16 +222,22 @@ def main(argv=None) -> int:
 
     def train_one_gpu(log):
         work = osp.join(out, 'one_gpu')
-        rc = command(log, [python, train_tool, config, '--work-dir', work], env=dict(CUDA_VISIBLE_DEVICES=str(
-            os.environ.get('CUDA_VISIBLE_DEVICES', '0').split(',')[0])))
+        rc = command(
+            log,
+            [python, train_tool, config, '--work-dir', work],
+            env=dict(CUDA_VISIBLE_DEVICES=str(os.environ.get('CUDA_VISIBLE_DEVICES', '0').split(',')[0])),
+        )
         assert rc == 0, f'exit status {rc}; see {log}'
         assert osp.isfile(osp.join(work, f'iter_{iters}.pth')), f'no iter_{iters}.pth; see {log}'
         return f'{iters} iterations'
 
     def train_all_gpus(log):
         work = osp.join(out, 'all_gpus')
-        rc = command(log, ['bash', 'tools/dist_train.sh', config, str(gpus), '--work-dir', work],
-                     env=dict(PYTHON=python, PORT=str(free_port())))
+        rc = command(
+            log,
+            ['bash', 'tools/dist_train.sh', config, str(gpus), '--work-dir', work],
+            env=dict(PYTHON=python, PORT=str(free_port())),
+        )
         assert rc == 0, f'exit status {rc}; see {log}'
         assert osp.isfile(osp.join(work, f'iter_{iters}.pth')), f'no iter_{iters}.pth; see {log}'
         return f'{iters} iterations on {gpus} processes (dist_train.sh)'
@@ -211,15 +251,19 @@ def main(argv=None) -> int:
 
     preempted = osp.join(out, 'preempted')
     stopped = {}
-    launch = (['bash', 'tools/dist_train.sh', config, str(gpus)] if cuda else [python, train_tool, config])
+    launch = ['bash', 'tools/dist_train.sh', config, str(gpus)] if cuda else [python, train_tool, config]
 
     def sigterm(log):
         wait_for = 5 if cuda else 2
         with open(log, 'a') as f:
             process = subprocess.Popen(
-                launch + ['--work-dir', preempted, '--cfg-options', 'train_cfg.max_iters=1000'], cwd=REPO,
-                stdout=f, stderr=subprocess.STDOUT, start_new_session=True,
-                env=dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=python, PORT=str(free_port())))
+                launch + ['--work-dir', preempted, '--cfg-options', 'train_cfg.max_iters=1000'],
+                cwd=REPO,
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=python, PORT=str(free_port())),
+            )
         deadline = time.time() + 300
         try:
             while time.time() < deadline and process.poll() is None:
@@ -258,8 +302,9 @@ def main(argv=None) -> int:
         assert rc == 0, f'exit status {rc}; see {log}'
         assert osp.isfile(osp.join(preempted, f'iter_{end}.pth')), f'no iter_{end}.pth; see {log}'
         logs = [read(p) for p in sorted(glob_logs(preempted))]
-        assert any(f'restoring the random generator states of iteration {stopped["iter"]}' in t for t in logs), \
+        assert any(f'restoring the random generator states of iteration {stopped["iter"]}' in t for t in logs), (
             'RNGStateHook did not restore the generators'
+        )
         stopped['final'] = osp.join(preempted, f'iter_{end}.pth')
         return f'iterations {stopped["iter"] + 1}-{end}, generator states restored'
 
@@ -268,8 +313,12 @@ def main(argv=None) -> int:
     def test(log):
         assert 'final' in stopped, 'no resumed checkpoint'
         metrics = osp.join(out, 'test', 'metrics.json')
-        rc = in_process(log, lambda: load_tool('tools/test.py').main(
-            [config, stopped['final'], '--work-dir', osp.join(out, 'test'), '--metrics-out', metrics]))
+        rc = in_process(
+            log,
+            lambda: load_tool('tools/test.py').main(
+                [config, stopped['final'], '--work-dir', osp.join(out, 'test'), '--metrics-out', metrics]
+            ),
+        )
         assert rc == 0, f'exit status {rc}; see {log}'
         values = json.loads(read(metrics))
         assert 'mIoU' in values, values
@@ -280,8 +329,12 @@ def main(argv=None) -> int:
     def onnx(log):
         assert 'final' in stopped, 'no resumed checkpoint'
         path = osp.join(out, 'model.onnx')
-        rc = in_process(log, lambda: load_tool('tools/deployment/export_onnx.py').main(
-            [config, stopped['final'], '--out', path, '--shape', '256', '192']))
+        rc = in_process(
+            log,
+            lambda: load_tool('tools/deployment/export_onnx.py').main(
+                [config, stopped['final'], '--out', path, '--shape', '256', '192']
+            ),
+        )
         assert rc == 0 and osp.isfile(path), f'exit status {rc}; see {log}'
         return f'{path} ({osp.getsize(path) / 2**20:.1f} MB), checked in ONNX Runtime'
 
@@ -291,22 +344,34 @@ def main(argv=None) -> int:
 
 def glob_logs(work_dir: str) -> List[str]:
     import glob
+
     return glob.glob(osp.join(work_dir, '*', '*.log'))
 
 
 def finish(smoke: Smoke, machine: dict, out: str, started: float) -> int:
     from mmext.utils.machine import provenance
+
     failed = [s['name'] for s in smoke.steps if s['status'] == 'FAILED']
     record = provenance(repo=REPO)  # + the CPU model, threads and package versions; the code commit; the command line
-    report = dict(machine=dict(record['machine'], **machine), mode='gpu' if machine['cuda_available'] else
-                  'cpu subset', seconds=round(time.time() - started, 1), passed=not failed, steps=smoke.steps,
-                  code=record['code'], command=record['command'])
+    report = dict(
+        machine=dict(record['machine'], **machine),
+        mode='gpu' if machine['cuda_available'] else 'cpu subset',
+        seconds=round(time.time() - started, 1),
+        passed=not failed,
+        steps=smoke.steps,
+        code=record['code'],
+        command=record['command'],
+    )
     path = osp.join(out, 'gpu_smoke.json')
     with open(path, 'w') as f:
         json.dump(report, f, indent=2)
-    summary = (f'{len(failed)} step(s) FAILED: {", ".join(failed)}' if failed else
-               'all steps PASSED' if machine['cuda_available'] else
-               'the CPU subset PASSED (no CUDA GPU here: the GPU steps did not run)')
+    summary = (
+        f'{len(failed)} step(s) FAILED: {", ".join(failed)}'
+        if failed
+        else 'all steps PASSED'
+        if machine['cuda_available']
+        else 'the CPU subset PASSED (no CUDA GPU here: the GPU steps did not run)'
+    )
     print(f'gpu_smoke: {summary} in {report["seconds"]:.0f} s; report {path}', flush=True)
     return 1 if failed else 0
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Precompute MiDaS relative inverse depth for every photo of a data set, as 16-bit PNGs.
 
 Depth maps go next to the photos by the rule of mmext/datasets/depth_maps.py (Dress Code:
@@ -13,6 +14,7 @@ Examples:
     python tools/misc/precompute_depth.py --data-root data/EasyPortrait --provider dpt \\
         --weights checkpoints/dpt-hybrid-midas --device cuda --batch-size 8
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -33,10 +35,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--data-root', required=True, help='data set root folder')
     parser.add_argument('--provider', required=True, choices=sorted(PROVIDERS), help='depth model')
-    parser.add_argument('--weights', required=True,
-                        help='local weights: midas_v21_small_256.pt for midas_small, a model folder for dpt')
-    parser.add_argument('--layout', default='auto', choices=['auto', *LAYOUTS],
-                        help='photo layout (default: detected from the folders)')
+    parser.add_argument(
+        '--weights', required=True, help='local weights: midas_v21_small_256.pt for midas_small, a model folder for dpt'
+    )
+    parser.add_argument(
+        '--layout', default='auto', choices=['auto', *LAYOUTS], help='photo layout (default: detected from the folders)'
+    )
     parser.add_argument('--batch-size', type=int, default=4, help='photos per forward pass (default: 4)')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0 (default: cpu)')
     parser.add_argument('--overwrite', action='store_true', help='recompute maps that already exist')
@@ -57,16 +61,24 @@ def read_rgb(path: str) -> np.ndarray:
 
 def batches(items: List[Tuple[str, str]], size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     import mmext  # noqa: F401
-    from mmext.datasets.depth_maps import (LAYOUTS, depth_path_for, detect_layout, encode_inverse_depth, find_photos,
-                                           remove_stale_temporaries, write_png_atomic)
+    from mmext.datasets.depth_maps import (
+        LAYOUTS,
+        depth_path_for,
+        detect_layout,
+        encode_inverse_depth,
+        find_photos,
+        remove_stale_temporaries,
+        write_png_atomic,
+    )
     from mmext.models.depth import build_depth_provider
     from mmext.utils.progress import progress
+
     layout = detect_layout(args.data_root) if args.layout == 'auto' else args.layout
     photos = find_photos(args.data_root, layout)
     if not photos:
@@ -80,8 +92,10 @@ def main(argv=None) -> int:
             skipped += 1
         else:
             jobs.append((photo, target))
-    print(f'{len(photos)} photos ({layout} layout) under {args.data_root}: {skipped} depth maps exist, '
-          f'{len(jobs)} to compute with {args.provider} on {args.device}')
+    print(
+        f'{len(photos)} photos ({layout} layout) under {args.data_root}: {skipped} depth maps exist, '
+        f'{len(jobs)} to compute with {args.provider} on {args.device}'
+    )
 
     written, failed = 0, []
     start = time.perf_counter()
@@ -104,8 +118,10 @@ def main(argv=None) -> int:
                         bar.update(1)
     elapsed = time.perf_counter() - start
 
-    print(f'Written {written}, skipped {skipped} (already there), failed {len(failed)} in {elapsed:.1f} s. '
-          f'Depth maps are under {args.data_root} in the "depth" folders of the {layout} layout.')
+    print(
+        f'Written {written}, skipped {skipped} (already there), failed {len(failed)} in {elapsed:.1f} s. '
+        f'Depth maps are under {args.data_root} in the "depth" folders of the {layout} layout.'
+    )
     for problem in failed:
         print(f'  failed: {problem}', file=sys.stderr)
     return 1 if failed else 0

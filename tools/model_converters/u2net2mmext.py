@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Convert an official U^2-Net checkpoint (e.g. cloth-segmentation's cloth_segm_u2net_latest.pth) to mmext.
 
 The official files are plain state dicts, saved from DistributedDataParallel in the cloth-segmentation
@@ -16,6 +17,7 @@ convert only files you trust.
 Example:
     python tools/model_converters/u2net2mmext.py cloth_segm_u2net_latest.pth checkpoints/u2net_cloth.pth
 """
+
 import argparse
 import io
 import os
@@ -38,11 +40,13 @@ def convert(state: 'OrderedDict') -> Tuple['OrderedDict', dict]:
     import torch
 
     from mmext.models.backbones.u2net import ARCH_SETTINGS, U2Net
+
     if state and all(k.startswith('backbone.') for k in state):
-        state = OrderedDict((k[len('backbone.'):], v) for k, v in state.items())  # already an mmext file
+        state = OrderedDict((k[len('backbone.') :], v) for k, v in state.items())  # already an mmext file
     if FIRST_CONV not in state or FUSED_CONV not in state:
-        raise ValueError(f'not a U2Net checkpoint: {FIRST_CONV!r} or {FUSED_CONV!r} is missing '
-                         f'(first keys: {list(state)[:3]})')
+        raise ValueError(
+            f'not a U2Net checkpoint: {FIRST_CONV!r} or {FUSED_CONV!r} is missing (first keys: {list(state)[:3]})'
+        )
     settings = dict(in_channels=state[FIRST_CONV].shape[1], num_classes=state[FUSED_CONV].shape[0])
     expected = None
     for arch in ARCH_SETTINGS:
@@ -58,10 +62,11 @@ def convert(state: 'OrderedDict') -> Tuple['OrderedDict', dict]:
         missing = [k for k in expected if k not in state]
         unexpected = [k for k in state if k not in expected]
         wrong = [k for k in expected if k in state and tuple(state[k].shape) != expected[k]]
-        raise ValueError(f'keys/shapes match no U2Net arch {sorted(ARCH_SETTINGS)}; closest differs by '
-                         f'missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {wrong[:3]}')
-    converted = OrderedDict(
-        ('backbone.' + k, v.float() if v.is_floating_point() else v) for k, v in state.items())
+        raise ValueError(
+            f'keys/shapes match no U2Net arch {sorted(ARCH_SETTINGS)}; closest differs by '
+            f'missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {wrong[:3]}'
+        )
+    converted = OrderedDict(('backbone.' + k, v.float() if v.is_floating_point() else v) for k, v in state.items())
     return converted, settings
 
 
@@ -86,6 +91,7 @@ def main(argv=None) -> int:
     import mmext  # noqa: F401
     from mmext.utils.atomic_io import atomic_write
     from mmext.utils.pretrained import extract_state_dict
+
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
     try:
         state, settings = convert(extract_state_dict(checkpoint, args.src))
@@ -96,10 +102,13 @@ def main(argv=None) -> int:
     buffer = io.BytesIO()
     torch.save({'state_dict': state, 'meta': dict(converted_from=osp.basename(args.src), **settings)}, buffer)
     atomic_write(args.dst, buffer.getvalue())
-    params = sum(v.numel() for k, v in state.items() if not k.endswith(('running_mean', 'running_var',
-                                                                         'num_batches_tracked')))
-    print(f"Converted {len(state)} tensors (U2Net arch={settings['arch']}, in_channels={settings['in_channels']}, "
-          f"num_classes={settings['num_classes']}, {params / 1e6:.2f} M parameters) from {args.src} to {args.dst}")
+    params = sum(
+        v.numel() for k, v in state.items() if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))
+    )
+    print(
+        f"Converted {len(state)} tensors (U2Net arch={settings['arch']}, in_channels={settings['in_channels']}, "
+        f"num_classes={settings['num_classes']}, {params / 1e6:.2f} M parameters) from {args.src} to {args.dst}"
+    )
     return 0
 
 

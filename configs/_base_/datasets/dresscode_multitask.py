@@ -33,22 +33,21 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', label_mode=label_mode,
-                 pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='train', label_mode=label_mode, pipeline=train_pipeline),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test', label_mode=label_mode,
-                 pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='test', label_mode=label_mode, pipeline=test_pipeline),
+)
 test_dataloader = val_dataloader
 person_classes = list(range(1, 18))  # every non-background parsing class
 # Landmark PCK and depth errors are reported only by variants that predict landmarks / depth.
 val_evaluator = [
     dict(type='ClassIoUMetric'),
-    dict(type='GroupIoUMetric', groups=dict(upper=[4], lower=[5, 6], whole=[7], person=person_classes,
-                                            background=[0])),
+    dict(type='GroupIoUMetric', groups=dict(upper=[4], lower=[5, 6], whole=[7], person=person_classes, background=[0])),
     dict(type='LandmarkPCKMetric', normalize='person_mask', person_classes=person_classes),
     dict(type='RelativeDepthMetric'),
 ]

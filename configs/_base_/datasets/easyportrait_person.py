@@ -25,21 +25,21 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', label_mode=label_mode,
-                 pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='train', label_mode=label_mode, pipeline=train_pipeline),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val', label_mode=label_mode,
-                 pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='val', label_mode=label_mode, pipeline=test_pipeline),
+)
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test', label_mode=label_mode,
-                 pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='test', label_mode=label_mode, pipeline=test_pipeline),
+)
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

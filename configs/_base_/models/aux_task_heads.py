@@ -16,7 +16,8 @@ landmark_head = dict(
     # Heatmap MSE is ~1e-2 at the start (~1e-3 later) where CE is ~1. On the synthetic CPU demo, weight 100
     # gave mIoU 8.2 / PCK@0.1 49.9 and weight 20 gave 9.4 / 56.5 (one seed, 400 iterations): 20 it is.
     loss_weight=20.0,
-    loss=dict(type='KeypointMSELoss', use_target_weight=True))
+    loss=dict(type='KeypointMSELoss', use_target_weight=True),
+)
 skeleton_head = dict(
     type='SkeletonHead',
     in_channels=[256, 256],
@@ -26,7 +27,8 @@ skeleton_head = dict(
     norm_cfg=aux_norm_cfg,
     loss_bce_weight=1.0,
     loss_dice_weight=1.0,
-    loss_weight=0.5)
+    loss_weight=0.5,
+)
 depth_head = dict(
     type='DepthHead',
     in_channels=[256, 256, 256],
@@ -35,4 +37,5 @@ depth_head = dict(
     target_stride=4,
     norm_cfg=aux_norm_cfg,
     loss=dict(type='ScaleShiftInvariantLoss', mode='ssimse', gradient_weight=0.5),
-    loss_weight=1.0)
+    loss_weight=1.0,
+)

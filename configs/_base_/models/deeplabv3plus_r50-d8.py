@@ -15,4 +15,6 @@ model = dict(
         num_classes=7,
         norm_cfg={{_base_.norm_cfg}},
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+    )
+)

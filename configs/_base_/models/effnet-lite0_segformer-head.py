@@ -16,7 +16,8 @@ data_preprocessor = dict(
     std=[127.5, 127.5, 127.5],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
@@ -26,7 +27,8 @@ model = dict(
         model_name='tf_efficientnet_lite0',
         out_indices=(1, 2, 3, 4),
         norm_cfg=norm_cfg,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained_checkpoint)),
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained_checkpoint),
+    ),
     decode_head=dict(
         type='SegformerHead',
         in_channels=[24, 40, 112, 320],
@@ -36,6 +38,8 @@ model = dict(
         num_classes=150,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+    ),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)

@@ -10,13 +10,21 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     pretrained=None,
-    backbone=dict(type='SERNetFormer', encoder='resnet50', out_indices=(1, 2, 3, 4), abg=True, abg_mode='element',
-                  norm_cfg=norm_cfg, init_cfg=None),
+    backbone=dict(
+        type='SERNetFormer',
+        encoder='resnet50',
+        out_indices=(1, 2, 3, 4),
+        abg=True,
+        abg_mode='element',
+        norm_cfg=norm_cfg,
+        init_cfg=None,
+    ),
     decode_head=dict(
         type='SERNetFormerHead',
         in_channels=[256, 512, 1024, 2048],
@@ -30,6 +38,8 @@ model = dict(
         num_classes=150,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+    ),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)

@@ -11,4 +11,6 @@ model = dict(
         abg_mode='channel',
         dbn=dict(dilations=(1, 2, 3), compress_channels=64, dam=True),
         afn=False,
-        afn_cross_attention=False))
+        afn_cross_attention=False,
+    ),
+)

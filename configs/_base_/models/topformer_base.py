@@ -11,17 +11,13 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     pretrained=None,
-    backbone=dict(
-        type='TopFormer',
-        arch='base',
-        drop_path_rate=0.1,
-        norm_cfg=norm_cfg,
-        init_cfg=None),
+    backbone=dict(type='TopFormer', arch='base', drop_path_rate=0.1, norm_cfg=norm_cfg, init_cfg=None),
     decode_head=dict(
         type='TopFormerHead',
         in_channels=[256, 256, 256],
@@ -32,6 +28,8 @@ model = dict(
         num_classes=150,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+    ),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)

@@ -13,22 +13,19 @@ data_preprocessor = dict(
     std=[127.5, 127.5, 127.5],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     pretrained=None,
-    backbone=dict(
-        type='U2Net',
-        arch='full',
-        in_channels=3,
-        num_classes=4,
-        norm_cfg=norm_cfg,
-        init_cfg=None),
+    backbone=dict(type='U2Net', arch='full', in_channels=3, num_classes=4, norm_cfg=norm_cfg, init_cfg=None),
     decode_head=dict(
         type='U2NetHead',
         num_classes=4,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+    ),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)

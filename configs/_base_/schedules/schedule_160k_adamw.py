@@ -4,7 +4,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.00012, betas=(0.9, 0.999), weight_decay=0.01),
     paramwise_cfg=dict(custom_keys=dict(head=dict(lr_mult=10.0), norm=dict(decay_mult=0.0))),
-    clip_grad=None)
+    clip_grad=None,
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500, end=160000),
@@ -20,10 +21,10 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Atomic checkpoint writes, generator states in checkpoints, stop on a NaN/inf loss (docs/fault_tolerance.md).
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=16000, max_keep_ckpts=3,
-                    save_best='mIoU'),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=16000, max_keep_ckpts=3, save_best='mIoU'),
     rng_state=dict(type='RNGStateHook'),
     nonfinite=dict(type='NonFiniteLossHook', on_nonfinite='stop'),
     preemption=dict(type='PreemptionCheckpointHook'),  # SIGTERM: checkpoint, then stop
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)

@@ -1,6 +1,7 @@
 # mmseg's 80k schedule for DeepLab: SGD lr 0.01 (batch 16), momentum 0.9, weight decay 5e-4, poly decay.
 optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005), clip_grad=None)
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005), clip_grad=None
+)
 param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=80000, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=80000, val_interval=8000)
 val_cfg = dict(type='ValLoop')
@@ -13,10 +14,10 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Atomic checkpoint writes, generator states in checkpoints, stop on a NaN/inf loss (docs/fault_tolerance.md).
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3,
-                    save_best='mIoU'),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3, save_best='mIoU'),
     rng_state=dict(type='RNGStateHook'),
     nonfinite=dict(type='NonFiniteLossHook', on_nonfinite='stop'),
     preemption=dict(type='PreemptionCheckpointHook'),  # SIGTERM: checkpoint, then stop
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)

@@ -2,4 +2,5 @@
 _base_ = ['../../_base_/ablations/dresscode_aux.py']
 model = dict(
     aux_task_heads=dict(landmarks={{_base_.landmark_head}}, skeleton={{_base_.skeleton_head}}),
-    test_cfg=dict(aux_predict=('landmarks', )))
+    test_cfg=dict(aux_predict=('landmarks',)),
+)

@@ -2,14 +2,17 @@
 # test photos included) as 2 extra input channels. The RGB stem of the ImageNet checkpoint is widened
 # with zero weights for them (TopFormer's extra_in_channels_init='zeros').
 _base_ = ['../../_base_/ablations/dresscode_aux.py']
-pose_channels = dict(type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps'), sigma=12.0,
-                     limb_width=24.0)
+pose_channels = dict(
+    type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps'), sigma=12.0, limb_width=24.0
+)
 model = dict(
     data_preprocessor=dict(
         type='MultiChannelSegDataPreProcessor',
         mean=[123.675, 116.28, 103.53, 0.0, 0.0],
-        std=[58.395, 57.12, 57.375, 255.0, 255.0]),
-    backbone=dict(in_channels=5, extra_in_channels_init='zeros'))
+        std=[58.395, 57.12, 57.375, 255.0, 255.0],
+    ),
+    backbone=dict(in_channels=5, extra_in_channels_init='zeros'),
+)
 # The pipelines of configs/_base_/datasets/dresscode_multitask.py with the pose channels before packing; in
 # training they take the place of the landmark and limb targets (the two steps before packing).
 train_pipeline = _base_.train_pipeline[:-3] + [pose_channels, _base_.train_pipeline[-1]]

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 from .depth import EstimateDepth
 from .formatting import PackMultiTaskInputs
 from .geometry import DepthAwareResize, PoseAwareRandomCrop, PoseAwareRandomFlip
@@ -7,7 +8,16 @@ from .pose import EstimatePose
 from .targets import GenerateLandmarkHeatmaps, GenerateLimbMaps
 
 __all__ = [
-    'ConcatExtraChannels', 'DepthAwareResize', 'EstimateDepth', 'EstimatePose', 'GenerateLandmarkHeatmaps',
-    'GenerateLimbMaps', 'LoadDepthMap', 'LoadDressCodeKeypoints', 'LoadSkeletonMask', 'PackMultiTaskInputs',
-    'PoseAwareRandomCrop', 'PoseAwareRandomFlip'
+    'ConcatExtraChannels',
+    'DepthAwareResize',
+    'EstimateDepth',
+    'EstimatePose',
+    'GenerateLandmarkHeatmaps',
+    'GenerateLimbMaps',
+    'LoadDepthMap',
+    'LoadDressCodeKeypoints',
+    'LoadSkeletonMask',
+    'PackMultiTaskInputs',
+    'PoseAwareRandomCrop',
+    'PoseAwareRandomFlip',
 ]

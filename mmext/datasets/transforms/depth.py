@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Depth estimated on the fly, for photos without precomputed depth maps (new images, demos, cost checks)."""
+
 from typing import Optional
 
 import cv2
@@ -32,8 +34,10 @@ class EstimateDepth(BaseTransform):
             self._provider = MODELS.build(self.provider_cfg).to(self.device).eval()
         rgb = cv2.cvtColor(results['img'], cv2.COLOR_BGR2RGB) if results['img'].ndim == 3 else None
         if rgb is None or rgb.dtype != np.uint8:
-            raise ValueError(f'EstimateDepth needs the uint8 BGR photo of LoadImageFromFile, got '
-                             f'{results["img"].dtype} {results["img"].shape}')
+            raise ValueError(
+                f'EstimateDepth needs the uint8 BGR photo of LoadImageFromFile, got '
+                f'{results["img"].dtype} {results["img"].shape}'
+            )
         depth = self._provider.estimate([rgb])[0]
         low, high = float(depth.min()), float(depth.max())
         put_depth_map(results, (depth - low) / (high - low) if high > low else np.zeros_like(depth))

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Packing segmentation plus auxiliary targets into ``SegDataSample``."""
+
 import numpy as np
 import torch
 from mmengine.structures import InstanceData, PixelData
@@ -39,11 +41,11 @@ class PackMultiTaskInputs(PackSegInputs):
             landmarks.keypoints = torch.from_numpy(np.asarray(results['gt_keypoints'], np.float32))
             landmarks.keypoints_visible = torch.from_numpy(np.asarray(results['gt_keypoints_visible'], np.float32))
             if results.get('gt_keypoint_weights') is not None:
-                landmarks.keypoint_weights = torch.from_numpy(np.asarray(results['gt_keypoint_weights'],
-                                                                         np.float32))
+                landmarks.keypoint_weights = torch.from_numpy(np.asarray(results['gt_keypoint_weights'], np.float32))
             if results.get('ori_keypoints') is not None:
                 landmarks.ori_keypoints = torch.from_numpy(np.asarray(results['ori_keypoints'], np.float32))
                 landmarks.ori_keypoints_visible = torch.from_numpy(
-                    np.asarray(results['ori_keypoints_visible'], np.float32))
+                    np.asarray(results['ori_keypoints_visible'], np.float32)
+                )
             sample.gt_landmarks = landmarks
         return packed

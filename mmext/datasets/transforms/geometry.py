@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Geometric augmentations that keep keypoints, left/right semantics and depth maps in step with the image.
 
 mmseg's ``RandomCrop`` ignores keypoints and its ``RandomFlip`` neither flips them nor swaps left/right
@@ -5,6 +6,7 @@ joints; mmcv's ``Resize`` (used by ``RandomResize``) already scales ``gt_keypoin
 field, a depth map too, by nearest neighbour (``DepthAwareResize`` resizes depth bilinearly). Keypoints are
 pixel indices (pixel centres at integers), mmpose's convention.
 """
+
 from typing import Sequence, Tuple
 
 import mmcv
@@ -103,8 +105,7 @@ class PoseAwareRandomFlip(RandomFlip):
     """
 
     def __init__(self, prob: float = 0.5, seg_swap_pairs: Sequence[Tuple[int, int]] = ()):
-        super().__init__(prob=prob, direction='horizontal',
-                         swap_seg_labels=[list(p) for p in seg_swap_pairs] or None)
+        super().__init__(prob=prob, direction='horizontal', swap_seg_labels=[list(p) for p in seg_swap_pairs] or None)
 
     def _flip_keypoints(self, keypoints: np.ndarray, img_shape: Tuple[int, int], direction: str) -> np.ndarray:
         flipped = keypoints.copy()
@@ -122,8 +123,10 @@ class PoseAwareRandomFlip(RandomFlip):
             keypoints = results['gt_keypoints']
             keypoints[visible == 0] = 0
             if 'flip_indices' not in results:
-                raise KeyError(f"PoseAwareRandomFlip: {results.get('img_path', 'the sample')} has keypoints but no "
-                               "'flip_indices'; the dataset's metainfo names them (mmext.structures.COCO18_METAINFO)")
+                raise KeyError(
+                    f"PoseAwareRandomFlip: {results.get('img_path', 'the sample')} has keypoints but no "
+                    "'flip_indices'; the dataset's metainfo names them (mmext.structures.COCO18_METAINFO)"
+                )
             permutation = np.asarray(results['flip_indices'])
             results['gt_keypoints'] = keypoints[:, permutation]
             results['gt_keypoints_visible'] = visible[:, permutation]

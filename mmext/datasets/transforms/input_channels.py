@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pose and depth as extra input channels, concatenated to the RGB image."""
+
 from typing import Sequence
 
 import numpy as np
@@ -28,11 +30,13 @@ class ConcatExtraChannels(BaseTransform):
     Modified key: ``img`` becomes float32 (H, W, 3 + extra channels).
     """
 
-    def __init__(self,
-                 sources: Sequence[str] = ('keypoint_heatmaps', ),
-                 per_part: bool = False,
-                 sigma: float = 6.0,
-                 limb_width: float = 8.0):
+    def __init__(
+        self,
+        sources: Sequence[str] = ('keypoint_heatmaps',),
+        per_part: bool = False,
+        sigma: float = 6.0,
+        limb_width: float = 8.0,
+    ):
         unknown = set(sources) - set(SOURCES)
         if unknown or not sources:
             raise ValueError(f'sources must be a non-empty subset of {SOURCES}, got {sources}')
@@ -46,8 +50,11 @@ class ConcatExtraChannels(BaseTransform):
 
     def num_channels(self, num_keypoints: int = 18, num_limbs: int = 17) -> int:
         """Extra channels this transform adds."""
-        sizes = {'keypoint_heatmaps': num_keypoints if self.per_part else 1,
-                 'limb_maps': num_limbs if self.per_part else 1, 'depth': 1}
+        sizes = {
+            'keypoint_heatmaps': num_keypoints if self.per_part else 1,
+            'limb_maps': num_limbs if self.per_part else 1,
+            'depth': 1,
+        }
         return sum(sizes[s] for s in self.sources)
 
     def transform(self, results: dict) -> dict:
@@ -58,11 +65,13 @@ class ConcatExtraChannels(BaseTransform):
             if source == 'depth':
                 maps = results['gt_depth_map'][None]
             elif source == 'keypoint_heatmaps':
-                maps = self._heatmap_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
-                                                  img_shape=(height, width))['heatmaps']
+                maps = self._heatmap_codec.encode(
+                    results['gt_keypoints'], results['gt_keypoints_visible'], img_shape=(height, width)
+                )['heatmaps']
             else:
-                maps = self._limb_codec.encode(results['gt_keypoints'], results['gt_keypoints_visible'],
-                                               img_shape=(height, width))['limb_maps']
+                maps = self._limb_codec.encode(
+                    results['gt_keypoints'], results['gt_keypoints_visible'], img_shape=(height, width)
+                )['limb_maps']
             if not self.per_part and source != 'depth':
                 maps = maps.max(axis=0, keepdims=True)
             channels.append(np.moveaxis(maps.astype(np.float32), 0, -1) * 255.0)

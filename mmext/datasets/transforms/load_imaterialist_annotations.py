@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """``LoadIMaterialistAnnotations``: the iMaterialist instances' run-length text into mmdet's gt fields.
 
 Registered in mmdet's ``TRANSFORMS`` (the Mask R-CNN config runs in mmdet's scope); not imported by
 ``import mmext``, so configs list this module in ``custom_imports`` (see
 :mod:`mmext.datasets.imaterialist_instances`).
 """
+
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
@@ -43,11 +45,15 @@ class LoadIMaterialistAnnotations(BaseTransform):
         if self.with_label:
             results['gt_bboxes_labels'] = np.array([i['bbox_label'] for i in instances], dtype=np.int64)
         if self.with_mask:
-            height, width = results['img_shape'][:2] if 'img_shape' in results else (results['height'],
-                                                                                      results['width'])
+            height, width = (
+                results['img_shape'][:2] if 'img_shape' in results else (results['height'], results['width'])
+            )
             if 'height' in results and (results['height'], results['width']) != (height, width):
-                raise DatasetError(results.get('img_path', '?'), f'the image is {height} x {width} (H x W) but the '
-                                   f'csv says {results["height"]} x {results["width"]}')
+                raise DatasetError(
+                    results.get('img_path', '?'),
+                    f'the image is {height} x {width} (H x W) but the '
+                    f'csv says {results["height"]} x {results["width"]}',
+                )
             masks = np.zeros((len(instances), height, width), dtype=np.uint8)
             for k, instance in enumerate(instances):
                 masks[k] = decode_rle(instance['rle'], height, width)
@@ -55,5 +61,7 @@ class LoadIMaterialistAnnotations(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(with_bbox={self.with_bbox}, with_label={self.with_label}, '
-                f'with_mask={self.with_mask})')
+        return (
+            f'{self.__class__.__name__}(with_bbox={self.with_bbox}, with_label={self.with_label}, '
+            f'with_mask={self.with_mask})'
+        )

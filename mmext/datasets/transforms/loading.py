@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Loading transforms for Dress Code annotations beyond the label map."""
+
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -30,8 +32,9 @@ def _to_image_size(array: np.ndarray, results: dict, path: str, interpolation: i
     if array.shape[:2] == (height, width):
         return array
     if abs(array.shape[0] / height - array.shape[1] / width) > 0.02:
-        raise DatasetError(path, f'size {array.shape[:2]} does not match the photo {(height, width)} '
-                           '(different aspect ratio)')
+        raise DatasetError(
+            path, f'size {array.shape[:2]} does not match the photo {(height, width)} (different aspect ratio)'
+        )
     return cv2.resize(array, (width, height), interpolation=interpolation)
 
 
@@ -116,8 +119,7 @@ class LoadDepthMap(LoadDepthAnnotation):
         path = results['depth_path']
         depth = _read_image(path, cv2.IMREAD_UNCHANGED)
         if depth.ndim != 2 or depth.dtype not in (np.uint16, np.uint8):
-            raise DatasetError(path, f'expected a single-channel 8/16-bit depth PNG, got {depth.dtype} '
-                               f'{depth.shape}')
+            raise DatasetError(path, f'expected a single-channel 8/16-bit depth PNG, got {depth.dtype} {depth.shape}')
         depth = _to_image_size(depth.astype(np.float32), results, path, cv2.INTER_LINEAR)
         if self.normalize:
             low, high = float(depth.min()), float(depth.max())

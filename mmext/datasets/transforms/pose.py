@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pose estimated on the fly, for photos without a keypoint file (new photos, demos, cost checks)."""
+
 from typing import Optional
 
 import cv2
@@ -30,8 +32,9 @@ class EstimatePose(BaseTransform):
     def transform(self, results: dict) -> dict:
         image = results['img']
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f'EstimatePose needs the uint8 BGR photo of LoadImageFromFile, got {image.dtype} '
-                             f'{image.shape}')
+            raise ValueError(
+                f'EstimatePose needs the uint8 BGR photo of LoadImageFromFile, got {image.dtype} {image.shape}'
+            )
         if self._provider is None:
             self._provider = MODELS.build(self.provider_cfg)
         pose = self._provider.estimate([cv2.cvtColor(image, cv2.COLOR_BGR2RGB)])[0]

@@ -1,8 +1,10 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Auxiliary training targets built from the (already augmented) annotations by a pose codec.
 
 Run these after every geometric transform, so that the targets describe the image the network sees. The
 head that learns a target decodes its predictions with the same codec (``decoder=`` the same config).
 """
+
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
@@ -15,6 +17,7 @@ class _EncodeKeypoints(BaseTransform):
 
     As mmpose's ``GenerateTarget``, the codec gets the results keys it names in ``auxiliary_encode_keys``
     (mmext's codecs: ``img_shape``, the size of the image the targets describe)."""
+
     OUTPUTS: dict = {}
 
     def __init__(self, encoder: dict):
@@ -22,8 +25,9 @@ class _EncodeKeypoints(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         auxiliary = {key: results.get(key) for key in self.encoder.auxiliary_encode_keys}
-        encoded = self.encoder.encode(keypoints=results['gt_keypoints'],
-                                      keypoints_visible=results['gt_keypoints_visible'], **auxiliary)
+        encoded = self.encoder.encode(
+            keypoints=results['gt_keypoints'], keypoints_visible=results['gt_keypoints_visible'], **auxiliary
+        )
         for codec_key, results_key in self.OUTPUTS.items():
             results[results_key] = encoded[codec_key]
         return results
@@ -40,6 +44,7 @@ class GenerateLandmarkHeatmaps(_EncodeKeypoints):
     Added keys: ``gt_heatmaps`` (K, ceil(H/stride), ceil(W/stride)) float32 and ``gt_keypoint_weights``
     (1, K): 0 for invisible joints and joints whose Gaussian misses the map.
     """
+
     OUTPUTS = dict(heatmaps='gt_heatmaps', keypoint_weights='gt_keypoint_weights')
 
 
@@ -50,4 +55,5 @@ class GenerateLimbMaps(_EncodeKeypoints):
     Required keys: ``gt_keypoints``, ``gt_keypoints_visible``, ``img_shape``.
     Added key: ``gt_limb_maps`` (num_limbs, ceil(H/stride), ceil(W/stride)) float32 in {0, 1}.
     """
+
     OUTPUTS = dict(limb_maps='gt_limb_maps')

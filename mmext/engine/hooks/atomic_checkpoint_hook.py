@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """mmengine's CheckpointHook, made safe against a process killed while it saves."""
+
 import hashlib
 import inspect
 import os.path as osp
@@ -7,8 +9,8 @@ from typing import Optional
 
 import mmengine
 from mmengine.dist import is_main_process
-from mmengine.hooks import CheckpointHook
 from mmengine.fileio import LocalBackend
+from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
 from mmseg.registry import HOOKS
 
@@ -65,12 +67,17 @@ class AtomicCheckpointHook(CheckpointHook):
     warns once.
     """
 
-    def __init__(self, *args, out_dir: Optional[str] = None, file_client_args: Optional[dict] = None,
-                 backend_args: Optional[dict] = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        out_dir: Optional[str] = None,
+        file_client_args: Optional[dict] = None,
+        backend_args: Optional[dict] = None,
+        **kwargs,
+    ):
         if backend_args is None and file_client_args is None and (out_dir is None or '://' not in out_dir):
             backend_args = dict(backend='local_atomic')
-        super().__init__(*args, out_dir=out_dir, file_client_args=file_client_args, backend_args=backend_args,
-                         **kwargs)
+        super().__init__(*args, out_dir=out_dir, file_client_args=file_client_args, backend_args=backend_args, **kwargs)
         # CheckpointHook hands unknown arguments to Runner.save_checkpoint at the first save; a misspelt one
         # (``intervall=``) would only fail then, after training has started.
         accepted = inspect.signature(Runner.save_checkpoint).parameters
@@ -87,7 +94,8 @@ class AtomicCheckpointHook(CheckpointHook):
                 f'CheckpointHook, and mmengine {mmengine.__version__} has another one: checkpoints are saved by '
                 f"mmengine's method (files still written atomically, but the oldest kept checkpoint is deleted "
                 f'before the new one is written, last_checkpoint is written in place, and an iteration after which '
-                f'training stops early is saved only if the schedule saves it)')
+                f'training stops early is saved only if the schedule saves it)'
+            )
 
     def saves_after_train_iter(self, runner) -> bool:
         """Whether a checkpoint is saved after the current training iteration: mmengine's schedule (every
@@ -100,8 +108,10 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def _scheduled_after_train_iter(self, runner) -> bool:
         # mmengine 0.10's CheckpointHook.after_train_iter rule
-        return bool(self.every_n_train_iters(runner, self.interval, self.save_begin)
-                    or (self.save_last and self.is_last_train_iter(runner)))
+        return bool(
+            self.every_n_train_iters(runner, self.interval, self.save_begin)
+            or (self.save_last and self.is_last_train_iter(runner))
+        )
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
@@ -115,8 +125,10 @@ class AtomicCheckpointHook(CheckpointHook):
             super()._save_checkpoint_with_step(runner, step, meta)
             return
         if not isinstance(self.file_backend, AtomicLocalBackend):
-            runner.logger.warning('AtomicCheckpointHook: backend_args name a non-atomic local backend; '
-                                  'checkpoint files are written in place')
+            runner.logger.warning(
+                'AtomicCheckpointHook: backend_args name a non-atomic local backend; '
+                'checkpoint files are written in place'
+            )
         # Same bookkeeping as CheckpointHook, but the outdated checkpoint is only deleted at the end.
         outdated = None
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
@@ -137,7 +149,8 @@ class AtomicCheckpointHook(CheckpointHook):
             meta=meta,
             by_epoch=self.by_epoch,
             backend_args=self.backend_args,
-            **self.args)
+            **self.args,
+        )
         if not is_main_process():
             return
         atomic_write(osp.join(runner.work_dir, LAST_CHECKPOINT_FILE), self.last_ckpt)

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Report the bad samples that datasets with ``on_bad_sample='skip'`` left out: per epoch, in the metrics, at the end.
 
 The counts come from the datasets' :class:`~mmext.datasets.bad_sample_log.BadSampleLog` folder, so they include
@@ -6,6 +7,7 @@ apply_bad_sample_policy` (called by ``mmext.utils.runner_builder.build_runner``,
 tools/test.py) spreads a top-level ``on_bad_sample`` config key to the datasets and adds this hook whenever a
 dataset skips.
 """
+
 import json
 import os.path as osp
 from typing import Any, Dict, Iterator, Optional
@@ -48,6 +50,7 @@ class BadSampleHook(Hook):
 
     It does nothing when no dataset of the run has ``on_bad_sample='skip'``.
     """
+
     priority = 'ABOVE_NORMAL'  # before LoggerHook, RunSummaryHook and CheckpointHook read the metrics
 
     def __init__(self):
@@ -87,13 +90,20 @@ class BadSampleHook(Hook):
         if self._log is None or not is_main_process():
             return
         entries = self._log.entries()
-        report = dict(train=self._log.count('train'), eval=self._log.count('eval'), total=len(entries),
-                      folder=self._log.directory, files=entries)
+        report = dict(
+            train=self._log.count('train'),
+            eval=self._log.count('eval'),
+            total=len(entries),
+            folder=self._log.directory,
+            files=entries,
+        )
         path = osp.join(runner.log_dir, REPORT_FILE)
         with open(path, 'w') as f:
             json.dump(report, f, indent=2)
-        runner.logger.info(f'Bad samples skipped in this run: {report["train"]} in training, {report["eval"]} in '
-                           f'evaluation; list: {path}')
+        runner.logger.info(
+            f'Bad samples skipped in this run: {report["train"]} in training, {report["eval"]} in '
+            f'evaluation; list: {path}'
+        )
 
     def _add_metric(self, runner, mode: str, metrics: Optional[Dict[str, float]]) -> None:
         if self._log is None:
@@ -103,14 +113,18 @@ class BadSampleHook(Hook):
             metrics[METRIC_KEY] = count
         runner.message_hub.update_scalar(f'{mode}/{METRIC_KEY}', count)
         if count and is_main_process():
-            runner.logger.warning(f'{mode}: {count} bad evaluation sample(s) so far were replaced by the next '
-                                  f'readable one (on_bad_sample=skip), so the metrics count those twice; list: '
-                                  f'{self._log.directory}')
+            runner.logger.warning(
+                f'{mode}: {count} bad evaluation sample(s) so far were replaced by the next '
+                f'readable one (on_bad_sample=skip), so the metrics count those twice; list: '
+                f'{self._log.directory}'
+            )
 
     def _report(self, runner, mode: str, when: str) -> None:
         if self._log is None or not is_main_process():
             return
         count = self._log.count(mode)
-        runner.logger.info(f'Bad samples skipped in {mode} so far: {count} ({count - self._reported} new by {when}; '
-                           f'on_bad_sample=skip; list: {self._log.directory})')
+        runner.logger.info(
+            f'Bad samples skipped in {mode} so far: {count} ({count - self._reported} new by {when}; '
+            f'on_bad_sample=skip; list: {self._log.directory})'
+        )
         self._reported = count

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Train and evaluate in the channels_last memory format (NHWC), switched on from the config."""
+
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -49,6 +51,7 @@ class ChannelsLastHook(Hook):
     wrapping it when the config declares this hook. The hook then converts again after the checkpoint is loaded
     (a no-op when nothing changed the layout) and adds the batch conversion.
     """
+
     priority = 'VERY_HIGH'
 
     def __init__(self):
@@ -57,9 +60,11 @@ class ChannelsLastHook(Hook):
     def _convert(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if is_model_wrapper(runner.model) and not is_channels_last(model) and hasattr(runner, 'logger'):
-            runner.logger.warning('ChannelsLastHook: the model was wrapped before it was converted to channels_last '
-                                  '(not built by MMExtRunner?): DDP copies gradients whose layout does not match '
-                                  'its buckets until it rebuilds them')
+            runner.logger.warning(
+                'ChannelsLastHook: the model was wrapped before it was converted to channels_last '
+                '(not built by MMExtRunner?): DDP copies gradients whose layout does not match '
+                'its buckets until it rebuilds them'
+            )
         to_channels_last(model)
         if self._handle is None:
             self._handle = model.data_preprocessor.register_forward_hook(_inputs_to_channels_last)

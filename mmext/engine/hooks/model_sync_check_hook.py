@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Check that data-parallel ranks really train one model."""
+
 from typing import Optional
 
 import torch
@@ -31,6 +33,7 @@ class ModelSyncCheckHook(Hook):
     Args:
         interval: also check every ``interval`` training iterations (0: only after training).
     """
+
     priority = 'VERY_LOW'
 
     def __init__(self, interval: int = 0):
@@ -52,5 +55,7 @@ class ModelSyncCheckHook(Hook):
         if any(not torch.equal(checksums[0], c) for c in checksums[1:]):
             table = ', '.join(f'rank {r}: {c.tolist()}' for r, c in enumerate(checksums))
             raise RuntimeError(f'Ranks hold different weights after {iterations_done} iterations: {table}')
-        runner.logger.info(f'ModelSyncCheckHook: parameters identical on all {world_size} ranks after '
-                           f'{iterations_done} iterations (checksum {checksums[0][0].item():.12e})')
+        runner.logger.info(
+            f'ModelSyncCheckHook: parameters identical on all {world_size} ranks after '
+            f'{iterations_done} iterations (checksum {checksums[0][0].item():.12e})'
+        )

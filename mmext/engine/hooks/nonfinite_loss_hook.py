@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Stop (or skip the step) when a loss term turns NaN or infinite, instead of training on it."""
+
 import math
 from typing import Dict, Optional
 
@@ -8,6 +10,7 @@ from mmengine.optim import AmpOptimWrapper
 from mmseg.registry import HOOKS
 
 from mmext.engine.optim_wrappers import SkipNonFiniteOptimWrapper
+
 from .rank_agreement import iteration_agreement
 
 POLICIES = ('stop', 'skip')
@@ -49,6 +52,7 @@ class NonFiniteLossHook(Hook):
     in the one all-reduce per iteration that it shares with :class:`PreemptionCheckpointHook`
     (:mod:`mmext.engine.hooks.rank_agreement`).
     """
+
     # Before LoggerHook (BELOW_NORMAL) and CheckpointHook (VERY_LOW) look at the iteration.
     priority = 'ABOVE_NORMAL'
 
@@ -59,12 +63,14 @@ class NonFiniteLossHook(Hook):
         self.skipped = 0
 
     def before_train(self, runner) -> None:
-        if self.on_nonfinite == 'skip' and not isinstance(runner.optim_wrapper,
-                                                          (SkipNonFiniteOptimWrapper, AmpOptimWrapper)):
+        if self.on_nonfinite == 'skip' and not isinstance(
+            runner.optim_wrapper, (SkipNonFiniteOptimWrapper, AmpOptimWrapper)
+        ):
             raise ValueError(
                 f"NonFiniteLossHook(on_nonfinite='skip') needs an optimizer wrapper that skips non-finite "
                 f"updates, but optim_wrapper is {type(runner.optim_wrapper).__name__}: set "
-                f"optim_wrapper.type='SkipNonFiniteOptimWrapper' (or train with --on-nonfinite skip)")
+                f"optim_wrapper.type='SkipNonFiniteOptimWrapper' (or train with --on-nonfinite skip)"
+            )
         self.skipped = runner.message_hub.get_info(SKIPPED_INFO_KEY, 0)
         iteration_agreement(runner).join(AGREEMENT_FLAG)
 
@@ -80,18 +86,23 @@ class NonFiniteLossHook(Hook):
             return
         iteration = runner.iter + 1
         # The terms first: the total ('loss') is non-finite whenever one of them is.
-        terms = ', '.join([f'{k}={v}' for k, v in bad.items() if k != 'loss'] +
-                          [f'total loss={v}' for k, v in bad.items() if k == 'loss'])
+        terms = ', '.join(
+            [f'{k}={v}' for k, v in bad.items() if k != 'loss']
+            + [f'total loss={v}' for k, v in bad.items() if k == 'loss']
+        )
         terms = terms or 'non-finite on another rank'
         if self.on_nonfinite == 'stop':
             last = runner.message_hub.get_info('last_ckpt')
-            resume = (f'the last checkpoint is {last} (--resume continues from it)' if last else
-                      'no checkpoint was saved yet')
+            resume = (
+                f'the last checkpoint is {last} (--resume continues from it)' if last else 'no checkpoint was saved yet'
+            )
             raise NonFiniteLossError(
                 f'Non-finite loss at iteration {iteration}: {terms}. Training stopped before saving anything of '
                 f'this iteration; {resume}. Lower the learning rate, check the data of this iteration, or '
-                f'skip such steps with --on-nonfinite skip.')
+                f'skip such steps with --on-nonfinite skip.'
+            )
         self.skipped += 1
         runner.message_hub.update_info(SKIPPED_INFO_KEY, self.skipped)
-        runner.logger.warning(f'Non-finite loss at iteration {iteration}: {terms}; optimizer step skipped '
-                              f'({self.skipped} skipped so far)')
+        runner.logger.warning(
+            f'Non-finite loss at iteration {iteration}: {terms}; optimizer step skipped ({self.skipped} skipped so far)'
+        )

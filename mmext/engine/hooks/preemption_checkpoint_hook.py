@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Stop training with a checkpoint when the job is told to stop (Slurm preemption or time limit, ``kill``)."""
+
 import signal
 from typing import Optional, Sequence
 
@@ -28,8 +30,10 @@ def saves_after_train_iter(hook: Hook, runner) -> bool:
         return bool(own_answer(runner))
     if hook.by_epoch:
         return False
-    return bool(hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
-                or (hook.save_last and hook.is_last_train_iter(runner)))
+    return bool(
+        hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
+        or (hook.save_last and hook.is_last_train_iter(runner))
+    )
 
 
 @HOOKS.register_module()
@@ -53,6 +57,7 @@ class PreemptionCheckpointHook(Hook):
     Args:
         signals: names of the signals that request the stop (default: SIGTERM and SIGUSR1).
     """
+
     # after_train_iter after NonFiniteLossHook (ABOVE_NORMAL) -- no checkpoint of a NaN iteration -- and before
     # RNGStateHook (LOW) and the checkpoint hook (VERY_LOW), which save because training stops.
     priority = 'NORMAL'
@@ -93,10 +98,13 @@ class PreemptionCheckpointHook(Hook):
         if any(saves_after_train_iter(h, runner) for h in checkpoint_hooks):
             saved = 'with its checkpoint saved'
         elif checkpoint_hooks:
-            saved = (f'without a checkpoint of it: {type(checkpoint_hooks[0]).__name__} saves only on its schedule '
-                     f'(AtomicCheckpointHook also saves when training stops)')
+            saved = (
+                f'without a checkpoint of it: {type(checkpoint_hooks[0]).__name__} saves only on its schedule '
+                f'(AtomicCheckpointHook also saves when training stops)'
+            )
         else:
             saved = 'without a checkpoint (no CheckpointHook)'
-        runner.logger.warning(f'PreemptionCheckpointHook: stop requested by a signal; stopping after iteration '
-                              f'{step} {saved}')
+        runner.logger.warning(
+            f'PreemptionCheckpointHook: stop requested by a signal; stopping after iteration {step} {saved}'
+        )
         self.stopped_at = step

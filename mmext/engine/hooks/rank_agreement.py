@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The flags that every rank must agree on after a training iteration, reduced in one collective.
 
 After each iteration several hooks ask "does *any* rank want X?": :class:`NonFiniteLossHook` (a NaN loss on some
@@ -6,6 +7,7 @@ all-reduce is a synchronisation of every GPU; here they share one. The reduction
 ``mmengine.dist.all_reduce``, which moves the tensor to the process group's communication device (CUDA for
 NCCL, which has no CPU backend) and back.
 """
+
 import weakref
 from typing import Callable, Dict, Optional, Tuple
 
@@ -41,8 +43,10 @@ class IterationAgreement:
 
     def contribute(self, name: str, iteration: int, value: bool) -> None:
         if self._result is not None and self._result[0] == iteration:
-            raise RuntimeError(f"IterationAgreement: '{name}' contributed to iteration {iteration + 1} after the "
-                               f'ranks had agreed on it; its hook must run earlier (hook priority)')
+            raise RuntimeError(
+                f"IterationAgreement: '{name}' contributed to iteration {iteration + 1} after the "
+                f'ranks had agreed on it; its hook must run earlier (hook priority)'
+            )
         self._contributed[name] = (iteration, bool(value))
 
     def _local(self, name: str, iteration: int) -> bool:
@@ -51,8 +55,10 @@ class IterationAgreement:
             return bool(getter())
         contributed = self._contributed.get(name)
         if contributed is None or contributed[0] != iteration:
-            raise RuntimeError(f"IterationAgreement: the flags of iteration {iteration + 1} were read before "
-                               f"'{name}' contributed its value; its hook must run earlier (hook priority)")
+            raise RuntimeError(
+                f"IterationAgreement: the flags of iteration {iteration + 1} were read before "
+                f"'{name}' contributed its value; its hook must run earlier (hook priority)"
+            )
         return contributed[1]
 
     def agreed(self, iteration: int) -> Dict[str, bool]:

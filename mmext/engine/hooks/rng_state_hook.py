@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Save the random number generators' state in checkpoints and restore it on ``--resume``.
 
 mmengine 0.10.7 saves the model, optimizer, schedulers and message hub, and on resume re-seeds the
@@ -7,6 +8,7 @@ interrupted run had them after ``k`` iterations (dropout, drop-path and, with ``
 augmentations all draw from them). A resumed run therefore trains on other random numbers than an
 uninterrupted one. This hook closes that gap.
 """
+
 import random
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -34,7 +36,8 @@ def capture_rng_state() -> Dict[str, Any]:
     state = dict(
         python=random.getstate(),
         numpy=(name, [int(k) for k in keys], int(pos), int(has_gauss), float(cached_gaussian)),
-        torch=torch.get_rng_state().numpy().tobytes())
+        torch=torch.get_rng_state().numpy().tobytes(),
+    )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state().numpy().tobytes()  # the current device's generator
     return state
@@ -46,8 +49,10 @@ def _byte_state(value: Any, what: str) -> torch.Tensor:
         return torch.frombuffer(bytearray(value), dtype=torch.uint8)
     if isinstance(value, torch.Tensor):  # checkpoints written before the states were stored as bytes
         if value.is_meta:
-            raise ValueError(f'{what} is a tensor without data (device meta); load the checkpoint with '
-                             f'map_location=cpu (or a real device)')
+            raise ValueError(
+                f'{what} is a tensor without data (device meta); load the checkpoint with '
+                f'map_location=cpu (or a real device)'
+            )
         return value.detach().to('cpu', torch.uint8).contiguous()
     raise TypeError(f'{what}: expected bytes or a tensor, got {type(value).__name__}')
 
@@ -77,14 +82,22 @@ def normalise_rng_state(state: Dict[str, Any]) -> Dict[str, Any]:
     name, keys, pos, has_gauss, cached_gaussian = state['numpy']
     if isinstance(keys, torch.Tensor):  # older checkpoints: an int64 tensor
         if keys.is_meta:
-            raise ValueError('rng_states[...].numpy is a tensor without data (device meta); load the checkpoint '
-                             'with map_location=cpu (or a real device)')
+            raise ValueError(
+                'rng_states[...].numpy is a tensor without data (device meta); load the checkpoint '
+                'with map_location=cpu (or a real device)'
+            )
         keys = keys.detach().cpu().numpy()
     normalised = dict(
         python=(version, tuple(int(i) for i in internal), gauss),
-        numpy=(name, np.asarray(keys, dtype=np.int64).astype(np.uint32), int(pos), int(has_gauss),
-               float(cached_gaussian)),
-        torch=_byte_state(state['torch'], 'rng_states[...].torch'))
+        numpy=(
+            name,
+            np.asarray(keys, dtype=np.int64).astype(np.uint32),
+            int(pos),
+            int(has_gauss),
+            float(cached_gaussian),
+        ),
+        torch=_byte_state(state['torch'], 'rng_states[...].torch'),
+    )
     if 'cuda' in state:
         normalised['cuda'] = _current_cuda_state(state['cuda'])
     return normalised
@@ -143,6 +156,7 @@ class RNGStateHook(Hook):
     With a fixed ``randomness.seed`` (and the same ``num_workers``) the resumed run then trains on the
     same samples, augmentations and dropout masks as an uninterrupted one.
     """
+
     # after_train_iter before CheckpointHook's (VERY_LOW): the gather must precede the master-only save.
     priority = 'LOW'
 
@@ -169,9 +183,11 @@ class RNGStateHook(Hook):
                 states = list(states)
                 states[get_rank()] = normalise_rng_state(states[get_rank()])
             except (KeyError, TypeError, ValueError) as error:
-                raise RuntimeError(f'RNGStateHook: the generator states in the checkpoint cannot be restored: '
-                                   f'{type(error).__name__}: {error}. Resume without them with --cfg-options '
-                                   f'default_hooks.rng_state=None') from error
+                raise RuntimeError(
+                    f'RNGStateHook: the generator states in the checkpoint cannot be restored: '
+                    f'{type(error).__name__}: {error}. Resume without them with --cfg-options '
+                    f'default_hooks.rng_state=None'
+                ) from error
         self._loaded = states
 
     def before_train_epoch(self, runner) -> None:
@@ -179,14 +195,15 @@ class RNGStateHook(Hook):
         if runner.iter == 0 or states is None:
             return  # a fresh run, a fine-tuning start (load_from) or a checkpoint without generator states
         if len(states) != get_world_size():
-            runner.logger.warning(f'RNGStateHook: the checkpoint holds the generator states of {len(states)} '
-                                  f'processes, this run has {get_world_size()}; the states are not restored')
+            runner.logger.warning(
+                f'RNGStateHook: the checkpoint holds the generator states of {len(states)} '
+                f'processes, this run has {get_world_size()}; the states are not restored'
+            )
             return
         loop = runner.train_loop
         if not hasattr(loop, 'dataloader_iterator'):
             # Epoch-based loops re-create their iterator each epoch; restore at once.
             restore_rng_state(states[get_rank()])
         else:
-            loop.dataloader_iterator = _RestoreAfterReplay(loop.dataloader_iterator, runner.iter,
-                                                           states[get_rank()])
+            loop.dataloader_iterator = _RestoreAfterReplay(loop.dataloader_iterator, runner.iter, states[get_rank()])
         runner.logger.info(f'RNGStateHook: restoring the random generator states of iteration {runner.iter}')

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Write one JSON summary per run: training time, parameter counts and the latest evaluation metrics."""
+
 import json
 import os.path as osp
 import time
@@ -16,10 +18,16 @@ SUMMARY_FILE = 'run_summary.json'
 
 def parameter_counts(model) -> Dict[str, int]:
     """Parameters of the inference path (backbone, decode head, neck) and of the auxiliary task heads."""
-    aux = sum(p.numel() for p in getattr(model, 'aux_task_heads', {}).parameters()) if hasattr(
-        model, 'aux_task_heads') else 0
-    mmseg_aux = sum(p.numel() for p in model.auxiliary_head.parameters()) if getattr(
-        model, 'auxiliary_head', None) is not None else 0
+    aux = (
+        sum(p.numel() for p in getattr(model, 'aux_task_heads', {}).parameters())
+        if hasattr(model, 'aux_task_heads')
+        else 0
+    )
+    mmseg_aux = (
+        sum(p.numel() for p in model.auxiliary_head.parameters())
+        if getattr(model, 'auxiliary_head', None) is not None
+        else 0
+    )
     total = sum(p.numel() for p in model.parameters())
     return dict(params_inference=total - aux - mmseg_aux, params_aux_heads=aux + mmseg_aux, params_total=total)
 
@@ -32,6 +40,7 @@ class RunSummaryHook(Hook):
     ``params_*`` (see :func:`parameter_counts`), ``val_metrics`` / ``test_metrics`` (the latest) and the
     config file name -- what ``tools/analysis_tools/ablation_table.py`` reads.
     """
+
     priority = 'LOW'
 
     def __init__(self):
@@ -53,8 +62,13 @@ class RunSummaryHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         self._train_start = time.perf_counter()
-        self._update(runner, config=osp.basename(runner.cfg.filename or ''), experiment=runner.experiment_name,
-                     seed=runner.seed, **parameter_counts(model))
+        self._update(
+            runner,
+            config=osp.basename(runner.cfg.filename or ''),
+            experiment=runner.experiment_name,
+            seed=runner.seed,
+            **parameter_counts(model),
+        )
 
     def before_val_epoch(self, runner) -> None:
         self._val_start = time.perf_counter()
@@ -66,8 +80,9 @@ class RunSummaryHook(Hook):
 
     def after_train(self, runner) -> None:
         if self._train_start is not None:
-            self._update(runner, train_time_s=time.perf_counter() - self._train_start - self._val_time,
-                         iterations=runner.iter)
+            self._update(
+                runner, train_time_s=time.perf_counter() - self._train_start - self._val_time, iterations=runner.iter
+            )
 
     def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
         self._update(runner, test_metrics=_plain(metrics))

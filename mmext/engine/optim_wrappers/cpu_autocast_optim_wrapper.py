@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Mixed precision on the CPU: bfloat16 autocast around the forward pass and the losses."""
+
 from contextlib import contextmanager
 
 import torch

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """An OptimWrapper that never applies an update computed from a non-finite loss."""
+
 from typing import Dict, Optional
 
 import torch
@@ -41,8 +43,9 @@ class SkipNonFiniteOptimWrapper(OptimWrapper):
         self.last_update_skipped = False
         self._window_nonfinite = False
 
-    def update_params(self, loss: torch.Tensor, step_kwargs: Optional[Dict] = None,
-                      zero_kwargs: Optional[Dict] = None) -> None:
+    def update_params(
+        self, loss: torch.Tensor, step_kwargs: Optional[Dict] = None, zero_kwargs: Optional[Dict] = None
+    ) -> None:
         loss = self.scale_loss(loss)
         self.backward(loss)
         self._window_nonfinite |= not finite_on_all_ranks(loss)

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """mmseg's IoU metric with the IoU of every class as a named, unrounded metric (``IoU.<class>``)."""
+
 from collections import OrderedDict
 from typing import Any, Dict
 

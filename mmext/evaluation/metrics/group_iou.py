@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """IoU of groups of classes (``gIoU.<group>``), e.g. Dress Code's 18 classes as upper / lower / whole / person."""
+
 from typing import Dict, Optional, Sequence
 
 import numpy as np
@@ -23,11 +25,13 @@ class GroupIoUMetric(BaseMetric):
         collect_device, prefix: :class:`BaseMetric` arguments.
     """
 
-    def __init__(self,
-                 groups: Dict[str, Sequence[int]],
-                 ignore_index: int = 255,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        groups: Dict[str, Sequence[int]],
+        ignore_index: int = 255,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if not groups:
             raise ValueError('groups must name at least one group of class indices')

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Landmark PCK (``PCK@<thr>``) with a mean-pose floor, normalised by a person size named in the config."""
+
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -56,19 +58,22 @@ class LandmarkPCKMetric(BaseMetric):
         collect_device, prefix: :class:`BaseMetric` arguments.
     """
 
-    def __init__(self,
-                 normalize: str,
-                 person_classes: Optional[Sequence[int]] = None,
-                 thresholds: Sequence[float] = (0.05, 0.1),
-                 mean_pose_dataset: Optional[dict] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        normalize: str,
+        person_classes: Optional[Sequence[int]] = None,
+        thresholds: Sequence[float] = (0.05, 0.1),
+        mean_pose_dataset: Optional[dict] = None,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if normalize not in NORMALIZERS:
             raise ValueError(f'normalize must be one of {NORMALIZERS}, got {normalize!r}')
         if (normalize == 'person_mask') != (person_classes is not None):
-            raise ValueError("person_classes names the person mask's classes: give it with normalize='person_mask' "
-                             'and only then')
+            raise ValueError(
+                "person_classes names the person mask's classes: give it with normalize='person_mask' and only then"
+            )
         self.normalize = normalize
         self.person_classes = None if person_classes is None else torch.tensor(list(person_classes), dtype=torch.long)
         self.thresholds = tuple(thresholds)
@@ -89,9 +94,15 @@ class LandmarkPCKMetric(BaseMetric):
                 box = mask_box_size(torch.isin(label, self.person_classes))
             else:
                 box = keypoint_box_size(keypoints, visible)
-            self.results.append(dict(
-                pred=sample['pred_landmarks']['keypoints'][0].cpu().numpy(), gt=keypoints, visible=visible,
-                box_size=box, image_wh=np.array(sample['ori_shape'][::-1], np.float32)))
+            self.results.append(
+                dict(
+                    pred=sample['pred_landmarks']['keypoints'][0].cpu().numpy(),
+                    gt=keypoints,
+                    visible=visible,
+                    box_size=box,
+                    image_wh=np.array(sample['ori_shape'][::-1], np.float32),
+                )
+            )
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         landmarks: List[dict] = [r for r in results if r is not None]
@@ -123,6 +134,7 @@ class LandmarkPCKMetric(BaseMetric):
             from mmseg.registry import DATASETS
 
             from ...datasets.keypoints import load_dresscode_keypoints
+
             dataset = DATASETS.build(dict(self.mean_pose_dataset, pipeline=[]))
             sums, counts = 0.0, 0.0
             for index in range(len(dataset)):

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Per-image IoU: IoU of each class in each image, then the mean over images (the measure the
 TopFormer-vs-U2Net clothing study reports, docs/studies.md).
 
@@ -5,6 +6,7 @@ mmseg's ``IoUMetric`` sums intersections and unions over the whole data set firs
 few images dominate it; the per-image mean weighs every image equally. Both are worth reporting: keep
 ``IoUMetric`` (or ``ClassIoUMetric``) for the data-set level numbers and add this one next to it.
 """
+
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Union
@@ -45,14 +47,17 @@ class PerImageIoUMetric(BaseMetric):
             'whole')`` for the clothing study's numbers without background; default: every class of the data set.
         collect_device, prefix: :class:`BaseMetric` arguments.
     """
+
     default_prefix: Optional[str] = None
 
-    def __init__(self,
-                 absent: str = 'skip',
-                 ignore_index: int = 255,
-                 classes: Optional[Sequence[Union[str, int]]] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None):
+    def __init__(
+        self,
+        absent: str = 'skip',
+        ignore_index: int = 255,
+        classes: Optional[Sequence[Union[str, int]]] = None,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if absent not in ABSENT_CONVENTIONS:
             raise ValueError(f'absent must be one of {ABSENT_CONVENTIONS}, got {absent!r}')
@@ -78,8 +83,7 @@ class PerImageIoUMetric(BaseMetric):
         return indices
 
     @staticmethod
-    def image_counts(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
-                     ignore_index: int) -> tuple:
+    def image_counts(pred: torch.Tensor, label: torch.Tensor, num_classes: int, ignore_index: int) -> tuple:
         """(intersection, union) per class of one image, as int64 numpy arrays of length ``num_classes``.
 
         Pixels whose truth is ``ignore_index`` are left out; predicted values outside ``0..num_classes - 1``
@@ -89,11 +93,11 @@ class PerImageIoUMetric(BaseMetric):
         label = label.reshape(-1).long()
         keep = label != ignore_index
         pred, label = pred[keep], label[keep]
-        inter = torch.bincount(label[(pred == label) & (label >= 0) & (label < num_classes)],
-                               minlength=num_classes)[:num_classes]
+        inter = torch.bincount(label[(pred == label) & (label >= 0) & (label < num_classes)], minlength=num_classes)[
+            :num_classes
+        ]
         pred_area = torch.bincount(pred[(pred >= 0) & (pred < num_classes)], minlength=num_classes)[:num_classes]
-        label_area = torch.bincount(label[(label >= 0) & (label < num_classes)],
-                                    minlength=num_classes)[:num_classes]
+        label_area = torch.bincount(label[(label >= 0) & (label < num_classes)], minlength=num_classes)[:num_classes]
         union = pred_area + label_area - inter
         return inter.cpu().numpy().astype(np.int64), union.cpu().numpy().astype(np.int64)
 
@@ -129,8 +133,11 @@ class PerImageIoUMetric(BaseMetric):
         metrics['per_image_mIoU'] = float(np.mean(valid)) if valid else float('nan')
         # Kept for paired comparisons between runs (per-image bootstrap): ablation_table.py reads them from
         # the run files that tools/analysis_tools/run_result.py writes.
-        self.per_image = dict(images=[r[2] for r in results], intersection=inter.astype(np.int64).tolist(),
-                              union=union.astype(np.int64).tolist())
+        self.per_image = dict(
+            images=[r[2] for r in results],
+            intersection=inter.astype(np.int64).tolist(),
+            union=union.astype(np.int64).tolist(),
+        )
         self._log_table(metrics, [names[i] for i in indices], len(results))
         return dict(metrics)
 
@@ -140,4 +147,5 @@ class PerImageIoUMetric(BaseMetric):
             table.add_row([name, f'{metrics[f"per_image_iou.{name}"]:.2f}', metrics[f'per_image_count.{name}']])
         MMLogger.get_current_instance().info(
             f'per-image IoU over {num_images} images (absent from both = {self.absent!r}):\n{table.get_string()}\n'
-            f'per_image_mIoU: {metrics["per_image_mIoU"]:.2f}')
+            f'per_image_mIoU: {metrics["per_image_mIoU"]:.2f}'
+        )

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Errors of predicted relative inverse depth (``AbsRel``, ``delta1``) after scale-and-shift alignment."""
+
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -34,8 +36,9 @@ class RelativeDepthMetric(BaseMetric):
                 # One entry per sample: collect_results trims distributed padding by counting entries.
                 self.results.append(None)
                 continue
-            self.results.append(self.depth_errors(sample['pred_depth']['data'][0].cpu(),
-                                                  sample['gt_depth_map']['data'][0].cpu()))
+            self.results.append(
+                self.depth_errors(sample['pred_depth']['data'][0].cpu(), sample['gt_depth_map']['data'][0].cpu())
+            )
 
     def depth_errors(self, pred: torch.Tensor, target: torch.Tensor) -> tuple:
         """(sum of absolute relative errors, pixels within delta 1.25, evaluated pixels) of one (H, W) image."""

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Write every test prediction as a label map PNG, for offline tools (``tools/test.py --out DIR``)."""
+
 import os
 import os.path as osp
 from typing import Dict, Sequence

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Attention-boosting gates (AbG) and module (AbM) of SERNet-Former.
 
 Source: A. Erisen, "SERNet-Former: Semantic Segmentation by Efficient Residual Network with
@@ -9,6 +10,7 @@ one gate per activation) or a learned 1x1 conv on the global average of ``f`` (`
 channel). :class:`ConvBNAbG` wraps conv -> BN -> AbG with ``r = ReLU(f)``; :class:`AbM` applies the same gate
 to the fused multi-scale context of the encoder.
 """
+
 from typing import Optional, Sequence
 
 import torch
@@ -77,19 +79,28 @@ class ConvBNAbG(nn.Module):
         norm_cfg: normalisation config for :func:`mmcv.cnn.build_norm_layer` (e.g. ``SyncBN`` on clusters).
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int = 3,
-                 stride: int = 1,
-                 dilation: int = 1,
-                 abg_mode: str = 'element',
-                 abg: bool = True,
-                 norm_cfg: dict = dict(type='BN')):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        dilation: int = 1,
+        abg_mode: str = 'element',
+        abg: bool = True,
+        norm_cfg: dict = dict(type='BN'),
+    ):
         super().__init__()
         # No conv bias: the BN shift right after it makes a bias redundant.
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
-                              padding=dilation * (kernel_size // 2), dilation=dilation, bias=False)
+        self.conv = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=dilation * (kernel_size // 2),
+            dilation=dilation,
+            bias=False,
+        )
         self.bn = build_norm_layer(norm_cfg, out_channels)[1]
         self.gate = AbG(out_channels, mode=abg_mode, enabled=abg)
 
@@ -113,22 +124,28 @@ class AbM(nn.Module):
         norm_cfg: normalisation config.
     """
 
-    def __init__(self,
-                 in_channels: Sequence[int],
-                 out_channels: int,
-                 mode: str = 'element',
-                 enabled: bool = True,
-                 norm_cfg: dict = dict(type='BN')):
+    def __init__(
+        self,
+        in_channels: Sequence[int],
+        out_channels: int,
+        mode: str = 'element',
+        enabled: bool = True,
+        norm_cfg: dict = dict(type='BN'),
+    ):
         super().__init__()
         self.in_channels = list(in_channels)
-        self.fuse = ConvBNAbG(sum(self.in_channels), out_channels, kernel_size=1, abg_mode=mode, abg=enabled,
-                              norm_cfg=norm_cfg)
+        self.fuse = ConvBNAbG(
+            sum(self.in_channels), out_channels, kernel_size=1, abg_mode=mode, abg=enabled, norm_cfg=norm_cfg
+        )
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
         if len(features) != len(self.in_channels):
-            raise ValueError(f'AbM expects {len(self.in_channels)} features (in_channels={self.in_channels}), '
-                             f'got {len(features)}')
+            raise ValueError(
+                f'AbM expects {len(self.in_channels)} features (in_channels={self.in_channels}), got {len(features)}'
+            )
         size = features[0].shape[2:]
-        resized = [x if x.shape[2:] == size else F.interpolate(x, size=size, mode='bilinear', align_corners=False)
-                   for x in features]
+        resized = [
+            x if x.shape[2:] == size else F.interpolate(x, size=size, mode='bilinear', align_corners=False)
+            for x in features
+        ]
         return self.fuse(torch.cat(resized, dim=1))

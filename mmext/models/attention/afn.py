@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Attention-fusion network (AfN) of SERNet-Former.
 
 Source: A. Erisen, "SERNet-Former: Semantic Segmentation by Efficient Residual Network with
@@ -8,6 +9,7 @@ One decoder stage: the deep feature is upsampled to the encoder skip's size, bot
 through spatial and channel attention (cross-attention), and the concatenation is fused by two 3x3
 conv-BN-ReLU blocks.
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -38,13 +40,15 @@ class AfN(nn.Module):
         norm_cfg: normalisation config.
     """
 
-    def __init__(self,
-                 deep_channels: int,
-                 skip_channels: int,
-                 out_channels: int,
-                 gate: bool = True,
-                 cross_attention: bool = False,
-                 norm_cfg: dict = dict(type='BN')):
+    def __init__(
+        self,
+        deep_channels: int,
+        skip_channels: int,
+        out_channels: int,
+        gate: bool = True,
+        cross_attention: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+    ):
         super().__init__()
         if cross_attention and not gate:
             raise ValueError('AfN cross_attention steers the attention-boosting gate: it needs gate=True')
@@ -56,7 +60,8 @@ class AfN(nn.Module):
             self.channel_att = nn.Conv2d(out_channels, out_channels, 1)
         self.fuse = nn.Sequential(
             ConvModule(2 * out_channels, out_channels, 3, padding=1, norm_cfg=norm_cfg),
-            ConvModule(out_channels, out_channels, 3, padding=1, norm_cfg=norm_cfg))
+            ConvModule(out_channels, out_channels, 3, padding=1, norm_cfg=norm_cfg),
+        )
 
     def forward(self, deep: Tensor, skip: Tensor) -> Tensor:
         if deep.shape[2:] != skip.shape[2:]:

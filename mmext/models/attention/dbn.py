@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Dilation-based network (DbN) of SERNet-Former, a light ASPP-style bridge between encoder and decoder.
 
 Source: A. Erisen, "SERNet-Former: Semantic Segmentation by Efficient Residual Network with
@@ -7,6 +8,7 @@ after the fuse is the dual attention mechanism of HSNet (IEEE T-SMC 2024), as us
 Computes: optional 1x1 compression -> parallel dilated 3x3 conv-BN-ReLU branches (one per dilation, same
 size) -> concatenation -> 1x1 conv-BN-ReLU fuse -> optional :class:`DAM`.
 """
+
 from typing import Optional, Sequence
 
 import torch
@@ -34,13 +36,15 @@ class DbN(nn.Module):
         norm_cfg: normalisation config.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 dilations: Sequence[int] = (1, 6, 12, 18),
-                 compress_channels: Optional[int] = None,
-                 dam: bool = False,
-                 norm_cfg: dict = dict(type='BN')):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        dilations: Sequence[int] = (1, 6, 12, 18),
+        compress_channels: Optional[int] = None,
+        dam: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+    ):
         super().__init__()
         self.dilations = tuple(dilations)
         width = in_channels
@@ -49,7 +53,8 @@ class DbN(nn.Module):
             self.compress = ConvModule(in_channels, compress_channels, 1, norm_cfg=norm_cfg)
             width = compress_channels
         self.branches = nn.ModuleList(
-            ConvModule(width, width, 3, padding=d, dilation=d, norm_cfg=norm_cfg) for d in self.dilations)
+            ConvModule(width, width, 3, padding=d, dilation=d, norm_cfg=norm_cfg) for d in self.dilations
+        )
         self.fuse = ConvModule(width * len(self.dilations), out_channels, 1, norm_cfg=norm_cfg)
         self.dam = DAM(out_channels) if dam else None
 

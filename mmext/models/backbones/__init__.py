@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 from .sernet_former import SERNetFormer
 from .sersegformer import SERSegFormer
 from .timm_encoder import TimmEncoder

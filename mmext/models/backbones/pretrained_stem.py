@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Pretrained loading shared by the backbones that take extra input channels (pose, depth).
 
 A backbone with ``in_channels > 3`` has a wider stem than the RGB checkpoints it starts from. The mixin
@@ -6,6 +7,7 @@ well as a ``dict(type='Pretrained', checkpoint=PATH[, prefix=...])`` init_cfg, w
 through :func:`mmext.utils.pretrained.load_pretrained_backbone` (local files only, loud failures) instead
 of mmengine's loader.
 """
+
 from functools import partial
 from typing import Iterable, Sequence
 
@@ -36,8 +38,9 @@ class PretrainedStemMixin:
     def _widen_stem_weights(self, state_dict: dict, keys: Iterable[str]) -> None:
         for key in keys:
             if key in state_dict and state_dict[key].shape[1] != self.in_channels:
-                state_dict[key] = expand_input_conv_weight(state_dict[key], self.in_channels,
-                                                           self.extra_in_channels_init)
+                state_dict[key] = expand_input_conv_weight(
+                    state_dict[key], self.in_channels, self.extra_in_channels_init
+                )
 
     def adapt_state_dict(self, state_dict: dict, prefix: str = '') -> None:
         """Widen a 3-channel stem weight in ``state_dict`` (in place) to this model's ``in_channels``."""
@@ -55,7 +58,11 @@ class PretrainedStemMixin:
         target = self.get_submodule(self.pretrained_module)
         inner = self.pretrained_module + '.' if self.pretrained_module else ''
         # The checkpoint's keys are relative to ``target``, so are the stem keys to widen.
-        keys = [key[len(inner):] for key in self.stem_weight_keys if key.startswith(inner)]
-        load_pretrained_backbone(target, self.init_cfg['checkpoint'], prefix=self.init_cfg.get('prefix'),
-                                 adapt=partial(self._widen_stem_weights, keys=keys))
+        keys = [key[len(inner) :] for key in self.stem_weight_keys if key.startswith(inner)]
+        load_pretrained_backbone(
+            target,
+            self.init_cfg['checkpoint'],
+            prefix=self.init_cfg.get('prefix'),
+            adapt=partial(self._widen_stem_weights, keys=keys),
+        )
         self._is_init = True  # what BaseModule.init_weights would record; a parent then skips this module

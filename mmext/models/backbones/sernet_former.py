@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """SERNet-Former's encoder (Erisen, arXiv 2401.15741, CVPRW 2024): a residual CNN with attention-boosting gates.
 
 Any timm CNN with four feature stages at strides 4, 8, 16 and 32 serves as the encoder (ResNet-50 as in the
@@ -8,6 +9,7 @@ activation or residual sum) is gated and added to the block's output: ``out = bl
 ``abg_placement='stage'`` instead gates each stage's output ``f`` once (``f + sigmoid(g(f)) * f``): a
 cheaper variant, not the paper's.
 """
+
 from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -44,21 +46,31 @@ class SERNetFormer(TimmEncoder):
         Other arguments: :class:`TimmEncoder`.
     """
 
-    def __init__(self,
-                 encoder: str = 'resnet50',
-                 out_indices: Sequence[int] = (1, 2, 3, 4),
-                 in_channels: int = 3,
-                 extra_in_channels_init: str = 'zeros',
-                 norm_cfg: Optional[dict] = None,
-                 abg: bool = True,
-                 abg_mode: str = 'element',
-                 abg_placement: str = 'block',
-                 init_cfg: Optional[dict] = None):
-        super().__init__(encoder, out_indices=out_indices, in_channels=in_channels,
-                         extra_in_channels_init=extra_in_channels_init, norm_cfg=norm_cfg, init_cfg=init_cfg)
+    def __init__(
+        self,
+        encoder: str = 'resnet50',
+        out_indices: Sequence[int] = (1, 2, 3, 4),
+        in_channels: int = 3,
+        extra_in_channels_init: str = 'zeros',
+        norm_cfg: Optional[dict] = None,
+        abg: bool = True,
+        abg_mode: str = 'element',
+        abg_placement: str = 'block',
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            encoder,
+            out_indices=out_indices,
+            in_channels=in_channels,
+            extra_in_channels_init=extra_in_channels_init,
+            norm_cfg=norm_cfg,
+            init_cfg=init_cfg,
+        )
         if self.strides != [4, 8, 16, 32]:
-            raise ValueError(f'{encoder} with out_indices={tuple(out_indices)} gives strides {self.strides}; '
-                             'SERNet-Former needs strides 4, 8, 16, 32')
+            raise ValueError(
+                f'{encoder} with out_indices={tuple(out_indices)} gives strides {self.strides}; '
+                'SERNet-Former needs strides 4, 8, 16, 32'
+            )
         if abg_placement not in ABG_PLACEMENTS:
             raise ValueError(f'abg_placement must be one of {ABG_PLACEMENTS}, got {abg_placement!r}')
         self.abg_placement = abg_placement
@@ -68,11 +80,13 @@ class SERNetFormer(TimmEncoder):
             return
         blocks = [(name, m) for name, m in self.encoder.named_modules() if type(m).__name__ in GATED_BLOCK_TYPES]
         if not blocks:
-            raise ValueError(f'{encoder} has none of the residual blocks {GATED_BLOCK_TYPES} to gate; use '
-                             "abg_placement='stage'")
+            raise ValueError(
+                f'{encoder} has none of the residual blocks {GATED_BLOCK_TYPES} to gate; use abg_placement=\'stage\''
+            )
         gated_norms = [_last_norm_name(name, block) for name, block in blocks]
-        self.gates = nn.ModuleList([AbG(self.encoder.get_submodule(name).num_features, mode=abg_mode, enabled=abg)
-                                    for name in gated_norms])
+        self.gates = nn.ModuleList(
+            [AbG(self.encoder.get_submodule(name).num_features, mode=abg_mode, enabled=abg) for name in gated_norms]
+        )
         self._boosts: Dict[int, Tensor] = {}
         if abg:
             for index, (_, block) in enumerate(blocks):

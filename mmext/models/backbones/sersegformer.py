@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The SERSegFormer encoder (the fast person/background study's model, docs/models.md): SegFormer's Mix
 Transformer, optionally with a depth input channel.
 
@@ -6,6 +7,7 @@ what SERSegFormer adds sits in its decoder (``SERSegFormerHead``: conv upsamplin
 Extra input channels (MiDaS depth, pose) widen the first patch embedding; an RGB checkpoint (ImageNet or
 ADE20K SegFormer) still loads, its weights for the extra channels filled by ``extra_in_channels_init``.
 """
+
 from typing import Optional
 
 from mmseg.models.backbones import MixVisionTransformer
@@ -37,16 +39,24 @@ class SERSegFormer(PretrainedStemMixin, MixVisionTransformer):
 
     stem_weight_keys = ('layers.0.0.projection.weight',)
 
-    def __init__(self,
-                 arch: str = 'b0',
-                 in_channels: int = 3,
-                 extra_in_channels_init: str = 'zeros',
-                 init_cfg: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        arch: str = 'b0',
+        in_channels: int = 3,
+        extra_in_channels_init: str = 'zeros',
+        init_cfg: Optional[dict] = None,
+        **kwargs,
+    ):
         if arch not in ARCH_SETTINGS:
             raise ValueError(f'Unknown SERSegFormer arch {arch!r}; choose from {sorted(ARCH_SETTINGS)}')
-        settings = dict(ARCH_SETTINGS[arch], patch_sizes=[7, 3, 3, 3], sr_ratios=[8, 4, 2, 1], mlp_ratio=4,
-                        qkv_bias=True, drop_path_rate=0.1)
+        settings = dict(
+            ARCH_SETTINGS[arch],
+            patch_sizes=[7, 3, 3, 3],
+            sr_ratios=[8, 4, 2, 1],
+            mlp_ratio=4,
+            qkv_bias=True,
+            drop_path_rate=0.1,
+        )
         settings.update(kwargs)
         # The base class would hand a Pretrained init_cfg to mmengine's loader; ours adapts the stem first.
         super().__init__(in_channels=in_channels, **settings)

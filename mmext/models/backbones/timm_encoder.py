@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """A timm CNN's feature stages as an mmseg backbone, pretrained from a local ImageNet file.
 
 mmseg's ``TIMMBackbone`` wraps ``timm.create_model(features_only=True)``; this backbone differs where the
@@ -14,6 +15,7 @@ project needs it:
   ``BatchNorm2d`` (same state-dict keys) whose activation runs as a forward hook, attached again whenever a
   converter has replaced the norm modules. ``norm_cfg=dict(type='SyncBN')`` builds SyncBN directly.
 """
+
 from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -38,8 +40,7 @@ def _unfuse_norm_act(model: nn.Module, sync: bool) -> Dict[str, nn.Module]:
         if not isinstance(module.drop, nn.Identity):
             raise ValueError(f'{name}: BatchNormAct2d with drop-block is not supported')
         norm_type = nn.SyncBatchNorm if sync else nn.BatchNorm2d
-        norm = norm_type(module.num_features, module.eps, module.momentum, module.affine,
-                         module.track_running_stats)
+        norm = norm_type(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats)
         norm.load_state_dict(module.state_dict())
         parent, _, child = name.rpartition('.')
         setattr(model.get_submodule(parent), child, norm)
@@ -71,27 +72,31 @@ class TimmEncoder(PretrainedStemMixin, BaseModule):
 
     pretrained_module = 'encoder'
 
-    def __init__(self,
-                 model_name: str,
-                 out_indices: Sequence[int] = (1, 2, 3, 4),
-                 in_channels: int = 3,
-                 extra_in_channels_init: str = 'zeros',
-                 norm_cfg: Optional[dict] = None,
-                 drop_path_rate: float = 0.0,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        model_name: str,
+        out_indices: Sequence[int] = (1, 2, 3, 4),
+        in_channels: int = 3,
+        extra_in_channels_init: str = 'zeros',
+        norm_cfg: Optional[dict] = None,
+        drop_path_rate: float = 0.0,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         self._init_input_channels(in_channels, extra_in_channels_init)
         norm_type = (norm_cfg or dict(type='BN'))['type']
         if norm_type not in NORM_TYPES:
             raise ValueError(f'norm_cfg type must be one of {NORM_TYPES}, got {norm_type!r}')
-        self.encoder = timm.create_model(model_name, pretrained=False, in_chans=in_channels,
-                                         drop_path_rate=drop_path_rate)
+        self.encoder = timm.create_model(
+            model_name, pretrained=False, in_chans=in_channels, drop_path_rate=drop_path_rate
+        )
         if not hasattr(self.encoder, 'forward_intermediates'):
             raise ValueError(f'timm model {model_name!r} has no forward_intermediates; choose a timm CNN that has')
         num_features = len(self.encoder.feature_info)
         if not out_indices or any(not 0 <= i < num_features for i in out_indices):
-            raise ValueError(f'out_indices {tuple(out_indices)} out of range: {model_name} has feature indices '
-                             f'0..{num_features - 1}')
+            raise ValueError(
+                f'out_indices {tuple(out_indices)} out of range: {model_name} has feature indices 0..{num_features - 1}'
+            )
         self.out_indices = tuple(out_indices)
         self.out_channels: List[int] = [self.encoder.feature_info[i]['num_chs'] for i in self.out_indices]
         self.strides: List[int] = [self.encoder.feature_info[i]['reduction'] for i in self.out_indices]
@@ -99,10 +104,11 @@ class TimmEncoder(PretrainedStemMixin, BaseModule):
         # Not registered as submodules: activations hold no weights, and the names say where they act.
         self._activations = _unfuse_norm_act(self.encoder, sync=norm_type == 'SyncBN')
         # The stem conv: the only weight whose shape depends on in_channels.
-        self.stem_weight_keys = (next(f'encoder.{name}.weight' for name, m in self.encoder.named_modules()
-                                      if isinstance(m, nn.Conv2d)), )
+        self.stem_weight_keys = (
+            next(f'encoder.{name}.weight' for name, m in self.encoder.named_modules() if isinstance(m, nn.Conv2d)),
+        )
         # In a tuple: a module attribute would become a submodule (and a second copy in the state dict).
-        self._hooked = (None, )
+        self._hooked = (None,)
         self.attach_norm_hooks()
 
     def _activate(self, name: str, module: nn.Module, args, output: Tensor) -> Tensor:
@@ -128,10 +134,12 @@ class TimmEncoder(PretrainedStemMixin, BaseModule):
             return
         for name, hook in hooks:
             module = self.encoder.get_submodule(name)
-            if not any(getattr(h, 'func', None) == hook.func and getattr(h, 'args', None) == hook.args
-                       for h in module._forward_hooks.values()):
+            if not any(
+                getattr(h, 'func', None) == hook.func and getattr(h, 'args', None) == hook.args
+                for h in module._forward_hooks.values()
+            ):
                 module.register_forward_hook(hook)
-        self._hooked = (first, )
+        self._hooked = (first,)
 
     def forward(self, x: Tensor) -> List[Tensor]:
         self.attach_norm_hooks()

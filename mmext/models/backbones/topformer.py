@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """TopFormer: Token Pyramid Transformer for mobile semantic segmentation (Zhang et al., CVPR 2022).
 
 Pipeline: a Token Pyramid Module (MobileNetV2-style inverted residuals) produces tokens at several
@@ -9,6 +10,7 @@ Submodule names (``tpm``, ``trans``, ``SIM``, ``c``/``bn``) follow the official 
 its ADE20K and ImageNet checkpoints load with ``strict=True`` and through ``init_cfg=dict(type='Pretrained',
 checkpoint=...)``; see ``tools/model_converters/topformer2mmext.py`` for checkpoint clean-up.
 """
+
 import copy
 import math
 from typing import Dict, List, Optional, Sequence, Union
@@ -25,6 +27,7 @@ from torch import Tensor
 from .pretrained_stem import PretrainedStemMixin
 
 # Each layer of the token pyramid: (kernel size, expand ratio, output channels, stride).
+# fmt: off
 ARCH_SETTINGS: Dict[str, dict] = {
     'tiny': dict(
         layer_cfgs=[[3, 1, 16, 1], [3, 4, 16, 2], [3, 3, 16, 1], [5, 3, 32, 2], [5, 3, 32, 1],
@@ -48,23 +51,27 @@ ARCH_SETTINGS: Dict[str, dict] = {
         embed_out_indices=[2, 4, 6, 9],
         num_heads=8),
 }
+# fmt: on
 
 
 class ConvBN(nn.Sequential):
     """Bias-free convolution followed by a norm layer (children ``c`` and ``bn``)."""
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int = 1,
-                 stride: int = 1,
-                 padding: int = 0,
-                 groups: int = 1,
-                 norm_cfg: dict = dict(type='BN'),
-                 bn_weight_init: float = 1.0):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 1,
+        stride: int = 1,
+        padding: int = 0,
+        groups: int = 1,
+        norm_cfg: dict = dict(type='BN'),
+        bn_weight_init: float = 1.0,
+    ):
         super().__init__()
         self.add_module(
-            'c', nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, groups=groups, bias=False))
+            'c', nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, groups=groups, bias=False)
+        )
         bn = build_norm_layer(norm_cfg, out_channels)[1]
         nn.init.constant_(bn.weight, bn_weight_init)
         nn.init.constant_(bn.bias, 0)
@@ -74,8 +81,16 @@ class ConvBN(nn.Sequential):
 class InvertedResidual(nn.Module):
     """MobileNetV2 block: 1x1 expand (skipped for ratio 1) -> depthwise kxk -> 1x1 project."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int,
-                 expand_ratio: int, norm_cfg: dict, act_layer: type):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int,
+        expand_ratio: int,
+        norm_cfg: dict,
+        act_layer: type,
+    ):
         super().__init__()
         hidden = int(round(in_channels * expand_ratio))
         self.use_residual = stride == 1 and in_channels == out_channels
@@ -96,8 +111,15 @@ class InvertedResidual(nn.Module):
 class TokenPyramidModule(nn.Module):
     """Stem + inverted residual layers ``layer1..layerN``; returns the outputs of ``out_indices``."""
 
-    def __init__(self, layer_cfgs: Sequence[Sequence[int]], out_indices: Sequence[int], in_channels: int,
-                 stem_channels: int, norm_cfg: dict, act_layer: type):
+    def __init__(
+        self,
+        layer_cfgs: Sequence[Sequence[int]],
+        out_indices: Sequence[int],
+        in_channels: int,
+        stem_channels: int,
+        norm_cfg: dict,
+        act_layer: type,
+    ):
         super().__init__()
         self.out_indices = list(out_indices)
         self.stem = nn.Sequential(ConvBN(in_channels, stem_channels, 3, 2, 1, norm_cfg=norm_cfg), act_layer())
@@ -106,8 +128,8 @@ class TokenPyramidModule(nn.Module):
         for i, (kernel_size, expand_ratio, out_channels, stride) in enumerate(layer_cfgs):
             name = f'layer{i + 1}'
             self.add_module(
-                name, InvertedResidual(channels, out_channels, kernel_size, stride, expand_ratio, norm_cfg,
-                                       act_layer))
+                name, InvertedResidual(channels, out_channels, kernel_size, stride, expand_ratio, norm_cfg, act_layer)
+            )
             self.layer_names.append(name)
             channels = out_channels
 
@@ -128,8 +150,7 @@ class Attention(nn.Module):
     the query/key projections controls their range.
     """
 
-    def __init__(self, dim: int, key_dim: int, num_heads: int, attn_ratio: float, norm_cfg: dict,
-                 act_layer: type):
+    def __init__(self, dim: int, key_dim: int, num_heads: int, attn_ratio: float, norm_cfg: dict, act_layer: type):
         super().__init__()
         self.num_heads = num_heads
         self.key_dim = key_dim
@@ -139,7 +160,8 @@ class Attention(nn.Module):
         self.to_v = ConvBN(dim, self.value_dim * num_heads, norm_cfg=norm_cfg)
         # Zero-initialised BN makes every block start as the identity.
         self.proj = nn.Sequential(
-            act_layer(), ConvBN(self.value_dim * num_heads, dim, norm_cfg=norm_cfg, bn_weight_init=0.0))
+            act_layer(), ConvBN(self.value_dim * num_heads, dim, norm_cfg=norm_cfg, bn_weight_init=0.0)
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         batch, _, height, width = x.shape
@@ -171,8 +193,17 @@ class Mlp(nn.Module):
 class Block(nn.Module):
     """Transformer block: x + attn(x), then x + mlp(x), each with stochastic depth."""
 
-    def __init__(self, dim: int, key_dim: int, num_heads: int, mlp_ratio: float, attn_ratio: float,
-                 drop_path: float, norm_cfg: dict, act_layer: type):
+    def __init__(
+        self,
+        dim: int,
+        key_dim: int,
+        num_heads: int,
+        mlp_ratio: float,
+        attn_ratio: float,
+        drop_path: float,
+        norm_cfg: dict,
+        act_layer: type,
+    ):
         super().__init__()
         self.attn = Attention(dim, key_dim, num_heads, attn_ratio, norm_cfg, act_layer)
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
@@ -189,7 +220,8 @@ class BasicLayer(nn.Module):
     def __init__(self, depth: int, dim: int, drop_path_rates: Sequence[float], **block_kwargs):
         super().__init__()
         self.transformer_blocks = nn.ModuleList(
-            [Block(dim, drop_path=drop_path_rates[i], **block_kwargs) for i in range(depth)])
+            [Block(dim, drop_path=drop_path_rates[i], **block_kwargs) for i in range(depth)]
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         for block in self.transformer_blocks:
@@ -229,9 +261,11 @@ class SemanticInjection(nn.Module):
     def forward(self, local_tokens: Tensor, global_semantics: Tensor) -> Tensor:
         size = local_tokens.shape[-2:]
         gate = F.interpolate(
-            hard_sigmoid(self.global_act(global_semantics)), size=size, mode='bilinear', align_corners=False)
+            hard_sigmoid(self.global_act(global_semantics)), size=size, mode='bilinear', align_corners=False
+        )
         global_feat = F.interpolate(
-            self.global_embedding(global_semantics), size=size, mode='bilinear', align_corners=False)
+            self.global_embedding(global_semantics), size=size, mode='bilinear', align_corners=False
+        )
         return self.local_embedding(local_tokens) * gate + global_feat
 
 
@@ -268,27 +302,28 @@ class TopFormer(PretrainedStemMixin, BaseModule):
 
     stem_weight_keys = ('tpm.stem.0.c.weight',)
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'base',
-                 in_channels: int = 3,
-                 extra_in_channels_init: str = 'zeros',
-                 stem_channels: int = 16,
-                 decode_out_indices: Sequence[int] = (1, 2, 3),
-                 depth: int = 4,
-                 key_dim: int = 16,
-                 attn_ratio: float = 2.0,
-                 mlp_ratio: float = 2.0,
-                 c2t_stride: int = 2,
-                 drop_path_rate: float = 0.1,
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 tpm_act_layer: type = nn.ReLU,
-                 act_layer: type = nn.ReLU6,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        arch: Union[str, dict] = 'base',
+        in_channels: int = 3,
+        extra_in_channels_init: str = 'zeros',
+        stem_channels: int = 16,
+        decode_out_indices: Sequence[int] = (1, 2, 3),
+        depth: int = 4,
+        key_dim: int = 16,
+        attn_ratio: float = 2.0,
+        mlp_ratio: float = 2.0,
+        c2t_stride: int = 2,
+        drop_path_rate: float = 0.1,
+        norm_cfg: dict = dict(type='BN', requires_grad=True),
+        tpm_act_layer: type = nn.ReLU,
+        act_layer: type = nn.ReLU6,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
             if arch not in ARCH_SETTINGS:
-                raise ValueError(f'Unknown TopFormer arch {arch!r}; choose from {sorted(ARCH_SETTINGS)} '
-                                 'or pass a dict')
+                raise ValueError(f'Unknown TopFormer arch {arch!r}; choose from {sorted(ARCH_SETTINGS)} or pass a dict')
             arch = ARCH_SETTINGS[arch]
         else:
             missing = set(ARCH_SETTINGS['tiny']) - set(arch)
@@ -304,19 +339,34 @@ class TopFormer(PretrainedStemMixin, BaseModule):
             raise ValueError('embed_out_indices and channels must have the same length')
         for i, layer_index in enumerate(arch['embed_out_indices']):
             if arch['layer_cfgs'][layer_index][2] != self.channels[i]:
-                raise ValueError(f'channels[{i}]={self.channels[i]} does not match the output channels of '
-                                 f'token pyramid layer {layer_index}')
+                raise ValueError(
+                    f'channels[{i}]={self.channels[i]} does not match the output channels of '
+                    f'token pyramid layer {layer_index}'
+                )
 
-        self.tpm = TokenPyramidModule(arch['layer_cfgs'], arch['embed_out_indices'], in_channels,
-                                      stem_channels, norm_cfg, tpm_act_layer)
+        self.tpm = TokenPyramidModule(
+            arch['layer_cfgs'], arch['embed_out_indices'], in_channels, stem_channels, norm_cfg, tpm_act_layer
+        )
         drop_path_rates = [x.item() for x in torch.linspace(0, drop_path_rate, depth)]
         self.trans = BasicLayer(
-            depth, sum(self.channels), drop_path_rates, key_dim=key_dim, num_heads=arch['num_heads'],
-            mlp_ratio=mlp_ratio, attn_ratio=attn_ratio, norm_cfg=norm_cfg, act_layer=act_layer)
-        self.SIM = nn.ModuleList([
-            SemanticInjection(self.channels[i], arch['out_channels'][i], norm_cfg)
-            if i in self.decode_out_indices else nn.Identity() for i in range(len(self.channels))
-        ])
+            depth,
+            sum(self.channels),
+            drop_path_rates,
+            key_dim=key_dim,
+            num_heads=arch['num_heads'],
+            mlp_ratio=mlp_ratio,
+            attn_ratio=attn_ratio,
+            norm_cfg=norm_cfg,
+            act_layer=act_layer,
+        )
+        self.SIM = nn.ModuleList(
+            [
+                SemanticInjection(self.channels[i], arch['out_channels'][i], norm_cfg)
+                if i in self.decode_out_indices
+                else nn.Identity()
+                for i in range(len(self.channels))
+            ]
+        )
 
     def init_weights(self) -> None:
         if self.init_cfg is not None:

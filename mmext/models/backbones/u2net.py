@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """U^2-Net: going deeper with nested U-structure for salient object detection (Qin et al., PR 2020).
 
 Building block: the residual U-block RSU-L. An input conv (``rebnconvin``) maps the input to the block's
@@ -17,6 +18,7 @@ official implementation, so its checkpoints -- e.g. the 4-class cloth-segmentati
 DistributedDataParallel ``module.`` prefix is removed -- load with ``strict=True``;
 ``tools/model_converters/u2net2mmext.py`` writes them as mmext segmentor checkpoints.
 """
+
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -33,15 +35,39 @@ from .pretrained_stem import PretrainedStemMixin
 # are RSU-4F (dilated, no resampling). The input channels of stage1 are replaced by ``in_channels``.
 ARCH_SETTINGS: Dict[str, dict] = {
     'full': dict(  # U2NET, 44.0 M parameters with 4 classes
-        encoder=[('RSU', 7, 3, 32, 64), ('RSU', 6, 64, 32, 128), ('RSU', 5, 128, 64, 256),
-                 ('RSU', 4, 256, 128, 512), ('RSU4F', 4, 512, 256, 512), ('RSU4F', 4, 512, 256, 512)],
-        decoder=[('RSU4F', 4, 1024, 256, 512), ('RSU', 4, 1024, 128, 256), ('RSU', 5, 512, 64, 128),
-                 ('RSU', 6, 256, 32, 64), ('RSU', 7, 128, 16, 64)]),
+        encoder=[
+            ('RSU', 7, 3, 32, 64),
+            ('RSU', 6, 64, 32, 128),
+            ('RSU', 5, 128, 64, 256),
+            ('RSU', 4, 256, 128, 512),
+            ('RSU4F', 4, 512, 256, 512),
+            ('RSU4F', 4, 512, 256, 512),
+        ],
+        decoder=[
+            ('RSU4F', 4, 1024, 256, 512),
+            ('RSU', 4, 1024, 128, 256),
+            ('RSU', 5, 512, 64, 128),
+            ('RSU', 6, 256, 32, 64),
+            ('RSU', 7, 128, 16, 64),
+        ],
+    ),
     'small': dict(  # U2NETP, 1.1 M parameters
-        encoder=[('RSU', 7, 3, 16, 64), ('RSU', 6, 64, 16, 64), ('RSU', 5, 64, 16, 64),
-                 ('RSU', 4, 64, 16, 64), ('RSU4F', 4, 64, 16, 64), ('RSU4F', 4, 64, 16, 64)],
-        decoder=[('RSU4F', 4, 128, 16, 64), ('RSU', 4, 128, 16, 64), ('RSU', 5, 128, 16, 64),
-                 ('RSU', 6, 128, 16, 64), ('RSU', 7, 128, 16, 64)]),
+        encoder=[
+            ('RSU', 7, 3, 16, 64),
+            ('RSU', 6, 64, 16, 64),
+            ('RSU', 5, 64, 16, 64),
+            ('RSU', 4, 64, 16, 64),
+            ('RSU4F', 4, 64, 16, 64),
+            ('RSU4F', 4, 64, 16, 64),
+        ],
+        decoder=[
+            ('RSU4F', 4, 128, 16, 64),
+            ('RSU', 4, 128, 16, 64),
+            ('RSU', 5, 128, 16, 64),
+            ('RSU', 6, 128, 16, 64),
+            ('RSU', 7, 128, 16, 64),
+        ],
+    ),
 }
 
 
@@ -60,8 +86,7 @@ def downsample(x: Tensor) -> Tensor:
 class REBNConv(nn.Module):
     """3x3 conv (with bias, 'same' padding at any dilation) -> norm -> ReLU."""
 
-    def __init__(self, in_channels: int, out_channels: int, dilation: int = 1,
-                 norm_cfg: dict = dict(type='BN')):
+    def __init__(self, in_channels: int, out_channels: int, dilation: int = 1, norm_cfg: dict = dict(type='BN')):
         super().__init__()
         self.conv_s1 = nn.Conv2d(in_channels, out_channels, 3, padding=dilation, dilation=dilation)
         self.bn_s1 = build_norm_layer(norm_cfg, out_channels)[1]
@@ -79,15 +104,22 @@ class RSU(nn.Module):
     upsamples back; with ``dilated=True`` (RSU-4F) the levels use dilations 1, 2, 4, ... at full size.
     """
 
-    def __init__(self, height: int, in_channels: int, mid_channels: int, out_channels: int,
-                 dilated: bool = False, norm_cfg: dict = dict(type='BN')):
+    def __init__(
+        self,
+        height: int,
+        in_channels: int,
+        mid_channels: int,
+        out_channels: int,
+        dilated: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+    ):
         super().__init__()
         if height < 2:
             raise ValueError(f'RSU height must be >= 2, got {height}')
         self.height = height
         self.dilated = dilated
         if dilated:
-            dilations = [2 ** i for i in range(height)]  # 1, 2, 4, 8 for RSU-4F
+            dilations = [2**i for i in range(height)]  # 1, 2, 4, 8 for RSU-4F
         else:
             dilations = [1] * (height - 1) + [2]
         self.rebnconvin = REBNConv(in_channels, out_channels, 1, norm_cfg)
@@ -96,8 +128,7 @@ class RSU(nn.Module):
             self.add_module(f'rebnconv{level}', REBNConv(in_ch, mid_channels, dilations[level - 1], norm_cfg))
         for level in range(height - 1, 0, -1):
             out_ch = out_channels if level == 1 else mid_channels
-            self.add_module(f'rebnconv{level}d',
-                            REBNConv(2 * mid_channels, out_ch, dilations[level - 1], norm_cfg))
+            self.add_module(f'rebnconv{level}d', REBNConv(2 * mid_channels, out_ch, dilations[level - 1], norm_cfg))
 
     def forward(self, x: Tensor) -> Tensor:
         residual = self.rebnconvin(x)
@@ -139,13 +170,15 @@ class U2Net(PretrainedStemMixin, BaseModule):
 
     stem_weight_keys = ('stage1.rebnconvin.conv_s1.weight',)
 
-    def __init__(self,
-                 arch='full',
-                 in_channels: int = 3,
-                 num_classes: int = 4,
-                 extra_in_channels_init: str = 'zeros',
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        arch='full',
+        in_channels: int = 3,
+        num_classes: int = 4,
+        extra_in_channels_init: str = 'zeros',
+        norm_cfg: dict = dict(type='BN', requires_grad=True),
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
             if arch not in ARCH_SETTINGS:
@@ -173,12 +206,14 @@ class U2Net(PretrainedStemMixin, BaseModule):
     def _check_arch(arch: dict) -> Tuple[list, list]:
         encoder, decoder = list(arch.get('encoder', [])), list(arch.get('decoder', []))
         if len(encoder) != 6 or len(decoder) != 5:
-            raise ValueError('A U2Net arch needs 6 encoder and 5 decoder stages, got '
-                             f'{len(encoder)} and {len(decoder)}')
+            raise ValueError(
+                f'A U2Net arch needs 6 encoder and 5 decoder stages, got {len(encoder)} and {len(decoder)}'
+            )
         for i in range(1, 6):
             if encoder[i][2] != encoder[i - 1][4]:
-                raise ValueError(f'encoder stage{i + 1} takes {encoder[i][2]} channels but stage{i} gives '
-                                 f'{encoder[i - 1][4]}')
+                raise ValueError(
+                    f'encoder stage{i + 1} takes {encoder[i][2]} channels but stage{i} gives {encoder[i - 1][4]}'
+                )
         deeper = encoder[5][4]
         for j, setting in enumerate(decoder):
             skip = encoder[4 - j][4]

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """A segmentation data preprocessor for inputs with more than three channels."""
+
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 
@@ -18,6 +20,7 @@ class MultiChannelSegDataPreProcessor(SegDataPreProcessor):
             data = dict(data, inputs=inputs)
         num_channels = {x.size(0) for x in data['inputs']}
         if self._enable_normalize and num_channels != {self.mean.numel()}:
-            raise ValueError(f'inputs have {sorted(num_channels)} channels but mean/std have '
-                             f'{self.mean.numel()} entries')
+            raise ValueError(
+                f'inputs have {sorted(num_channels)} channels but mean/std have {self.mean.numel()} entries'
+            )
         return super().forward(data, training)

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """SegFormer-style decoders that upsample stage by stage with convolutions (the conv-upsampling decoder of
 SegFormer-B0 + conv decoder and SERSegFormer, the fast person/background study's models, docs/models.md).
 
@@ -10,6 +11,7 @@ attention-boosting gates on the conv blocks (AbG), a dilation-based bridge with 
 dual attention on the deepest stage (DbN + DAM), and optionally attention-fusion (AfN) of each upsampled
 deeper path with its skip feature instead of the concatenation.
 """
+
 from typing import List, Optional
 
 import torch
@@ -31,8 +33,7 @@ class UpsampleBlock(nn.Module):
     The last conv's BN output passes through an attention-boosting gate when ``abg`` is set.
     """
 
-    def __init__(self, channels: int, block_type: str, abg: bool, abg_mode: str, norm_cfg: dict,
-                 align_corners: bool):
+    def __init__(self, channels: int, block_type: str, abg: bool, abg_mode: str, norm_cfg: dict, align_corners: bool):
         super().__init__()
         if block_type not in BLOCK_TYPES:
             raise ValueError(f'block_type must be one of {BLOCK_TYPES}, got {block_type!r}')
@@ -67,14 +68,16 @@ class ConvUpsampleHead(BaseDecodeHead):
         **kwargs: :class:`BaseDecodeHead` arguments; ``input_transform`` defaults to 'multiple_select'.
     """
 
-    def __init__(self,
-                 block_type: str = 'dw_separable',
-                 abg: bool = False,
-                 abg_mode: str = 'channel',
-                 dbn: Optional[dict] = None,
-                 afn: bool = False,
-                 afn_cross_attention: bool = False,
-                 **kwargs):
+    def __init__(
+        self,
+        block_type: str = 'dw_separable',
+        abg: bool = False,
+        abg_mode: str = 'channel',
+        dbn: Optional[dict] = None,
+        afn: bool = False,
+        afn_cross_attention: bool = False,
+        **kwargs,
+    ):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(**kwargs)
         if len(self.in_channels) < 2:
@@ -85,27 +88,39 @@ class ConvUpsampleHead(BaseDecodeHead):
         self.afn = afn
 
         def blocks(channels: int, steps: int) -> nn.Sequential:
-            return nn.Sequential(*[
-                UpsampleBlock(channels, block_type, abg, abg_mode, norm_cfg, self.align_corners)
-                for _ in range(steps)
-            ])
+            return nn.Sequential(
+                *[
+                    UpsampleBlock(channels, block_type, abg, abg_mode, norm_cfg, self.align_corners)
+                    for _ in range(steps)
+                ]
+            )
 
         if afn:
             # Top-down: project the deepest stage, then per finer stage one upsampling step + AfN with its skip.
             self.deep_proj = ConvModule(deepest, self.channels, 1, norm_cfg=norm_cfg, act_cfg=self.act_cfg)
             self.ups = nn.ModuleList([blocks(self.channels, 1) for _ in self.in_channels[:-1]])
-            self.fusions = nn.ModuleList([
-                AfN(self.channels, skip, self.channels, gate=abg, cross_attention=afn_cross_attention,
-                    norm_cfg=norm_cfg) for skip in self.in_channels[:-1]
-            ])
+            self.fusions = nn.ModuleList(
+                [
+                    AfN(
+                        self.channels,
+                        skip,
+                        self.channels,
+                        gate=abg,
+                        cross_attention=afn_cross_attention,
+                        norm_cfg=norm_cfg,
+                    )
+                    for skip in self.in_channels[:-1]
+                ]
+            )
         else:
             # Stage i (stride 4 * 2**i) needs i upsampling steps to reach stride 4.
             self.ups = nn.ModuleList([blocks(c, i) for i, c in enumerate(self.in_channels)])
-            self.projections = nn.ModuleList([
-                ConvModule(c, self.channels, 1, norm_cfg=norm_cfg, act_cfg=self.act_cfg) for c in self.in_channels
-            ])
-            self.fusion = ConvModule(self.channels * len(self.in_channels), self.channels, 1, norm_cfg=norm_cfg,
-                                     act_cfg=self.act_cfg)
+            self.projections = nn.ModuleList(
+                [ConvModule(c, self.channels, 1, norm_cfg=norm_cfg, act_cfg=self.act_cfg) for c in self.in_channels]
+            )
+            self.fusion = ConvModule(
+                self.channels * len(self.in_channels), self.channels, 1, norm_cfg=norm_cfg, act_cfg=self.act_cfg
+            )
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         features = list(self._transform_inputs(inputs))
@@ -133,9 +148,11 @@ class SERSegFormerHead(ConvUpsampleHead):
     Every switch stays configurable (``abg``, ``dbn``, ``afn``, ``afn_cross_attention``).
     """
 
-    def __init__(self,
-                 abg: bool = True,
-                 abg_mode: str = 'channel',
-                 dbn: Optional[dict] = dict(dilations=(1, 2, 3), compress_channels=64, dam=True),
-                 **kwargs):
+    def __init__(
+        self,
+        abg: bool = True,
+        abg_mode: str = 'channel',
+        dbn: Optional[dict] = dict(dilations=(1, 2, 3), compress_channels=64, dam=True),
+        **kwargs,
+    ):
         super().__init__(abg=abg, abg_mode=abg_mode, dbn=dbn, **kwargs)

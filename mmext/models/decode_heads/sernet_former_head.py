@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """SERNet-Former's decoder (Erisen, arXiv 2401.15741): AbM context, DbN bridge, AfN fusion stage by stage.
 
 The deepest encoder stage goes through the dilation-based bridge (DbN); the attention-boosting module (AbM)
 adds global context fused from all stages at that resolution; attention-fusion networks (AfN) then merge
 the path with each finer skip feature up to stride 4, where the classifier runs.
 """
+
 from typing import List, Optional
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -24,12 +26,14 @@ class SERNetFormerHead(BaseDecodeHead):
         **kwargs: :class:`BaseDecodeHead` arguments; ``input_transform`` defaults to 'multiple_select'.
     """
 
-    def __init__(self,
-                 abm: bool = True,
-                 dbn: Optional[dict] = None,
-                 afn_gate: bool = True,
-                 afn_cross_attention: bool = False,
-                 **kwargs):
+    def __init__(
+        self,
+        abm: bool = True,
+        dbn: Optional[dict] = None,
+        afn_gate: bool = True,
+        afn_cross_attention: bool = False,
+        **kwargs,
+    ):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(**kwargs)
         norm_cfg = self.norm_cfg or dict(type='BN')
@@ -38,10 +42,19 @@ class SERNetFormerHead(BaseDecodeHead):
         self.bridge = DbN(deepest, self.channels, norm_cfg=norm_cfg, **dbn)
         # AbM reads the stages deepest first, so its output has the deepest stage's size.
         self.context = AbM(list(reversed(self.in_channels)), self.channels, norm_cfg=norm_cfg) if abm else None
-        self.fusions = nn.ModuleList([
-            AfN(self.channels, skip, self.channels, gate=afn_gate, cross_attention=afn_cross_attention,
-                norm_cfg=norm_cfg) for skip in self.in_channels[:-1]
-        ])
+        self.fusions = nn.ModuleList(
+            [
+                AfN(
+                    self.channels,
+                    skip,
+                    self.channels,
+                    gate=afn_gate,
+                    cross_attention=afn_cross_attention,
+                    norm_cfg=norm_cfg,
+                )
+                for skip in self.in_channels[:-1]
+            ]
+        )
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         features = self._transform_inputs(inputs)
@@ -51,4 +64,3 @@ class SERNetFormerHead(BaseDecodeHead):
         for i in range(len(features) - 2, -1, -1):
             path = self.fusions[i](path, features[i])
         return self.cls_seg(path)
-

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """TopFormer's SimpleHead: sum the decoded scales at the finest one, 1x1 conv block, classifier."""
+
 from typing import List
 
 import torch.nn.functional as F
@@ -26,8 +28,9 @@ class TopFormerHead(BaseDecodeHead):
         super().__init__(**kwargs)
         in_channels = self.in_channels if isinstance(self.in_channels, (list, tuple)) else [self.in_channels]
         if any(c != self.channels for c in in_channels):
-            raise ValueError(f'TopFormerHead sums its inputs, so in_channels {in_channels} must all equal '
-                             f'channels={self.channels}')
+            raise ValueError(
+                f'TopFormerHead sums its inputs, so in_channels {in_channels} must all equal channels={self.channels}'
+            )
         self.linear_fuse = ConvModule(
             self.channels,
             self.channels,
@@ -35,12 +38,14 @@ class TopFormerHead(BaseDecodeHead):
             groups=self.channels if is_dw else 1,
             conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg,
-            act_cfg=self.act_cfg)
+            act_cfg=self.act_cfg,
+        )
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         features = self._transform_inputs(inputs)
         fused = features[0]
         for feature in features[1:]:
             fused = fused + F.interpolate(
-                feature, size=fused.shape[2:], mode='bilinear', align_corners=self.align_corners)
+                feature, size=fused.shape[2:], mode='bilinear', align_corners=self.align_corners
+            )
         return self.cls_seg(self.linear_fuse(fused))

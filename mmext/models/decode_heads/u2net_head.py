@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Parameter-free decode head of U^2-Net: picks the fused output and applies the deep-supervision loss."""
+
 from typing import List, Optional, Sequence, Union
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -37,21 +39,25 @@ class U2NetHead(BaseDecodeHead):
             ``align_corners``, ...).
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 in_channels: Optional[int] = None,
-                 channels: Optional[int] = None,
-                 side_loss_weights: Sequence[float] = (1.0, ) * 7,
-                 init_cfg: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: Optional[int] = None,
+        channels: Optional[int] = None,
+        side_loss_weights: Sequence[float] = (1.0,) * 7,
+        init_cfg: Optional[dict] = None,
+        **kwargs,
+    ):
         in_channels = num_classes if in_channels is None else in_channels
         channels = num_classes if channels is None else channels
         kwargs.setdefault('dropout_ratio', 0.0)
         super().__init__(in_channels, channels, num_classes=num_classes, init_cfg=init_cfg, **kwargs)
         if self.in_channels != self.out_channels:
-            raise ValueError(f'U2NetHead adds no layers: in_channels ({self.in_channels}) must equal the '
-                             f'number of output channels ({self.out_channels}) -- set the backbone\'s '
-                             'num_classes accordingly')
+            raise ValueError(
+                f'U2NetHead adds no layers: in_channels ({self.in_channels}) must equal the '
+                f'number of output channels ({self.out_channels}) -- set the backbone\'s '
+                'num_classes accordingly'
+            )
         if len(side_loss_weights) != 7:
             raise ValueError(f'side_loss_weights needs 7 entries (d0..d6), got {len(side_loss_weights)}')
         self.side_loss_weights = [float(w) for w in side_loss_weights]

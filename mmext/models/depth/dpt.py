@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """MiDaS v3 DPT depth models (Ranftl et al., ICCV 2021) through Hugging Face ``transformers``.
 
 The network is ``transformers.DPTForDepthEstimation``; pre-processing (resize keeping the aspect ratio to a
 multiple of 32, mean/std 0.5) and output resizing are the model folder's own ``DPTImageProcessor``
 settings, so a DPT-Hybrid or DPT-Large folder behaves as its authors intended.
 """
+
 import os.path as osp
 from typing import Dict, List
 
@@ -24,8 +26,10 @@ OFFICIAL_NAMES = 'Intel/dpt-hybrid-midas or Intel/dpt-large'
 
 def check_model_dir(path: str) -> None:
     """Fail with the missing file's name unless ``path`` is a complete local DPT model folder."""
-    how = (f'DPT weights are read from a local folder (a copy of {OFFICIAL_NAMES} as written by '
-           'save_pretrained / huggingface-cli download); nothing is downloaded at run time.')
+    how = (
+        f'DPT weights are read from a local folder (a copy of {OFFICIAL_NAMES} as written by '
+        'save_pretrained / huggingface-cli download); nothing is downloaded at run time.'
+    )
     if not osp.isdir(path):
         raise FileNotFoundError(f'DPT model folder not found: {path}. {how}')
     for name in (CONFIG_FILE, PROCESSOR_FILE):
@@ -48,6 +52,7 @@ class DPTDepth(BaseModule):
         check_model_dir(weights)
         # Imported here: transformers takes seconds to import and only this provider needs it.
         from transformers import DPTForDepthEstimation, DPTImageProcessor
+
         self.processor = DPTImageProcessor.from_pretrained(weights, local_files_only=True)
         self.model = DPTForDepthEstimation.from_pretrained(weights, local_files_only=True)
         self.model.eval()
@@ -71,4 +76,3 @@ class DPTDepth(BaseModule):
             for i, result in zip(indices, resized):
                 outputs[i] = result['predicted_depth'].float().cpu().numpy()
         return [outputs[i] for i in range(len(images))]
-

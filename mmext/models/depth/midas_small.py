@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """MiDaS v2.1 small: relative inverse depth from one image (Ranftl et al., TPAMI 2022).
 
 EfficientNet-Lite3 encoder (timm's ``tf_efficientnet_lite3``: TensorFlow 'same' padding, BN eps 1e-3)
@@ -8,6 +9,7 @@ output head upsamples once more and regresses one non-negative channel.
 Module names follow the official implementation (``pretrained.layer1..4``, ``scratch.*``), so the official
 ``midas_v21_small_256.pt`` loads with ``strict=True``.
 """
+
 from typing import Dict, List, Optional
 
 import cv2
@@ -83,14 +85,16 @@ class MiDaSSmall(BaseModule):
         input_size: the bound of both sides of the network input in :meth:`estimate` (256 for this model).
     """
 
-    def __init__(self,
-                 features: int = 64,
-                 backbone: str = 'tf_efficientnet_lite3',
-                 non_negative: bool = True,
-                 expand: bool = True,
-                 align_corners: bool = True,
-                 weights: Optional[str] = None,
-                 input_size: int = 256):
+    def __init__(
+        self,
+        features: int = 64,
+        backbone: str = 'tf_efficientnet_lite3',
+        non_negative: bool = True,
+        expand: bool = True,
+        align_corners: bool = True,
+        weights: Optional[str] = None,
+        input_size: int = 256,
+    ):
         super().__init__()
         self.input_size = input_size
         encoder = timm.create_model(backbone, pretrained=False)
@@ -109,9 +113,14 @@ class MiDaSSmall(BaseModule):
             out = widths[i - 2] if (expand and i > 1) else widths[i - 1]
             setattr(self.scratch, f'refinenet{i}', FeatureFusionBlock(widths[i - 1], out, align_corners))
         self.scratch.output_conv = nn.Sequential(
-            nn.Conv2d(features, features // 2, 3, padding=1), Upsample(),
-            nn.Conv2d(features // 2, 32, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 1, 1), nn.ReLU() if non_negative else nn.Identity(), nn.Identity())
+            nn.Conv2d(features, features // 2, 3, padding=1),
+            Upsample(),
+            nn.Conv2d(features // 2, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 1, 1),
+            nn.ReLU() if non_negative else nn.Identity(),
+            nn.Identity(),
+        )
         if weights is not None:
             self.load_official(weights)
 
@@ -150,8 +159,12 @@ class MiDaSSmall(BaseModule):
         outputs: Dict[int, np.ndarray] = {}
         for (height, width), indices in group_by_size(images).items():
             size_hw = midas_input_size(height, width, self.input_size)
-            x = np.stack([cv2.resize(images[i].astype(np.float32) / 255, size_hw[::-1], interpolation=cv2.INTER_CUBIC)
-                          for i in indices])
+            x = np.stack(
+                [
+                    cv2.resize(images[i].astype(np.float32) / 255, size_hw[::-1], interpolation=cv2.INTER_CUBIC)
+                    for i in indices
+                ]
+            )
             x = torch.from_numpy(x).to(device).permute(0, 3, 1, 2)
             depth = self.forward((x - mean) / std)
             depth = F.interpolate(depth[:, None], size=(height, width), mode='bicubic', align_corners=False)

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Build a depth provider by its command-line name."""
+
 from mmseg.registry import MODELS
 from torch import nn
 

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Helpers shared by the depth providers."""
+
 from typing import Dict, List, Tuple
 
 import numpy as np

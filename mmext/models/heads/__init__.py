@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 from .aux_task_head import AuxTaskHead
 from .depth_head import DepthHead
 from .landmark_heatmap_head import LandmarkHeatmapHead

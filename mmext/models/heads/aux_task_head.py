@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Base of the auxiliary task heads: a small conv stack on chosen backbone levels, predicting at a stride."""
+
 import math
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Sequence, Tuple, Union
@@ -30,17 +32,19 @@ class AuxTaskHead(BaseModule, metaclass=ABCMeta):
         loss_weight: weight of this task's loss in the total.
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Sequence[int]],
-                 in_index: Union[int, Sequence[int]],
-                 channels: int,
-                 out_channels: int,
-                 num_convs: int = 2,
-                 target_stride: int = 4,
-                 loss_weight: float = 1.0,
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 act_cfg: dict = dict(type='ReLU'),
-                 init_cfg: dict = dict(type='Normal', std=0.01, override=dict(name='conv_out'))):
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        in_index: Union[int, Sequence[int]],
+        channels: int,
+        out_channels: int,
+        num_convs: int = 2,
+        target_stride: int = 4,
+        loss_weight: float = 1.0,
+        norm_cfg: dict = dict(type='BN', requires_grad=True),
+        act_cfg: dict = dict(type='ReLU'),
+        init_cfg: dict = dict(type='Normal', std=0.01, override=dict(name='conv_out')),
+    ):
         super().__init__(init_cfg=init_cfg)
         self.in_index = [in_index] if isinstance(in_index, int) else list(in_index)
         in_channels = [in_channels] if isinstance(in_channels, int) else list(in_channels)
@@ -51,14 +55,17 @@ class AuxTaskHead(BaseModule, metaclass=ABCMeta):
         conv = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.convs = nn.Sequential(
             ConvModule(sum(in_channels), channels, 1, **conv),
-            *[ConvModule(channels, channels, 3, padding=1, **conv) for _ in range(num_convs)])
+            *[ConvModule(channels, channels, 3, padding=1, **conv) for _ in range(num_convs)],
+        )
         self.conv_out = nn.Conv2d(channels, out_channels, 1)
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         selected = [inputs[i] for i in self.in_index]
         size = selected[0].shape[2:]
-        x = torch.cat([selected[0]] + [F.interpolate(f, size=size, mode='bilinear', align_corners=False)
-                                       for f in selected[1:]], dim=1)
+        x = torch.cat(
+            [selected[0]] + [F.interpolate(f, size=size, mode='bilinear', align_corners=False) for f in selected[1:]],
+            dim=1,
+        )
         return self.conv_out(self.convs(x))
 
     def target_size(self, batch_img_metas: List[dict]) -> Tuple[int, int]:
@@ -77,7 +84,7 @@ class AuxTaskHead(BaseModule, metaclass=ABCMeta):
         mask = torch.zeros(len(batch_img_metas), 1, *size, device=device)
         for i, meta in enumerate(batch_img_metas):
             height, width = meta['img_shape'][:2]
-            mask[i, :, :math.ceil(height / self.target_stride), :math.ceil(width / self.target_stride)] = 1
+            mask[i, :, : math.ceil(height / self.target_stride), : math.ceil(width / self.target_stride)] = 1
         return mask
 
     def to_original_frame(self, maps: Tensor, meta: dict) -> Tensor:
@@ -85,7 +92,7 @@ class AuxTaskHead(BaseModule, metaclass=ABCMeta):
         original image (``ori_shape``): the image's own cells are cut out of the batch padding and resized
         bilinearly, as mmseg resizes segmentation logits."""
         height, width = meta['img_shape'][:2]
-        valid = maps[:, :math.ceil(height / self.target_stride), :math.ceil(width / self.target_stride)]
+        valid = maps[:, : math.ceil(height / self.target_stride), : math.ceil(width / self.target_stride)]
         return F.interpolate(valid[None], size=tuple(meta['ori_shape'][:2]), mode='bilinear', align_corners=False)[0]
 
     @staticmethod

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Relative inverse depth as an auxiliary task, trained scale-and-shift invariantly (as MiDaS)."""
+
 from typing import Dict, List, Sequence, Union
 
 import torch.nn.functional as F
@@ -24,12 +26,14 @@ class DepthHead(AuxTaskHead):
         **kwargs: :class:`AuxTaskHead` arguments.
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Sequence[int]],
-                 in_index: Union[int, Sequence[int]],
-                 channels: int = 128,
-                 loss: dict = dict(type='ScaleShiftInvariantLoss'),
-                 **kwargs):
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        in_index: Union[int, Sequence[int]],
+        channels: int = 128,
+        loss: dict = dict(type='ScaleShiftInvariantLoss'),
+        **kwargs,
+    ):
         super().__init__(in_channels, in_index, channels, 1, **kwargs)
         self.loss_fn = MODELS.build(loss)
 
@@ -39,8 +43,10 @@ class DepthHead(AuxTaskHead):
         size = tuple(pred.shape[2:])
         full_size = (size[0] * self.target_stride, size[1] * self.target_stride)
         # The image's own pixels: the data preprocessor pads gt_depth_map with the batch (with seg_pad_val).
-        maps = [s.gt_depth_map.data[:, :meta['img_shape'][0], :meta['img_shape'][1]]
-                for s, meta in zip(data_samples, metas)]
+        maps = [
+            s.gt_depth_map.data[:, : meta['img_shape'][0], : meta['img_shape'][1]]
+            for s, meta in zip(data_samples, metas)
+        ]
         depth = self.stack_padded(maps, full_size).to(pred)
         on_image = self.stack_padded([m.new_ones(m.shape) for m in maps], full_size).to(pred)
         coverage = F.avg_pool2d(on_image, self.target_stride)

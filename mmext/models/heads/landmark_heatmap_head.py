@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Dress Code landmarks as an auxiliary task: one heatmap per keypoint."""
+
 from typing import Dict, List, Sequence, Union
 
 import numpy as np
@@ -25,14 +27,16 @@ class LandmarkHeatmapHead(AuxTaskHead):
         **kwargs: :class:`AuxTaskHead` arguments (in_channels, in_index, channels, loss_weight, ...).
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Sequence[int]],
-                 in_index: Union[int, Sequence[int]],
-                 channels: int = 128,
-                 num_keypoints: int = 18,
-                 decoder: dict = dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0),
-                 loss: dict = dict(type='KeypointMSELoss', use_target_weight=True),
-                 **kwargs):
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        in_index: Union[int, Sequence[int]],
+        channels: int = 128,
+        num_keypoints: int = 18,
+        decoder: dict = dict(type='StridedMSRAHeatmap', stride=4, sigma=2.0),
+        loss: dict = dict(type='KeypointMSELoss', use_target_weight=True),
+        **kwargs,
+    ):
         decoder = build_codec(decoder)
         super().__init__(in_channels, in_index, channels, num_keypoints, target_stride=decoder.stride, **kwargs)
         self.decoder = decoder
@@ -57,4 +61,5 @@ class LandmarkHeatmapHead(AuxTaskHead):
             keypoints = keypoints / np.asarray(meta.get('scale_factor', (1.0, 1.0)), dtype=np.float32)[:2]
             sample.pred_landmarks = InstanceData(
                 keypoints=torch.from_numpy(keypoints.astype(np.float32)),
-                keypoint_scores=torch.from_numpy(scores.astype(np.float32)))
+                keypoint_scores=torch.from_numpy(scores.astype(np.float32)),
+            )

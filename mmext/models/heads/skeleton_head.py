@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The pose skeleton as an auxiliary task: limb maps (or the skeleton drawing's mask)."""
+
 import math
 from typing import Dict, List, Sequence, Union
 
@@ -43,24 +45,33 @@ class SkeletonHead(AuxTaskHead):
         **kwargs: :class:`AuxTaskHead` arguments.
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Sequence[int]],
-                 in_index: Union[int, Sequence[int]],
-                 channels: int = 128,
-                 target: str = 'limbs',
-                 decoder: dict = dict(type='LimbMapCodec', stride=4),
-                 loss_bce_weight: float = 1.0,
-                 loss_dice_weight: float = 1.0,
-                 **kwargs):
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        in_index: Union[int, Sequence[int]],
+        channels: int = 128,
+        target: str = 'limbs',
+        decoder: dict = dict(type='LimbMapCodec', stride=4),
+        loss_bce_weight: float = 1.0,
+        loss_dice_weight: float = 1.0,
+        **kwargs,
+    ):
         if target not in ('limbs', 'skeleton_image'):
             raise ValueError(f"target must be 'limbs' or 'skeleton_image', got {target!r}")
         if loss_bce_weight <= 0 and loss_dice_weight <= 0:
             raise ValueError('at least one of loss_bce_weight and loss_dice_weight must be positive')
-        kwargs.setdefault('init_cfg', dict(type='Normal', std=0.01, bias=-math.log(1 / PRIOR - 1),
-                                           override=dict(name='conv_out')))
+        kwargs.setdefault(
+            'init_cfg', dict(type='Normal', std=0.01, bias=-math.log(1 / PRIOR - 1), override=dict(name='conv_out'))
+        )
         decoder = build_codec(decoder)
-        super().__init__(in_channels, in_index, channels, decoder.num_limbs if target == 'limbs' else 1,
-                         target_stride=decoder.stride, **kwargs)
+        super().__init__(
+            in_channels,
+            in_index,
+            channels,
+            decoder.num_limbs if target == 'limbs' else 1,
+            target_stride=decoder.stride,
+            **kwargs,
+        )
         self.decoder = decoder
         self.target = target
         self.loss_bce_weight = loss_bce_weight
@@ -83,8 +94,9 @@ class SkeletonHead(AuxTaskHead):
         losses = {}
         if self.loss_bce_weight > 0:
             bce = F.binary_cross_entropy_with_logits(logits, target, reduction='none') * mask
-            losses['loss_bce'] = self.loss_weight * self.loss_bce_weight * bce.sum() / (
-                mask.sum() * logits.shape[1]).clamp(min=1)
+            losses['loss_bce'] = (
+                self.loss_weight * self.loss_bce_weight * bce.sum() / (mask.sum() * logits.shape[1]).clamp(min=1)
+            )
         if self.loss_dice_weight > 0:
             losses['loss_dice'] = self.loss_weight * self.loss_dice_weight * binary_dice_loss(logits, target, mask)
         return losses

@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Scale-and-shift-invariant depth losses, as MiDaS trains on relative inverse depth.
 
 Ranftl et al., "Towards Robust Monocular Depth Estimation: Mixing Datasets for Zero-shot Cross-dataset
@@ -5,6 +6,7 @@ Transfer", TPAMI 2022: the prediction is aligned to the target by a per-image sc
 error is measured, so only the relative structure is supervised; a multi-scale gradient-matching term
 sharpens discontinuities.
 """
+
 from typing import Tuple
 
 import torch
@@ -73,8 +75,14 @@ class ScaleShiftInvariantLoss(nn.Module):
         loss_weight: overall weight.
     """
 
-    def __init__(self, mode: str = 'ssimse', trim: float = 0.2, gradient_weight: float = 0.5,
-                 gradient_scales: int = 4, loss_weight: float = 1.0):
+    def __init__(
+        self,
+        mode: str = 'ssimse',
+        trim: float = 0.2,
+        gradient_weight: float = 0.5,
+        gradient_scales: int = 4,
+        loss_weight: float = 1.0,
+    ):
         super().__init__()
         if mode not in ('ssimse', 'ssitrim'):
             raise ValueError(f"mode must be 'ssimse' or 'ssitrim', got {mode!r}")
@@ -100,7 +108,7 @@ class ScaleShiftInvariantLoss(nn.Module):
             kept = []
             for errors in (r.abs()[m] for r, m in zip(residual, mask)):
                 if errors.numel():
-                    kept.append(torch.sort(errors)[0][:max(1, int(round(errors.numel() * (1 - self.trim))))])
+                    kept.append(torch.sort(errors)[0][: max(1, int(round(errors.numel() * (1 - self.trim))))])
             loss = torch.cat(kept).mean() if kept else pred.sum() * 0
         if self.gradient_weight > 0:
             loss = loss + self.gradient_weight * gradient_matching_loss(residual, mask, self.gradient_scales)

@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """The interface every pose provider implements: RGB photos in, COCO-18 joints in image pixels out.
 
 A provider is registered in mmseg's ``MODELS`` registry and built from a config (``dict(type='BlazePose')``),
 as the depth providers are, so another estimator can be swapped in by config. ``EstimatePose`` and
 ``tools/dataset_converters/annotate_pose.py`` use nothing but :meth:`PoseProvider.estimate`.
 """
+
 from typing import List, NamedTuple, Optional
 
 import numpy as np
@@ -17,6 +19,7 @@ class PoseEstimate(NamedTuple):
     keypoints: (18, 2) float32 x, y (pixel centres, as mmpose). scores: (18,) float32 in [0, 1], the
     estimator's own confidence. visible: (18,) bool, the joints to use: confident and inside the photo.
     """
+
     keypoints: np.ndarray
     scores: np.ndarray
     visible: np.ndarray

@@ -1,9 +1,11 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """BlazePose (MediaPipe Pose, full model) as a pose provider, mapped to Dress Code's COCO-18 joints.
 
 The models ship inside the mediapipe 0.10.14 wheel (``modules/pose_detection/pose_detection.tflite``,
 ``modules/pose_landmark/pose_landmark_full.tflite``), so it runs with no network. ``model_complexity=2``
 (the heavy model) is not in the wheel and would be downloaded: refused.
 """
+
 from typing import Optional, Tuple
 
 import numpy as np
@@ -15,14 +17,24 @@ from .mediapipe_runtime import import_mediapipe
 # COCO-18 (OpenPose) joint -> BlazePose landmark; None for the neck, the midpoint of the shoulders. Both use
 # the person's own left and right.
 BLAZEPOSE_TO_COCO18: Tuple[Optional[int], ...] = (
-    0,     # nose
+    0,  # nose
     None,  # neck = midpoint of left (11) and right (12) shoulder
-    12, 14, 16,  # r_shoulder, r_elbow, r_wrist
-    11, 13, 15,  # l_shoulder, l_elbow, l_wrist
-    24, 26, 28,  # r_hip, r_knee, r_ankle
-    23, 25, 27,  # l_hip, l_knee, l_ankle
-    5, 2,  # r_eye, l_eye
-    8, 7,  # r_ear, l_ear
+    12,
+    14,
+    16,  # r_shoulder, r_elbow, r_wrist
+    11,
+    13,
+    15,  # l_shoulder, l_elbow, l_wrist
+    24,
+    26,
+    28,  # r_hip, r_knee, r_ankle
+    23,
+    25,
+    27,  # l_hip, l_knee, l_ankle
+    5,
+    2,  # r_eye, l_eye
+    8,
+    7,  # r_ear, l_ear
 )
 NECK_FROM = (11, 12)
 
@@ -33,8 +45,9 @@ NECK_FROM = (11, 12)
 DEFAULT_VISIBILITY_THRESHOLD = 0.5
 
 
-def coco18_from_landmarks(landmarks: np.ndarray, image_hw: Tuple[int, int],
-                          visibility_threshold: float) -> PoseEstimate:
+def coco18_from_landmarks(
+    landmarks: np.ndarray, image_hw: Tuple[int, int], visibility_threshold: float
+) -> PoseEstimate:
     """(33, 3) BlazePose landmarks (x, y normalised to the photo, visibility) -> COCO-18 joints in pixels.
 
     A joint is visible when its visibility reaches ``visibility_threshold`` and it lies inside the photo;
@@ -71,11 +84,16 @@ class BlazePose(PoseProvider):
         min_detection_confidence: the person detector's threshold; below it the photo has no pose.
     """
 
-    def __init__(self, visibility_threshold: float = DEFAULT_VISIBILITY_THRESHOLD, model_complexity: int = 1,
-                 min_detection_confidence: float = 0.5):
+    def __init__(
+        self,
+        visibility_threshold: float = DEFAULT_VISIBILITY_THRESHOLD,
+        model_complexity: int = 1,
+        min_detection_confidence: float = 0.5,
+    ):
         if model_complexity not in (0, 1):
-            raise ValueError(f'model_complexity={model_complexity}: only 0 and 1 ship in the mediapipe wheel '
-                             '(2 would be downloaded)')
+            raise ValueError(
+                f'model_complexity={model_complexity}: only 0 and 1 ship in the mediapipe wheel (2 would be downloaded)'
+            )
         self.visibility_threshold = float(visibility_threshold)
         self.model_complexity = model_complexity
         self.min_detection_confidence = min_detection_confidence
@@ -84,8 +102,11 @@ class BlazePose(PoseProvider):
     def _estimator(self):
         if self._pose is None:
             mp = import_mediapipe()
-            self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=self.model_complexity,
-                                                min_detection_confidence=self.min_detection_confidence)
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=True,
+                model_complexity=self.model_complexity,
+                min_detection_confidence=self.min_detection_confidence,
+            )
         return self._pose
 
     def landmarks(self, image: np.ndarray) -> Optional[np.ndarray]:

@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """MediaPipe Selfie Segmentation as a person/background peer (mediapipe 0.10.14 ships its models)."""
+
 import os
 
 import numpy as np
@@ -33,8 +35,7 @@ class MediaPipeSelfieSegmentation:
         """RGB uint8 (H, W, 3) -> (H, W) float32 person probability at the photo's size."""
         if self._segmenter is None:
             mp = import_mediapipe()
-            self._segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(
-                model_selection=self.model_selection)
+            self._segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=self.model_selection)
         return self._segmenter.process(np.ascontiguousarray(image)).segmentation_mask
 
     def predict(self, image: np.ndarray) -> np.ndarray:

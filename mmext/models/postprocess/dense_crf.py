@@ -1,3 +1,4 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Dense CRF (Krähenbühl & Koltun, NeurIPS 2011) as a learning-free mean-field layer in PyTorch.
 
 Energy of a labelling ``x`` of the pixels::
@@ -33,6 +34,7 @@ positional part of the appearance kernel nearly flat inside the window (reach 10
 colour term decides; ``theta_beta=13`` (RGB units) is the colour bandwidth of pydensecrf's reference example,
 looser than DeepLab's 3-5 tuned on PASCAL VOC, because the windowed CRF sees fewer neighbours.
 """
+
 from typing import List, Tuple
 
 import torch
@@ -46,8 +48,7 @@ def check_inputs(logits: Tensor, images: Tensor) -> None:
     if logits.dim() != 4:
         raise ValueError(f'logits must be (N, C, H, W), got shape {tuple(logits.shape)}')
     if logits.size(1) < 2:
-        raise ValueError('post-processing needs softmax scores of at least 2 classes (C >= 2), '
-                         f'got C={logits.size(1)}')
+        raise ValueError(f'post-processing needs softmax scores of at least 2 classes (C >= 2), got C={logits.size(1)}')
     if images is not None:
         if images.dim() != 4 or images.size(1) != 3:
             raise ValueError(f'images must be (N, 3, H, W) RGB, got shape {tuple(images.shape)}')
@@ -76,16 +77,18 @@ class DenseCRF:
     Memory: about ``2 * window**2 * N * h * w`` floats for the kernel weights at the working size ``h x w``.
     """
 
-    def __init__(self,
-                 num_iters: int = 5,
-                 w1: float = 4.0,
-                 theta_alpha: float = 80.0,
-                 theta_beta: float = 13.0,
-                 w2: float = 3.0,
-                 theta_gamma: float = 3.0,
-                 window: int = 11,
-                 scale: float = 0.5,
-                 normalize: bool = True):
+    def __init__(
+        self,
+        num_iters: int = 5,
+        w1: float = 4.0,
+        theta_alpha: float = 80.0,
+        theta_beta: float = 13.0,
+        w2: float = 3.0,
+        theta_gamma: float = 3.0,
+        window: int = 11,
+        scale: float = 0.5,
+        normalize: bool = True,
+    ):
         if num_iters < 0:
             raise ValueError(f'num_iters must be >= 0, got {num_iters}')
         if window < 3 or window % 2 == 0:
@@ -102,9 +105,11 @@ class DenseCRF:
         self.normalize = bool(normalize)
 
     def __repr__(self) -> str:
-        return (f'DenseCRF(num_iters={self.num_iters}, w1={self.w1}, theta_alpha={self.theta_alpha}, '
-                f'theta_beta={self.theta_beta}, w2={self.w2}, theta_gamma={self.theta_gamma}, '
-                f'window={self.window}, scale={self.scale}, normalize={self.normalize})')
+        return (
+            f'DenseCRF(num_iters={self.num_iters}, w1={self.w1}, theta_alpha={self.theta_alpha}, '
+            f'theta_beta={self.theta_beta}, w2={self.w2}, theta_gamma={self.theta_gamma}, '
+            f'window={self.window}, scale={self.scale}, normalize={self.normalize})'
+        )
 
     def _offsets(self) -> List[Tuple[int, int]]:
         r = self.window // 2
@@ -113,7 +118,7 @@ class DenseCRF:
     @staticmethod
     def _shifted(x_pad: Tensor, r: int, dy: int, dx: int, h: int, w: int) -> Tensor:
         """``x[..., y + dy, x + dx]`` for every (y, x) of an ``h x w`` map padded by ``r`` on each side."""
-        return x_pad[:, :, r + dy:r + dy + h, r + dx:r + dx + w]
+        return x_pad[:, :, r + dy : r + dy + h, r + dx : r + dx + w]
 
     def kernel_weights(self, images: Tensor, scale: float) -> Tensor:
         """Combined message weights ``w1 k1 + w2 k2`` (normalised) per window offset: (O, N, 1, h, w)."""
@@ -130,9 +135,9 @@ class DenseCRF:
         position2 = images.new_tensor([dy * dy + dx * dx for dy, dx in offsets]).view(-1, 1, 1, 1, 1)
         # Bandwidths in pixels of the working grid (one grid step = 1 / scale input pixels). The exponent is
         # floored at -80 (exp = 2e-35) to keep the arithmetic out of denormal numbers, which are slow on CPUs.
-        exponent = colour2.div_(-2 * self.theta_beta**2).sub_(position2 / (2 * (self.theta_alpha * scale)**2))
+        exponent = colour2.div_(-2 * self.theta_beta**2).sub_(position2 / (2 * (self.theta_alpha * scale) ** 2))
         k1 = exponent.clamp_(min=-80).exp_().mul_(valid)
-        k2 = torch.exp(-position2 / (2 * (self.theta_gamma * scale)**2)).clamp_(min=1e-35) * valid
+        k2 = torch.exp(-position2 / (2 * (self.theta_gamma * scale) ** 2)).clamp_(min=1e-35) * valid
         if self.normalize:
             k1 = k1.div_(1 + k1.sum(0, keepdim=True))
             k2 = k2.div_(1 + k2.sum(0, keepdim=True))

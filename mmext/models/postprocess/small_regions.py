@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Removal of small connected regions of a predicted label map."""
+
 import math
 from typing import Optional, Sequence, Union
 
@@ -21,8 +23,9 @@ _NEIGHBOURS = {
 
 def one_hot_log_probs(labels: Tensor, num_classes: int, eps: float) -> Tensor:
     """Log of the one-hot-like distribution ``1 - eps`` on ``labels`` (N, H, W), ``eps / (C - 1)`` elsewhere."""
-    out = torch.full((labels.shape[0], num_classes, *labels.shape[1:]), math.log(eps / (num_classes - 1)),
-                     device=labels.device)
+    out = torch.full(
+        (labels.shape[0], num_classes, *labels.shape[1:]), math.log(eps / (num_classes - 1)), device=labels.device
+    )
     return out.scatter_(1, labels[:, None], math.log1p(-eps))
 
 
@@ -52,13 +55,15 @@ class RemoveSmallRegions:
     device.
     """
 
-    def __init__(self,
-                 min_area: Union[Area, Sequence[Area]] = 64,
-                 classes: Optional[Sequence[int]] = None,
-                 connectivity: int = 8,
-                 max_passes: int = 5,
-                 keep_scores: bool = True,
-                 eps: float = 1e-4):
+    def __init__(
+        self,
+        min_area: Union[Area, Sequence[Area]] = 64,
+        classes: Optional[Sequence[int]] = None,
+        connectivity: int = 8,
+        max_passes: int = 5,
+        keep_scores: bool = True,
+        eps: float = 1e-4,
+    ):
         if connectivity not in _NEIGHBOURS:
             raise ValueError(f'connectivity must be 4 or 8, got {connectivity}')
         values = list(min_area) if isinstance(min_area, (list, tuple)) else [min_area]
@@ -75,8 +80,10 @@ class RemoveSmallRegions:
         self.eps = float(eps)
 
     def __repr__(self) -> str:
-        return (f'RemoveSmallRegions(min_area={self.min_area}, classes={self.classes}, '
-                f'connectivity={self.connectivity}, keep_scores={self.keep_scores})')
+        return (
+            f'RemoveSmallRegions(min_area={self.min_area}, classes={self.classes}, '
+            f'connectivity={self.connectivity}, keep_scores={self.keep_scores})'
+        )
 
     def threshold(self, label: int, num_classes: int, image_area: int) -> float:
         """Minimum area (pixels) a region of class ``label`` must have to be kept."""
@@ -94,8 +101,9 @@ class RemoveSmallRegions:
         comp = np.empty(labels.shape, np.int64)
         comp_labels, small, next_id = [], [], 0
         for label in np.unique(labels):
-            count, cc, stats, _ = cv2.connectedComponentsWithStats((labels == label).astype(np.uint8),
-                                                                   connectivity=self.connectivity)
+            count, cc, stats, _ = cv2.connectedComponentsWithStats(
+                (labels == label).astype(np.uint8), connectivity=self.connectivity
+            )
             inside = cc > 0
             comp[inside] = cc[inside] + (next_id - 1)
             comp_labels.extend([label] * (count - 1))

@@ -1,7 +1,9 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Superpixel label voting with Felzenszwalb & Huttenlocher's graph-based segmentation (IJCV 2004).
 
 The segmentation is scikit-image's compiled implementation; the voting is batched PyTorch.
 """
+
 from typing import Optional
 
 import cv2
@@ -12,6 +14,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from .dense_crf import check_inputs
+
 
 def felzenszwalb(image: np.ndarray, scale: float = 100.0, sigma: float = 0.8, min_size: int = 50) -> np.ndarray:
     """Graph-based segmentation of an (H, W, 3) RGB image in 0..255; returns (H, W) int64 labels 0..K-1.
@@ -24,9 +27,15 @@ def felzenszwalb(image: np.ndarray, scale: float = 100.0, sigma: float = 0.8, mi
     (``tests/test_postprocess.py`` checks they agree), at a fraction of its time.
     """
     from skimage.segmentation import felzenszwalb as skimage_felzenszwalb
+
     pixels = np.clip(np.rint(np.asarray(image, np.float64)), 0, 255).astype(np.uint8)
-    labels = skimage_felzenszwalb(pixels, scale=float(scale), sigma=float(sigma), min_size=int(min_size),
-                                  channel_axis=-1 if pixels.ndim == 3 else None)
+    labels = skimage_felzenszwalb(
+        pixels,
+        scale=float(scale),
+        sigma=float(sigma),
+        min_size=int(min_size),
+        channel_axis=-1 if pixels.ndim == 3 else None,
+    )
     return np.unique(labels, return_inverse=True)[1].reshape(labels.shape).astype(np.int64)
 
 
@@ -48,13 +57,15 @@ class SuperpixelVote:
     (``max_side`` trades detail for speed); the voting runs batched on the logits' device.
     """
 
-    def __init__(self,
-                 scale: float = 100.0,
-                 sigma: float = 0.8,
-                 min_size: int = 50,
-                 vote: str = 'mean_prob',
-                 max_side: Optional[int] = None,
-                 eps: float = 1e-6):
+    def __init__(
+        self,
+        scale: float = 100.0,
+        sigma: float = 0.8,
+        min_size: int = 50,
+        vote: str = 'mean_prob',
+        max_side: Optional[int] = None,
+        eps: float = 1e-6,
+    ):
         if vote not in ('mean_prob', 'majority'):
             raise ValueError(f"vote must be 'mean_prob' or 'majority', got {vote!r}")
         self.scale, self.sigma, self.min_size = float(scale), float(sigma), int(min_size)
@@ -63,16 +74,19 @@ class SuperpixelVote:
         self.eps = float(eps)
 
     def __repr__(self) -> str:
-        return (f'SuperpixelVote(scale={self.scale}, sigma={self.sigma}, min_size={self.min_size}, '
-                f'vote={self.vote!r}, max_side={self.max_side})')
+        return (
+            f'SuperpixelVote(scale={self.scale}, sigma={self.sigma}, min_size={self.min_size}, '
+            f'vote={self.vote!r}, max_side={self.max_side})'
+        )
 
     def superpixels(self, image: np.ndarray) -> np.ndarray:
         """(H, W) superpixel ids 0..K-1 of one (H, W, 3) RGB image."""
         height, width = image.shape[:2]
         if self.max_side and max(height, width) > self.max_side:
             factor = self.max_side / max(height, width)
-            small = cv2.resize(image, (max(1, round(width * factor)), max(1, round(height * factor))),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                image, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
+            )
             labels = felzenszwalb(small, self.scale, self.sigma, self.min_size)
             labels = cv2.resize(labels.astype(np.int32), (width, height), interpolation=cv2.INTER_NEAREST)
             return np.unique(labels, return_inverse=True)[1].reshape(height, width)

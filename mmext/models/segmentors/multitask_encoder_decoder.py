@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """One backbone, a segmentation head and any number of auxiliary task heads trained next to it."""
+
 from typing import Dict, List, Optional, Sequence
 
 import torch.nn as nn
@@ -33,8 +35,10 @@ class MultiTaskEncoderDecoder(PostProcessMixin, EncoderDecoder):
         self.aux_task_heads = nn.ModuleDict({name: MODELS.build(cfg) for name, cfg in (aux_task_heads or {}).items()})
         unknown = set(self._aux_predict_names()) - set(self.aux_task_heads)
         if unknown:
-            raise ValueError(f'test_cfg.aux_predict names heads {sorted(unknown)} that are not in aux_task_heads '
-                             f'{sorted(self.aux_task_heads)}')
+            raise ValueError(
+                f'test_cfg.aux_predict names heads {sorted(unknown)} that are not in aux_task_heads '
+                f'{sorted(self.aux_task_heads)}'
+            )
 
     def _aux_predict_names(self) -> Sequence[str]:
         return tuple((self.test_cfg or {}).get('aux_predict', ()))
@@ -57,8 +61,14 @@ class MultiTaskEncoderDecoder(PostProcessMixin, EncoderDecoder):
             data_samples = []
             for _ in range(inputs.shape[0]):
                 sample = SegDataSample()
-                sample.set_metainfo(dict(ori_shape=tuple(inputs.shape[2:]), img_shape=tuple(inputs.shape[2:]),
-                                         pad_shape=tuple(inputs.shape[2:]), padding_size=[0, 0, 0, 0]))
+                sample.set_metainfo(
+                    dict(
+                        ori_shape=tuple(inputs.shape[2:]),
+                        img_shape=tuple(inputs.shape[2:]),
+                        pad_shape=tuple(inputs.shape[2:]),
+                        padding_size=[0, 0, 0, 0],
+                    )
+                )
                 data_samples.append(sample)
         metas = [sample.metainfo for sample in data_samples]
         features = self.extract_feat(inputs)

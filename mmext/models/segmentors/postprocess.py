@@ -1,5 +1,7 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Test-time post-processing of a segmentor's scores: ``PostProcessMixin`` for any mmseg segmentor, and
 ``PostProcessEncoderDecoder`` (mmseg's ``EncoderDecoder`` with it)."""
+
 from typing import Callable, List, Optional, Sequence
 
 import torch.nn.functional as F
@@ -37,9 +39,14 @@ def build_postprocess_steps(cfgs: Optional[Sequence[dict]]) -> list:
     return [MODELS.build(cfg) if isinstance(cfg, dict) else cfg for cfg in (cfgs or [])]
 
 
-def apply_postprocess_steps(steps: Sequence[Callable[[Tensor, Tensor], Tensor]], seg_logits: Tensor, inputs: Tensor,
-                            data_preprocessor: nn.Module, channel_order: str = 'auto',
-                            align_corners: bool = False) -> Tensor:
+def apply_postprocess_steps(
+    steps: Sequence[Callable[[Tensor, Tensor], Tensor]],
+    seg_logits: Tensor,
+    inputs: Tensor,
+    data_preprocessor: nn.Module,
+    channel_order: str = 'auto',
+    align_corners: bool = False,
+) -> Tensor:
     """Run ``steps`` in order on ``seg_logits`` (N, C, H, W) of the preprocessed ``inputs``.
 
     The scores are first resized to the input size (a whole-mode decode head returns them at ``img_shape``,
@@ -49,8 +56,10 @@ def apply_postprocess_steps(steps: Sequence[Callable[[Tensor, Tensor], Tensor]],
     if not steps:
         return seg_logits
     if seg_logits.size(1) < 2:
-        raise ValueError('post-processing steps need softmax scores of >= 2 classes; this model predicts '
-                         f'{seg_logits.size(1)} channel(s)')
+        raise ValueError(
+            'post-processing steps need softmax scores of >= 2 classes; this model predicts '
+            f'{seg_logits.size(1)} channel(s)'
+        )
     if seg_logits.shape[2:] != inputs.shape[2:]:
         seg_logits = F.interpolate(seg_logits, size=inputs.shape[2:], mode='bilinear', align_corners=align_corners)
     images = recover_rgb(inputs, data_preprocessor, channel_order)
@@ -82,24 +91,33 @@ class PostProcessMixin:
         **kwargs: the segmentor's arguments.
     """
 
-    def __init__(self, *args, postprocess: Optional[List[dict]] = None, postprocess_channel_order: str = 'auto',
-                 **kwargs):
+    def __init__(
+        self, *args, postprocess: Optional[List[dict]] = None, postprocess_channel_order: str = 'auto', **kwargs
+    ):
         super().__init__(*args, **kwargs)
         from_test_cfg = (self.test_cfg or {}).get('postprocess')
         if postprocess and from_test_cfg:
-            raise ValueError('give the post-processing steps either as postprocess or as test_cfg.postprocess, '
-                             'not both')
+            raise ValueError(
+                'give the post-processing steps either as postprocess or as test_cfg.postprocess, not both'
+            )
         if postprocess_channel_order not in CHANNEL_ORDERS:
-            raise ValueError(f'postprocess_channel_order must be one of {CHANNEL_ORDERS}, '
-                             f'got {postprocess_channel_order!r}')
+            raise ValueError(
+                f'postprocess_channel_order must be one of {CHANNEL_ORDERS}, got {postprocess_channel_order!r}'
+            )
         self.postprocess_channel_order = postprocess_channel_order
         # A plain list: the steps hold no parameters and must not enter the state dict.
         self.postprocess_steps = build_postprocess_steps(postprocess or from_test_cfg)
 
     def apply_postprocess(self, seg_logits: Tensor, inputs: Tensor) -> Tensor:
         """Run the steps on ``seg_logits`` (N, C, H, W) of the preprocessed ``inputs``."""
-        return apply_postprocess_steps(self.postprocess_steps, seg_logits, inputs, self.data_preprocessor,
-                                       self.postprocess_channel_order, self.align_corners)
+        return apply_postprocess_steps(
+            self.postprocess_steps,
+            seg_logits,
+            inputs,
+            self.data_preprocessor,
+            self.postprocess_channel_order,
+            self.align_corners,
+        )
 
     def inference(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """The segmentor's seg logits (slide or whole), refined by the post-processing steps."""

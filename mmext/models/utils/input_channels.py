@@ -1,4 +1,6 @@
+# Copyright (c) mmext contributors. Licensed under the Apache License 2.0 (LICENSE).
 """Loading RGB checkpoints into backbones with extra input channels (pose, depth)."""
+
 import torch
 from torch import Tensor
 
@@ -20,8 +22,7 @@ def expand_input_conv_weight(weight: Tensor, in_channels: int, rule: str = 'zero
     if weight.shape[1] == in_channels:
         return weight
     if weight.shape[1] > in_channels:
-        raise ValueError(f'cannot load a first layer with {weight.shape[1]} input channels into one with '
-                         f'{in_channels}')
+        raise ValueError(f'cannot load a first layer with {weight.shape[1]} input channels into one with {in_channels}')
     extra = in_channels - weight.shape[1]
     if rule == 'zeros':
         fill = weight.new_zeros(weight.shape[0], extra, *weight.shape[2:])

@@ -3,4 +3,5 @@
 _base_ = ['../../../configs/deeplabv3/deeplabv3_r50-d8_4xb4-80k_ccp-fashion7-512x512.py']
 model = dict(
     type='PostProcessEncoderDecoder',
-    postprocess=[dict(type='RemoveSmallRegions', min_area=0.001), dict(type='SuperpixelVote')])
+    postprocess=[dict(type='RemoveSmallRegions', min_area=0.001), dict(type='SuperpixelVote')],
+)

@@ -3,4 +3,5 @@
 _base_ = ['./topformer_b_8xb2-80k_ccp-person-512x512.py']
 model = dict(
     type='PostProcessEncoderDecoder',
-    postprocess=[dict(type='RemoveSmallRegions', min_area=0.001), dict(type='SuperpixelVote')])
+    postprocess=[dict(type='RemoveSmallRegions', min_area=0.001), dict(type='SuperpixelVote')],
+)

@@ -17,15 +17,14 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_scale, keep_ratio=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances')),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'instances')),
 ]
 train_dataloader = dict(
     batch_size=1,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(filter_cfg=dict(filter_empty_gt=True, min_size=0), pipeline=train_pipeline))
+    dataset=dict(filter_cfg=dict(filter_empty_gt=True, min_size=0), pipeline=train_pipeline),
+)
 val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(indices=2, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
@@ -39,6 +38,7 @@ optim_wrapper = dict(optimizer=dict(lr=0.0025))
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=1),
     checkpoint=dict(type='CheckpointHook', interval=max_iters, by_epoch=False),
-    visualization=dict(type='DetVisualizationHook', draw=False))
+    visualization=dict(type='DetVisualizationHook', draw=False),
+)
 log_processor = dict(type='LogProcessor', window_size=1, by_epoch=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -8,8 +8,9 @@
 # Sized for a 2-core CPU: 256 x 192 crops of a copy of the photos pre-resized to 320 px high
 # (tools/dataset_converters/resize_tree.py), batch 8, channels_last, one data loader worker.
 _base_ = [
-    '../../../../configs/_base_/models/topformer_base.py', '../../../../configs/_base_/models/aux_task_heads.py',
-    '../../../../configs/_base_/default_runtime.py'
+    '../../../../configs/_base_/models/topformer_base.py',
+    '../../../../configs/_base_/models/aux_task_heads.py',
+    '../../../../configs/_base_/default_runtime.py',
 ]
 dataset_type = 'CCPDataset'
 data_root = 'data/ccp'  # tools/dataset_converters/ccp.py + annotate_pose.py: evaluation at the original size
@@ -23,8 +24,7 @@ limb_codec = dict(type='LimbMapCodec', stride=4, width=12.0)
 landmark_head = dict(decoder=heatmap_codec)
 skeleton_head = dict(decoder=limb_codec)
 # Pose rendered as inputs (pose_input variants): Gaussians and limbs sized for 256 x 192 crops.
-pose_channels = dict(type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps'), sigma=6.0,
-                     limb_width=12.0)
+pose_channels = dict(type='ConcatExtraChannels', sources=('keypoint_heatmaps', 'limb_maps'), sigma=6.0, limb_width=12.0)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
@@ -52,23 +52,28 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=train_data_root, split='train', label_mode=label_mode,
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type, data_root=train_data_root, split='train', label_mode=label_mode, pipeline=train_pipeline
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=1,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val', label_mode=label_mode,
-                 pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='val', label_mode=label_mode, pipeline=test_pipeline),
+)
 test_dataloader = val_dataloader
 val_evaluator = [
     dict(type='ClassIoUMetric'),
     dict(type='GroupIoUMetric', groups=dict(upper=[1], lower=[2], whole=[3], clothing=[1, 2, 3])),
     # clothing4 labels mark no whole person: PCK is normalised by the box of the visible joints. Its mean-pose
     # floor: the mean BlazePose joint positions of the train split.
-    dict(type='LandmarkPCKMetric', normalize='keypoint_box',
-         mean_pose_dataset=dict(type=dataset_type, data_root=data_root, split='train', label_mode=label_mode)),
+    dict(
+        type='LandmarkPCKMetric',
+        normalize='keypoint_box',
+        mean_pose_dataset=dict(type=dataset_type, data_root=data_root, split='train', label_mode=label_mode),
+    ),
     dict(type='PerImageIoUMetric', classes=('upper', 'lower', 'whole')),
 ]
 test_evaluator = val_evaluator
@@ -78,7 +83,8 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(init_cfg=None, drop_path_rate=0.0),  # from scratch: no pretrained weights on these machines
     decode_head=dict(num_classes=4),
-    aux_task_heads=dict())
+    aux_task_heads=dict(),
+)
 
 custom_hooks = [dict(type='ChannelsLastHook'), dict(type='RunSummaryHook')]
 randomness = dict(seed=0)

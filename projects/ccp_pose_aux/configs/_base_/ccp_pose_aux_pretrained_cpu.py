@@ -17,7 +17,8 @@ model = dict(
         model_name='tf_efficientnet_lite0',
         out_indices=(1, 2, 3, 4),
         norm_cfg=norm_cfg,
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/tf_efficientnet_lite0_imagenet.pth')),
+        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/tf_efficientnet_lite0_imagenet.pth'),
+    ),
     decode_head=dict(
         _delete_=True,
         type='SegformerHead',
@@ -28,7 +29,8 @@ model = dict(
         num_classes=4,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+    ),
+)
 landmark_head = dict(in_channels=[40, 112, 320], in_index=[1, 2, 3])
 skeleton_head = dict(in_channels=[40, 112], in_index=[1, 2])
-

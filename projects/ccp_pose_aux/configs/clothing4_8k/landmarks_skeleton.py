@@ -3,4 +3,5 @@
 _base_ = ['../_base_/ccp_pose_aux_common_cpu.py', '../_base_/schedules/schedule_8k.py']
 model = dict(
     aux_task_heads=dict(landmarks={{_base_.landmark_head}}, skeleton={{_base_.skeleton_head}}),
-    test_cfg=dict(aux_predict=('landmarks', )))
+    test_cfg=dict(aux_predict=('landmarks',)),
+)

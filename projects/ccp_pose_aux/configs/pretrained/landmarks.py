@@ -1,3 +1,3 @@
 # + landmark heatmaps (the 18 BlazePose joints in COCO-18 order) as an auxiliary target, on the pretrained encoder.
 _base_ = ['../_base_/ccp_pose_aux_pretrained_cpu.py']
-model = dict(aux_task_heads=dict(landmarks={{_base_.landmark_head}}), test_cfg=dict(aux_predict=('landmarks', )))
+model = dict(aux_task_heads=dict(landmarks={{_base_.landmark_head}}), test_cfg=dict(aux_predict=('landmarks',)))

@@ -6,8 +6,10 @@ model = dict(
     data_preprocessor=dict(
         type='MultiChannelSegDataPreProcessor',
         mean=[127.5, 127.5, 127.5, 0.0, 0.0],
-        std=[127.5, 127.5, 127.5, 255.0, 255.0]),
-    backbone=dict(in_channels=5, extra_in_channels_init='zeros'))
+        std=[127.5, 127.5, 127.5, 255.0, 255.0],
+    ),
+    backbone=dict(in_channels=5, extra_in_channels_init='zeros'),
+)
 train_dataloader = dict(dataset=dict(pipeline={{_base_.pose_input_train_pipeline}}))
 val_dataloader = dict(dataset=dict(pipeline={{_base_.pose_input_test_pipeline}}))
 test_dataloader = val_dataloader

@@ -14,7 +14,9 @@ cpu_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=150),
         checkpoint=dict(interval=1500, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)
 # U2NETP rows: 200 iterations, about the wall-clock of TopFormer-B's 1500 (train_time_s, results_cpu_budget_1500it.json)
 cpu_u2netp_schedule = dict(
     train_cfg=dict(max_iters=200, val_interval=200),
@@ -25,7 +27,9 @@ cpu_u2netp_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=20),
         checkpoint=dict(interval=200, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)
 # Lovasz fine-tuning of the heavy-augmentation model: 300 more iterations.
 cpu_lovasz_schedule = dict(
     train_cfg=dict(max_iters=300, val_interval=300),
@@ -36,4 +40,6 @@ cpu_lovasz_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=30),
         checkpoint=dict(interval=300, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)

@@ -14,7 +14,9 @@ cpu_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=30),
         checkpoint=dict(interval=300, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)
 cpu_u2netp_schedule = cpu_schedule
 # Lovasz fine-tuning of the heavy-augmentation model: 100 more iterations.
 cpu_lovasz_schedule = dict(
@@ -26,4 +28,6 @@ cpu_lovasz_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=10),
         checkpoint=dict(interval=100, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)

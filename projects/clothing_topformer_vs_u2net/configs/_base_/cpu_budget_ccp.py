@@ -32,7 +32,9 @@ cpu_train_dataloader = dict(
             dict(type='RandomFlip', prob=0.5),
             dict(type='PhotoMetricDistortion'),
             dict(type='PackSegInputs'),
-        ]))
+        ],
+    ),
+)
 # The heavy-augmentation recipe's pipeline (and the Lovasz fine-tuning's, which inherits it) at this crop.
 cpu_heavyaug_train_dataloader = dict(
     num_workers=2,
@@ -50,22 +52,49 @@ cpu_heavyaug_train_dataloader = dict(
             dict(type='RandomRotate', prob=0.5, degree=30, pad_val=0, seg_pad_val=255),
             dict(type='RandomCrop', crop_size=cpu_crop_size, cat_max_ratio=0.75),
             dict(type='RandomFlip', prob=0.5),
-            dict(type='PhotoMetricDistortion', brightness_delta=48, contrast_range=(0.4, 1.6),
-                 saturation_range=(0.4, 1.6), hue_delta=24),
-            dict(type='RandomCutOut', prob=0.5, n_holes=(1, 4), cutout_ratio=[(0.05, 0.05), (0.1, 0.1), (0.15, 0.1)],
-                 fill_in=(0, 0, 0), seg_fill_in=255),
+            dict(
+                type='PhotoMetricDistortion',
+                brightness_delta=48,
+                contrast_range=(0.4, 1.6),
+                saturation_range=(0.4, 1.6),
+                hue_delta=24,
+            ),
+            dict(
+                type='RandomCutOut',
+                prob=0.5,
+                n_holes=(1, 4),
+                cutout_ratio=[(0.05, 0.05), (0.1, 0.1), (0.15, 0.1)],
+                fill_in=(0, 0, 0),
+                seg_fill_in=255,
+            ),
             dict(type='PackSegInputs'),
-        ]))
+        ],
+    ),
+)
 cpu_val_dataloader = dict(
     num_workers=1,
     persistent_workers=False,
-    dataset=dict(_delete_=True, type='CCPDataset', data_root='data/ccp', split='val', label_mode='clothing4',
-                 pipeline=cpu_test_pipeline))
+    dataset=dict(
+        _delete_=True,
+        type='CCPDataset',
+        data_root='data/ccp',
+        split='val',
+        label_mode='clothing4',
+        pipeline=cpu_test_pipeline,
+    ),
+)
 cpu_test_dataloader = dict(
     num_workers=1,
     persistent_workers=False,
-    dataset=dict(_delete_=True, type='CCPDataset', data_root='data/ccp', split='val', label_mode='clothing4',
-                 pipeline=cpu_test_pipeline))
+    dataset=dict(
+        _delete_=True,
+        type='CCPDataset',
+        data_root='data/ccp',
+        split='val',
+        label_mode='clothing4',
+        pipeline=cpu_test_pipeline,
+    ),
+)
 # Class and group IoU as named metrics (mmseg's IoUMetric only logs them); study 1's per-image IoU.
 cpu_evaluator = [
     dict(type='ClassIoUMetric'),

@@ -25,8 +25,9 @@ cpu_test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 # Two training data loader workers and one for validation, none kept alive: the machine has 2 cores.
-cpu_train_dataloader = dict(batch_size=8, num_workers=2, persistent_workers=False,
-                            dataset=dict(pipeline=cpu_train_pipeline))
+cpu_train_dataloader = dict(
+    batch_size=8, num_workers=2, persistent_workers=False, dataset=dict(pipeline=cpu_train_pipeline)
+)
 cpu_val_dataloader = dict(num_workers=1, persistent_workers=False, dataset=dict(pipeline=cpu_test_pipeline))
 cpu_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU'])]
 cpu_schedule = dict(
@@ -38,6 +39,8 @@ cpu_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=80),
         checkpoint=dict(interval=800, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)
 custom_hooks = [dict(type='RunSummaryHook')]  # run_summary.json: what the runner reads back
 randomness = dict(seed=0)

@@ -1,7 +1,7 @@
 # DeepLabV3+-R50, person / background, at the CPU budget of ../_base_/cpu_budget_800it.py.
 _base_ = [
     '../../../../configs/deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ccp-person-512x512.py',
-    '../_base_/cpu_budget_800it.py'
+    '../_base_/cpu_budget_800it.py',
 ]
 model = dict(data_preprocessor=dict(size={{_base_.cpu_crop_size}}), backbone=dict(init_cfg=None))
 optim_wrapper = dict(optimizer=dict(lr=0.01))  # the config's SGD, from scratch

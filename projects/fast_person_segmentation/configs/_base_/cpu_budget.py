@@ -34,17 +34,33 @@ cpu_train_dataloader = dict(
             dict(type='RandomFlip', prob=0.5),
             dict(type='PhotoMetricDistortion'),
             dict(type='PackSegInputs'),
-        ]))
+        ],
+    ),
+)
 cpu_val_dataloader = dict(
     num_workers=1,
     persistent_workers=False,
-    dataset=dict(_delete_=True, type='CCPDataset', data_root='data/ccp', split='val', label_mode='person',
-                 pipeline=cpu_test_pipeline))
+    dataset=dict(
+        _delete_=True,
+        type='CCPDataset',
+        data_root='data/ccp',
+        split='val',
+        label_mode='person',
+        pipeline=cpu_test_pipeline,
+    ),
+)
 cpu_test_dataloader = dict(
     num_workers=1,
     persistent_workers=False,
-    dataset=dict(_delete_=True, type='CCPDataset', data_root='data/ccp', split='val', label_mode='person',
-                 pipeline=cpu_test_pipeline))
+    dataset=dict(
+        _delete_=True,
+        type='CCPDataset',
+        data_root='data/ccp',
+        split='val',
+        label_mode='person',
+        pipeline=cpu_test_pipeline,
+    ),
+)
 # The depth-input variant (its full config already reads CCP): precomputed relative inverse depth as a 4th
 # channel (tools/misc/precompute_depth.py writes data/ccp/depth).
 cpu_depth_test_pipeline = [
@@ -52,27 +68,34 @@ cpu_depth_test_pipeline = [
     dict(type='LoadDepthMap'),  # before the resize, which resizes it (bilinearly) with the photo
     dict(type='DepthAwareResize', scale=cpu_image_scale, keep_ratio=True),
     dict(type='LoadAnnotations'),
-    dict(type='ConcatExtraChannels', sources=('depth', )),
+    dict(type='ConcatExtraChannels', sources=('depth',)),
     dict(type='PackSegInputs'),
 ]
 cpu_depth_train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=False,
-    dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'),
-        dict(type='LoadDepthMap'),
-        dict(type='RandomResize', scale=cpu_image_scale, ratio_range=(0.5, 2.0), keep_ratio=True,
-             resize_type='DepthAwareResize'),
-        dict(type='RandomCrop', crop_size=cpu_crop_size, cat_max_ratio=0.75),
-        dict(type='RandomFlip', prob=0.5),
-        dict(type='PhotoMetricDistortion'),
-        dict(type='ConcatExtraChannels', sources=('depth', )),
-        dict(type='PackSegInputs'),
-    ]))
-cpu_depth_val_dataloader = dict(num_workers=1, persistent_workers=False,
-                                dataset=dict(pipeline=cpu_depth_test_pipeline))
+    dataset=dict(
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='LoadDepthMap'),
+            dict(
+                type='RandomResize',
+                scale=cpu_image_scale,
+                ratio_range=(0.5, 2.0),
+                keep_ratio=True,
+                resize_type='DepthAwareResize',
+            ),
+            dict(type='RandomCrop', crop_size=cpu_crop_size, cat_max_ratio=0.75),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='PhotoMetricDistortion'),
+            dict(type='ConcatExtraChannels', sources=('depth',)),
+            dict(type='PackSegInputs'),
+        ]
+    ),
+)
+cpu_depth_val_dataloader = dict(num_workers=1, persistent_workers=False, dataset=dict(pipeline=cpu_depth_test_pipeline))
 # Person and background IoU as named metrics (mmseg's IoUMetric only logs them); the table reads gIoU.*.
 cpu_evaluator = [dict(type='ClassIoUMetric'), dict(type='GroupIoUMetric', groups=dict(person=[1], background=[0]))]
 cpu_schedule = dict(
@@ -84,6 +107,8 @@ cpu_schedule = dict(
     default_hooks=dict(
         logger=dict(interval=30),
         checkpoint=dict(interval=300, max_keep_ckpts=1, save_best=None),
-        visualization=dict(draw=False)))
+        visualization=dict(draw=False),
+    ),
+)
 custom_hooks = [dict(type='RunSummaryHook')]  # run_summary.json: what the runner reads back
 randomness = dict(seed=0)

@@ -7,15 +7,17 @@
 # that size from the photos rescaled around it (x0.75-1.5), read from the pre-resized copy (resize_tree.py
 # --height 320). Batch 8, AdamW, 2000 iterations.
 _base_ = [
-    '../../../../configs/_base_/models/effnet-lite0_segformer-head.py', '../../../../configs/_base_/default_runtime.py',
-    '../../../../configs/_base_/schedules/schedule_160k_adamw.py'
+    '../../../../configs/_base_/models/effnet-lite0_segformer-head.py',
+    '../../../../configs/_base_/default_runtime.py',
+    '../../../../configs/_base_/schedules/schedule_160k_adamw.py',
 ]
 norm_cfg = dict(type='BN', requires_grad=True)  # one CPU process
 input_hw = (256, 160)
 model = dict(
     data_preprocessor=dict(size=input_hw),
     backbone=dict(norm_cfg=norm_cfg),
-    decode_head=dict(channels=64, num_classes=2, norm_cfg=norm_cfg))
+    decode_head=dict(channels=64, num_classes=2, norm_cfg=norm_cfg),
+)
 
 dataset_type = 'CCPDataset'
 data_root = 'data/ccp'  # evaluation on the original photos and masks
@@ -41,16 +43,19 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=train_data_root, split='train', label_mode='person',
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type, data_root=train_data_root, split='train', label_mode='person', pipeline=train_pipeline
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=1,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val', label_mode='person', pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='val', label_mode='person', pipeline=test_pipeline),
+)
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']), dict(type='PerImageIoUMetric', classes=('person', ))]
+val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']), dict(type='PerImageIoUMetric', classes=('person',))]
 test_evaluator = val_evaluator
 
 # Fine-tuning, batch 8: AdamW at 5e-4 for the encoder (the decode head at 10x, from the schedule base), 100
@@ -67,6 +72,7 @@ train_cfg = dict(max_iters=max_iters, val_interval=200)
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=400, max_keep_ckpts=1, save_best=None),
-    visualization=dict(type='SegVisualizationHook', draw=False))
+    visualization=dict(type='SegVisualizationHook', draw=False),
+)
 custom_hooks = [dict(type='ChannelsLastHook'), dict(type='RunSummaryHook')]
 randomness = dict(seed=0)

@@ -1,7 +1,7 @@
 # SERSegFormer-B0 + AfN fusion, at the CPU budget of ../_base_/cpu_budget.py.
 _base_ = [
     '../../../../configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-afn_8xb2-160k_easyportrait-person-512x512.py',
-    '../_base_/cpu_budget.py'
+    '../_base_/cpu_budget.py',
 ]
 model = dict(data_preprocessor=dict(size={{_base_.cpu_crop_size}}), backbone=dict(init_cfg=None))
 optim_wrapper = dict(optimizer=dict(lr=0.001))  # the config's AdamW, from scratch

@@ -2,7 +2,7 @@
 # Reads the depth maps of tools/misc/precompute_depth.py under data/ccp/depth.
 _base_ = [
     '../../../../configs/sersegformer/sersegformer_b0-convdec-abg-dbn-dam-depth_8xb2-160k_ccp-person-512x512.py',
-    '../_base_/cpu_budget.py'
+    '../_base_/cpu_budget.py',
 ]
 model = dict(data_preprocessor=dict(size={{_base_.cpu_crop_size}}), backbone=dict(init_cfg=None))
 optim_wrapper = dict(optimizer=dict(lr=0.001))  # the config's AdamW, from scratch

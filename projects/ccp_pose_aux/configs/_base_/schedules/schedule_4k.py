@@ -14,4 +14,5 @@ train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 10)
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=max_iters // 10, max_keep_ckpts=1, save_best=None),
-    visualization=dict(type='SegVisualizationHook', draw=False))
+    visualization=dict(type='SegVisualizationHook', draw=False),
+)
