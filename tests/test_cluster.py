@@ -326,6 +326,7 @@ def test_slurm_jobs_on_one_node_rendezvous_on_their_own_ports(monkeypatch):
     assert 'MASTER_PORT' not in os.environ
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic_dresscode):
     config = small_config(
         tmp_path,
@@ -360,6 +361,7 @@ def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic_dre
     assert f'Iter(train) [{stopped + 2}/{stopped + 2}]' in resumed.stdout + resumed.stderr
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_tensorboard_events_plot_curves_and_confusion_matrix(tmp_path, synthetic_dresscode):
     config = small_config(
         tmp_path,

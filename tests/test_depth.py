@@ -259,6 +259,7 @@ def test_precompute_writes_resumes_and_reports_unreadable_photos(photos_without_
     assert f'{broken}: unreadable image' in output.err
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_precompute_killed_mid_run_leaves_only_complete_maps_and_resumes(photos_without_depth, midas_weights):
     root = photos_without_depth
     args = [

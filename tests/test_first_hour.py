@@ -31,6 +31,7 @@ def test_onnx_export_of_the_quickstart_model_at_its_default_shape(quickstart_che
     assert out.is_file() and 'Written' in result.stdout
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_show_keypoints_says_how_many_joints_it_drew(quickstart_checkpoint, synthetic_dresscode, tmp_path):
     photo = sorted((synthetic_dresscode / 'dresses' / 'images').glob('*_0.jpg'))[0]
     result = run_tool(

@@ -6,11 +6,13 @@ import shutil
 
 import cv2
 import numpy as np
+import pytest
 from conftest import QUICKSTART_CONFIG, run_tool
 
 from mmext.datasets.dresscode_meta import NUM_KEYPOINTS, PARSING_PALETTE
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_infer_folder_glob_and_bad_file(synthetic_dresscode, quickstart_checkpoint, tmp_path):
     photos = sorted((synthetic_dresscode / 'lower_body' / 'images').glob('*_0.jpg'))[:4]
     folder = tmp_path / 'folder'

@@ -95,6 +95,7 @@ def test_clothing_lovasz_row_starts_from_this_work_dirs_heavyaug_run(tmp_path):
     assert runner['options_for']('topformer_b_lovasz-ft', args) == options + [f'load_from={start / "iter_2.pth"}']
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path, capsys):
     work_dir = tmp_path / 'fashion_pixel'
     arguments = [
@@ -139,6 +140,7 @@ def test_fashion_pixel_runner_trains_and_reports_every_step(ccp_out, tmp_path, c
     assert json.loads((work_dir / 'results.json').read_text()) == report
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_person_study_trains_the_committed_config(ccp_out, tmp_path):
     work_dir = tmp_path / 'fast_person'
     run_tool(

@@ -81,6 +81,7 @@ def test_dumped_config_is_the_loaded_config(uninterrupted_run):
     assert dumped['model']['backbone']['norm_cfg']['type'] == 'SyncBN'
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_test_tool_writes_predictions_metrics_and_runs_tta(uninterrupted_run, tmp_path):
     config, tmp, _ = uninterrupted_run
     out, predictions = tmp_path / 'metrics.json', tmp_path / 'preds'
@@ -123,6 +124,7 @@ def test_test_tool_writes_predictions_metrics_and_runs_tta(uninterrupted_run, tm
     assert '--tta: segmentation only' in tta.stdout  # the landmark head's predictions are not merged
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_resume_continues_with_same_iteration_optimizer_and_scheduler(uninterrupted_run):
     config, tmp, _ = uninterrupted_run
     stopped = tmp / 'stopped'
@@ -144,6 +146,7 @@ def test_resume_continues_with_same_iteration_optimizer_and_scheduler(uninterrup
     assert full['param_schedulers'] == again['param_schedulers']
 
 
+@pytest.mark.slow  # whole training or tool runs: make test-all
 def test_dist_train_two_cpu_processes_train_one_synchronised_model(tmp_path, synthetic_dresscode):
     config = small_config(
         tmp_path,
