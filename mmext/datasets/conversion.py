@@ -205,6 +205,26 @@ def remove_path(path: str) -> None:
 
 
 # -------------------------------------------------------------------------------------------- the converter
+def refuse_or_announce(out: str, conflicts: Sequence[str], overwrite: bool) -> bool:
+    """Decide on the files an earlier conversion into ``out`` wrote differently (each conflict: 'path ...').
+
+    Without ``overwrite`` the conflicts are listed (the first ten) and False is returned: the caller writes
+    nothing. With it, each replacement is announced and True is returned.
+    """
+    if conflicts and not overwrite:
+        shown = '\n  '.join(conflicts[:10]) + (f'\n  ... and {len(conflicts) - 10} more' if len(conflicts) > 10 else '')
+        print(
+            f'error: {out} was written by an earlier conversion with other arguments or another source; these '
+            f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
+            'another --out.',
+            file=sys.stderr,
+        )
+        return False
+    for conflict in conflicts:
+        print(f'--overwrite: replacing {conflict.split(" ")[0]}', file=sys.stderr)
+    return True
+
+
 def write_split_lists(
     out: str, planned_splits: Dict[str, List[str]], bad: Sequence[str], overwrite: bool, what: str
 ) -> Tuple[Dict[str, List[str]], List[str]]:
@@ -307,17 +327,8 @@ def convert(
             state = photo_state(sample.photo, destination, copy)
             if state not in ('absent', 'same'):
                 conflicts.append(f'{destination} is {state}, not {"a copy of" if copy else "a link to"} {sample.photo}')
-    if conflicts and not overwrite:
-        shown = '\n  '.join(conflicts[:10]) + (f'\n  ... and {len(conflicts) - 10} more' if len(conflicts) > 10 else '')
-        print(
-            f'error: {out} was written by an earlier conversion with other arguments or another source; these '
-            f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
-            'another --out.',
-            file=sys.stderr,
-        )
+    if not refuse_or_announce(out, conflicts, overwrite):
         return EXIT_REFUSED
-    for conflict in conflicts:
-        print(f'--overwrite: replacing {conflict.split(" ")[0]}', file=sys.stderr)
 
     # 2. Manifest, label names, the photo folder.
     for relative, text in texts.items():

@@ -309,6 +309,7 @@ def convert(args: argparse.Namespace) -> int:
         place_photo,
         read_lines,
         read_text,
+        refuse_or_announce,
         remove_path,
         same_target,
         split_stems,
@@ -400,17 +401,8 @@ def convert(args: argparse.Namespace) -> int:
             state = photo_state(osp.join(train_dir, image_id + IMAGE_SUFFIX), destination, True)
             if state not in ('absent', 'same'):
                 conflicts.append(f'{destination} is {state}, not a copy of the source image')
-    if conflicts and not overwrite:
-        shown = '\n  '.join(conflicts[:10]) + (f'\n  ... and {len(conflicts) - 10} more' if len(conflicts) > 10 else '')
-        print(
-            f'error: {out} was written by an earlier conversion with other arguments or another source; these '
-            f'files would change:\n  {shown}\nNothing was written. Pass --overwrite to replace them, or choose '
-            'another --out.',
-            file=sys.stderr,
-        )
+    if not refuse_or_announce(out, conflicts, overwrite):
         return EXIT_REFUSED
-    for conflict in conflicts:
-        print(f'--overwrite: replacing {conflict.split(" ")[0]}', file=sys.stderr)
 
     # 2. Manifest and the image folder.
     if not (osp.isfile(manifest_path) and not osp.islink(manifest_path) and read_text(manifest_path) == manifest):
